@@ -1,0 +1,144 @@
+"""The batch: read every returned workbook, validate, consolidate, write the results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ERROR, Issue
+from .ingest import ACCEPTED, REJECTED, SUPERSEDED, Submission, ingest
+from .master import Campaign, load_campaign
+from .progress import build_tables
+from .validate import check_submission
+from .writers import LEDGER_FILE, REPORT_FILE, write_ledger, write_report
+
+RETURNED_DIR = "returned"
+OUTPUT_DIR = "output"
+ISSUED_DIR = "issued"
+
+
+@dataclass
+class RunResult:
+    campaign: Campaign
+    submissions: list[Submission]
+    issues: list[Issue]
+    returns: list[dict[str, Any]]
+    outputs: list[Path] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    task_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.issues) - self.errors
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0
+
+
+def returned_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """Files to read under ``folder`` (recursively), and names skipped as lock/hidden files."""
+    if not folder.is_dir():
+        return [], []
+    files, skipped = [], []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(folder)
+        if any(part.startswith((".", "~$")) for part in rel.parts):
+            skipped.append(str(rel))
+            continue
+        files.append(path)
+    return files, skipped
+
+
+def pick_newest(subs: list[Submission]) -> None:
+    """One submission per unit and period: the newest save wins, the others are listed."""
+    by_unit: dict[str, list[Submission]] = {}
+    for sub in subs:
+        if sub.status == ACCEPTED and sub.unit:
+            by_unit.setdefault(sub.unit.code, []).append(sub)
+    for group in by_unit.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda s: (s.saved_at or s.mtime, s.mtime, s.name), reverse=True)
+        kept = group[0]
+        for other in group[1:]:
+            other.status = SUPERSEDED
+            other.issues.append(other.where.issue("DUPLICATE_SUBMISSION", detail=kept.name))
+
+
+def run(folder: Path, on_file: Callable[[Path], None] | None = None, returned: Path | None = None, output: Path | None = None) -> RunResult:
+    """Run the whole batch on a campaign folder and write its result workbooks."""
+    campaign = load_campaign(folder)
+    returned = returned or folder / RETURNED_DIR
+    output = output or folder / OUTPUT_DIR
+    files, skipped = returned_files(returned)
+    subs: list[Submission] = []
+    for path in files:
+        if on_file:
+            on_file(path)
+        subs.append(ingest(path, campaign, display_name=str(path.relative_to(returned))))
+    pick_newest(subs)
+    for sub in subs:
+        if sub.status == ACCEPTED:
+            check_submission(sub, campaign)
+    accepted = {s.unit.code: s for s in subs if s.status == ACCEPTED and s.unit}
+    tasks, milestones = build_tables(campaign, accepted)
+    issues = list(campaign.issues) + [i for s in subs for i in s.issues]
+    returns = unit_returns(campaign, subs)
+    inputs = [{
+        "file": s.name, "unit": s.unit.name if s.unit else "", "sha256": s.sha256, "size": s.size,
+        "saved_at": (s.saved_at or s.mtime).isoformat(" "), "result": _result_label(s),
+    } for s in subs] + [{"file": name, "result": "已忽略（临时或隐藏文件）"} for name in skipped]
+    result = RunResult(campaign, subs, issues, returns, ignored=skipped)
+    result.task_status = tasks["status"].value_counts().to_dict() if not tasks.empty else {}
+    ledger_path, report_path = output / LEDGER_FILE, output / REPORT_FILE
+    write_ledger(ledger_path, campaign, tasks, milestones, inputs)
+    write_report(report_path, campaign, issues, returns, inputs)
+    result.outputs = [ledger_path, report_path]
+    return result
+
+
+def _result_label(sub: Submission) -> str:
+    if sub.status == REJECTED:
+        return "未采用（被退回）"
+    if sub.status == SUPERSEDED:
+        return "未采用（有更新的文件）"
+    return "已采用（有错误）" if sub.error_count else "已采用"
+
+
+def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, Any]]:
+    """报送情况: every unit of the master, with what it sent and what it must do."""
+    deadline = campaign.settings.return_deadline
+    rows = []
+    for unit in campaign.units.values():
+        mine = [s for s in subs if s.unit and s.unit.code == unit.code]
+        used = next((s for s in mine if s.status == ACCEPTED), None)
+        others = [s.name for s in mine if s is not used]
+        tasks = len(campaign.tasks_of(unit))
+        errors = used.error_count if used else 0
+        warnings = sum(1 for i in used.issues if i.severity != ERROR) if used else 0
+        if not tasks:
+            status, todo = "无需报送", "本期无牵头任务"
+        elif used and not errors:
+            status, todo = "已报送", ""
+        elif used:
+            status, todo = "被退回", f"按问题清单修改 {errors} 处错误后重新报送"
+        elif mine:
+            status, todo = "被退回", "文件无法采用：" + "；".join(i.message for s in mine for i in s.issues if i.severity == ERROR)[:200]
+        else:
+            status = "未报送"
+            todo = f"请于 {deadline.isoformat()} 前报送" if deadline else "请尽快报送"
+        rows.append({
+            "code": unit.code, "name": unit.name, "kind": unit.kind, "tasks": tasks, "status": status,
+            "file": used.name if used else "", "saved_at": (used.saved_at or used.mtime).isoformat(" ") if used else "",
+            "errors": errors, "warnings": warnings, "others": "、".join(others), "todo": todo,
+        })
+    return rows

@@ -1,0 +1,131 @@
+"""Command line: ``siyi init | issue | run``. Parses options, calls one library function,
+prints Chinese results. Exit codes: 0 all valid, 1 data problems found (results still
+written), 2 usage or fatal error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .batch import ISSUED_DIR, OUTPUT_DIR, RETURNED_DIR, run
+from .errors import SiyiError
+from .issue import issue_all
+from .master import MASTER_FILE, load_campaign, write_master
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+class FatalError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(f"错误：{self.format_message()}", err=True)
+
+
+def campaign_argument(func):  # noqa: ANN001, ANN201
+    return click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")(func)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", message="siyi %(version)s")
+def main() -> None:
+    """siyi：“四个体系”重点工作 Excel 批处理工具。
+
+    \b
+    典型流程：
+      siyi init 工作目录 [--sample]   建立工作目录和任务总表
+      siyi issue 工作目录             为每个牵头单位生成填报表（issued/）
+      siyi run 工作目录               读取 returned/ 中的回收文件，生成汇总台账和校验报告（output/）
+    """
+
+
+@main.command(context_settings=CONTEXT)
+@campaign_argument
+@click.option("--sample", is_flag=True, help="填入示例数据（8 个重点领域、44 个单位、76 项任务）。")
+@click.option("--force", is_flag=True, help="任务总表已存在时覆盖。")
+def init(folder: Path, sample: bool, force: bool) -> None:
+    """建立工作目录：任务总表.xlsx 以及 issued/、returned/、output/ 文件夹。"""
+    master = folder / MASTER_FILE
+    if master.exists() and not force:
+        raise FatalError(f"{master} 已存在。如需重新生成请加 --force（原文件将被覆盖）。")
+    for sub in (ISSUED_DIR, RETURNED_DIR, OUTPUT_DIR):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    if sample:
+        from .sample_data import build_sample_master
+
+        settings = {"year": 2022, "period": "2022Q3", "as_of": dt.date(2022, 9, 30), "return_deadline": dt.date(2022, 10, 10)}
+        write_master(master, build_sample_master(), settings)
+    else:
+        today = dt.date.today()
+        settings = {"year": today.year, "period": f"{today.year}Q{(today.month - 1) // 3 + 1}", "as_of": today}
+        write_master(master, None, settings)
+    click.echo(f"已建立工作目录：{folder}")
+    click.echo(f"  任务总表：{master}" + ("（含示例数据）" if sample else "（空表，请按“使用说明”填写）"))
+    click.echo(f"下一步：填写/核对任务总表后运行  siyi issue {folder}")
+
+
+@main.command(name="issue", context_settings=CONTEXT)
+@campaign_argument
+def issue_cmd(folder: Path) -> None:
+    """为每个牵头单位生成预填的填报表，写入 issued/ 文件夹。"""
+    try:
+        campaign = load_campaign(folder)
+        files = issue_all(campaign, folder / ISSUED_DIR)
+    except SiyiError as exc:
+        raise FatalError(str(exc)) from exc
+    _print_master_problems(campaign)
+    click.echo(f"已生成 {len(files)} 个单位的填报表（{campaign.settings.period}），共 {sum(f.tasks for f in files)} 项任务、{sum(f.milestones for f in files)} 个节点：")
+    click.echo(f"  {folder / ISSUED_DIR}")
+    missing = [u.name for u in campaign.units.values() if not campaign.tasks_of(u)]
+    if missing:
+        click.echo(f"以下单位本期没有牵头任务，未生成填报表：{'、'.join(missing)}")
+    click.echo(f"请将填报表发给各单位；收回的文件放入 {folder / RETURNED_DIR} 后运行  siyi run {folder}")
+
+
+def _print_master_problems(campaign) -> None:  # noqa: ANN001
+    if campaign.issues:
+        errors = [i for i in campaign.issues if i.severity == "错误"]
+        click.echo(f"任务总表有 {len(errors)} 处错误、{len(campaign.issues) - len(errors)} 处提醒：", err=True)
+        for item in campaign.issues[:20]:
+            click.echo(f"  [{item.severity}] {item.text()}", err=True)
+        if len(campaign.issues) > 20:
+            click.echo(f"  …… 其余见 output/校验报告.xlsx", err=True)
+
+
+@main.command(name="run", context_settings=CONTEXT)
+@campaign_argument
+@click.option("--quiet", "-q", is_flag=True, help="不逐条列出问题。")
+def run_cmd(folder: Path, quiet: bool) -> None:
+    """读取 returned/ 中的全部回收文件，校验、汇总，写出 output/汇总台账.xlsx 和 校验报告.xlsx。"""
+    returned = folder / RETURNED_DIR
+    count = sum(1 for p in returned.rglob("*") if p.is_file()) if returned.is_dir() else 0
+    try:
+        with click.progressbar(length=count, label="读取回收文件", file=sys.stderr, show_pos=True) as bar:
+            result = run(folder, on_file=lambda _path: bar.update(1))
+    except SiyiError as exc:
+        raise FatalError(str(exc)) from exc
+    except OSError as exc:
+        raise FatalError(f"读写文件失败：{exc}") from exc
+    statuses: dict[str, int] = {}
+    for row in result.returns:
+        statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+    click.echo(f"读取 {len(result.submissions)} 个文件。报送情况：" + "，".join(f"{k} {v} 个单位" for k, v in statuses.items()))
+    click.echo("任务状态：" + "，".join(f"{k} {v} 项" for k, v in result.task_status.items()))
+    click.echo(f"发现错误 {result.errors} 处、提醒 {result.warnings} 处。")
+    if not quiet:
+        for item in [i for i in result.issues if i.severity == "错误"][:30]:
+            click.echo(f"  [错误] {item.text()}")
+        if result.errors > 30:
+            click.echo(f"  …… 共 {result.errors} 处错误，全部见校验报告。")
+    click.echo("结果文件：")
+    for path in result.outputs:
+        click.echo(f"  {path}")
+    sys.exit(result.exit_code)
+
+
+if __name__ == "__main__":
+    main()

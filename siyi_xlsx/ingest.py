@@ -1,0 +1,157 @@
+"""Read one returned workbook into a :class:`Submission`: who sent it, for which period,
+and the rows of each sheet with their cell positions. Never raises for bad data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schema as schemas
+from .errors import ERROR, Issue, ReadError
+from .issue import META_SHEET, UNIT_SHEETS
+from .master import Campaign, Unit
+from .reader import WorkbookData, read_workbook
+from .tables import Table, Where, read_form, read_table
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+SUPERSEDED = "superseded"
+
+
+@dataclass
+class Submission:
+    """A returned file and everything read from it."""
+
+    path: Path
+    name: str
+    sha256: str
+    size: int
+    mtime: dt.datetime
+    unit: Unit | None = None
+    period: str | None = None
+    saved_at: dt.datetime | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    form: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    status: str = ACCEPTED
+    # filled by validation: the rows that were accepted, keyed for lookup
+    ledger: dict[str, Any] = field(default_factory=dict)
+    responsibility: dict[str, Any] = field(default_factory=dict)
+    schedule: dict[tuple[str, int], Any] = field(default_factory=dict)
+    evaluation: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def where(self) -> Where:
+        return Where(file=self.name, unit=self.unit.name if self.unit else "")
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for i in self.issues if i.severity == ERROR)
+
+    def reject(self, code: str, **kwargs: Any) -> None:
+        self.issues.append(self.where.issue(code, **kwargs))
+        self.status = REJECTED
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> Submission:
+    """Read ``path`` (never modified) and identify its unit and period."""
+    sha, size = file_digest(path)
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    sub = Submission(path=path, name=display_name or path.name, sha256=sha, size=size, mtime=mtime)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        sub.reject("FILE_NOT_XLSX", detail=f"扩展名为 {path.suffix or '无'}")
+        return sub
+    try:
+        book = read_workbook(path)
+    except ReadError as exc:
+        text = str(exc)
+        sub.reject("FILE_NOT_XLSX" if "不是" in text or "旧格式" in text else "FILE_UNREADABLE", detail=text)
+        return sub
+    sub.saved_at = _naive(book.modified) or mtime
+    if not _identify(sub, book, campaign):
+        return sub
+    _read_sheets(sub, book)
+    return sub
+
+
+def _naive(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone().replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
+    meta_sheet = book.sheets.get(META_SHEET)
+    if meta_sheet is not None:
+        sub.meta = {
+            str(row[1].value).strip(): str(row[2].value).strip()
+            for row in meta_sheet.rows.values()
+            if 1 in row and 2 in row and row[1].value is not None and row[2].value is not None
+        }
+    code = sub.meta.get("unit_code")
+    if code:
+        unit = campaign.units.get(code)
+        if unit is None:
+            sub.reject("UNIT_NOT_IN_MASTER", value=code)
+            return False
+        period = sub.meta.get("period")
+        sub.unit, sub.period = unit, period
+        if period and period != campaign.settings.period:
+            sub.reject("PERIOD_MISMATCH", value=period, detail=campaign.settings.period)
+            return False
+    else:
+        unit = _unit_from_name(sub.path.stem, campaign)
+        if unit is None:
+            sub.reject("UNIT_UNKNOWN", detail="文件中没有模板元数据，文件名中也没有单位编码或单位名称")
+            return False
+        sub.unit, sub.period = unit, campaign.settings.period
+        sub.issues.append(sub.where.issue("META_MISSING", detail=f"{unit.name}（{unit.code}）"))
+    if not campaign.tasks_of(sub.unit):
+        sub.reject("UNIT_NO_TASKS", detail=sub.unit.name)
+        return False
+    return True
+
+
+def _unit_from_name(stem: str, campaign: Campaign) -> Unit | None:
+    """Fallback: a unit code as a whole token, else the longest unit name in the file name."""
+    tokens = set(re.split(r"[_\-\s（）()【】\[\]]+", stem))
+    for code, unit in campaign.units.items():
+        if code in tokens:
+            return unit
+    matches = [u for u in campaign.units.values() if u.name in stem]
+    return max(matches, key=lambda u: len(u.name)) if matches else None
+
+
+def _read_sheets(sub: Submission, book: WorkbookData) -> None:
+    where = sub.where
+    for schema_id in UNIT_SHEETS:
+        schema = schemas.load(schema_id)
+        sheet = book.sheets.get(schema.sheet)
+        if sheet is None:
+            sub.issues.append(where.issue("SHEET_MISSING", sheet=schema.sheet))
+            continue
+        if sheet.truncated:
+            sub.issues.append(where.issue("FILE_TOO_LARGE", sheet=schema.sheet, detail=20000))
+        table = read_table(sheet, schema, where, sub.issues)
+        if table is None:
+            continue
+        sub.tables[schema_id] = table
+        if schema.form:
+            sub.form = read_form(sheet, schema.form, where, sub.issues, start_row=table.end_row + 1)

@@ -1,0 +1,195 @@
+"""Write the workbook issued to each lead unit (填报表), prefilled from the master.
+
+Every table sheet is written from its JSON Schema: prefilled columns grey and locked,
+input columns yellow, unlocked, with dropdowns and validations. A very hidden ``_meta``
+sheet carries the template version, unit, period and a fingerprint of the prefilled
+cells, so the batch knows whose file it is reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from . import schema as schemas
+from .master import Campaign, Unit
+from .resources import template
+from .xlsx import FIRST_DATA_ROW, Formats, ListSheet, add_validation, atomic_workbook, protect, write_cell, write_key_values, write_table
+
+META_SHEET = "_meta"
+UNIT_SHEETS = ("unit_ledger", "unit_responsibility", "unit_schedule", "unit_evaluation")
+
+
+@dataclass(frozen=True)
+class IssuedFile:
+    unit: Unit
+    path: Path
+    tasks: int
+    milestones: int
+
+
+def unit_rows(campaign: Campaign, unit: Unit) -> dict[str, list[dict[str, Any]]]:
+    """The prefilled rows of each sheet of a unit's workbook, keyed by schema id."""
+    tasks = campaign.tasks_of(unit)
+    ledger = [
+        {"task_id": t.task_id, "title": t.title, "area": t.area, "target": t.target, "deadline": t.deadline,
+         "support_units": "、".join(t.support_units), "apply_close": "否"}
+        for t in tasks
+    ]
+    responsibility = [
+        {"task_id": t.task_id, "title": t.title, "target": t.target, "deadline": t.deadline,
+         "front_leader": t.front_leader, "unit_head": unit.head}
+        for t in tasks
+    ]
+    schedule = [
+        {"task_id": t.task_id, "title": t.title, "seq": m.seq, "content": m.content,
+         "planned_date": m.planned_date, "done_mark": m.done_mark}
+        for t in tasks for m in t.milestones
+    ]
+    evaluation = [
+        {"code": i.code, "name": i.name, "points": i.points, "criteria": i.criteria,
+         "evidence_required": "是" if i.evidence_required else "否"}
+        for i in campaign.indicators_for(unit)
+    ]
+    return dict(zip(UNIT_SHEETS, (ledger, responsibility, schedule, evaluation), strict=True))
+
+
+def fingerprint(rows: dict[str, list[dict[str, Any]]]) -> str:
+    """SHA-256 over every prefilled cell, in sheet and row order."""
+    payload = []
+    for schema_id, sheet_rows in rows.items():
+        columns = [c.name for c in schemas.load(schema_id).prefill_columns]
+        payload.append([schema_id, [[_plain(r.get(c)) for c in columns] for r in sheet_rows]])
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def safe_file_name(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")
+
+
+def issue_all(campaign: Campaign, out_dir: Path, now: dt.datetime | None = None) -> list[IssuedFile]:
+    """Write one workbook per lead unit into ``out_dir``."""
+    now = now or dt.datetime.now().replace(microsecond=0)
+    return [write_unit_workbook(campaign, unit, out_dir, now) for unit in campaign.lead_units()]
+
+
+def format_text(text: str, campaign: Campaign, unit: Unit) -> str:
+    s = campaign.settings
+    return text.format(
+        year=s.year, period=s.period, as_of=s.as_of.isoformat(),
+        return_deadline=s.return_deadline.isoformat() if s.return_deadline else "办公室通知的日期",
+        unit_name=unit.name, unit_code=unit.code,
+    )
+
+
+def write_unit_workbook(campaign: Campaign, unit: Unit, out_dir: Path, now: dt.datetime) -> IssuedFile:
+    """Write ``unit``'s workbook and return where it went."""
+    spec = template("unit_workbook")
+    rows = unit_rows(campaign, unit)
+    path = out_dir / safe_file_name(format_text(spec["file_name"], campaign, unit))
+    with atomic_workbook(path, created=now) as book:
+        fmt = Formats(book)
+        sheets = {}
+        for sheet_spec in spec["sheets"]:
+            sheets[sheet_spec["name"]] = book.add_worksheet(sheet_spec["name"])
+        lists = ListSheet(book)
+        for sheet_spec in spec["sheets"]:
+            ws = sheets[sheet_spec["name"]]
+            if sheet_spec["kind"] == "instructions":
+                _write_instructions(ws, fmt, spec, campaign, unit)
+                continue
+            schema = schemas.load(sheet_spec["schema"])
+            title = f"{unit.name} " + format_text(sheet_spec["title"], campaign, unit)
+            note = f"{schema.description}{spec['legend']}"
+            last = write_table(ws, fmt, schema, rows[schema.schema_id], title=title, note=note, lists=lists, freeze_cols=2)
+            if schema.form:
+                _write_form(ws, fmt, schema, last + 2, lists)
+            if sheet_spec.get("clauses"):
+                _write_clauses(ws, fmt, sheet_spec, last + 2, len(schema.columns))
+            protect(ws)
+        _write_meta(book, campaign, unit, rows, now, spec)
+        sheets[spec["sheets"][0]["name"]].activate()
+    return IssuedFile(unit, path, len(rows["unit_ledger"]), len(rows["unit_schedule"]))
+
+
+def _write_instructions(ws: Any, fmt: Formats, spec: dict[str, Any], campaign: Campaign, unit: Unit) -> None:
+    ws.merge_range(0, 0, 0, 1, format_text("{year}年“四个体系”重点工作填报表", campaign, unit), fmt.title)
+    ws.set_row(0, 32)
+    pairs = [(label, format_text(text, campaign, unit)) for label, text in spec["instructions"]]
+    next_row = write_key_values(ws, fmt, pairs, start_row=2)
+    ws.write_string(next_row + 1, 0, "图例", fmt.label)
+    ws.write_string(next_row + 1, 1, "灰色：办公室预填，已锁定", fmt.prefill)
+    ws.write_string(next_row + 2, 1, "浅黄色：请本单位填写", fmt.input)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    protect(ws)
+
+
+def _write_form(ws: Any, fmt: Formats, schema: schemas.SheetSchema, start: int, lists: ListSheet) -> None:
+    """Confirmation fields below a table: label in column B, input in column D."""
+    for offset, column in enumerate(schema.form):
+        row = start + offset
+        ws.write_string(row, 1, column.title, fmt.label)
+        write_cell(ws, row, 3, None, fmt.for_column(column, "input"))
+        add_validation(ws, row, row, 3, column, lists)
+        ws.set_row(row, 24)
+
+
+def _write_clauses(ws: Any, fmt: Formats, spec: dict[str, Any], start: int, width: int) -> None:
+    ws.merge_range(start, 0, start, width - 1, spec["clauses_title"], fmt.bold)
+    row = start + 1
+    for clause in spec["clauses"]:
+        ws.merge_range(row, 0, row, width - 1, clause, fmt.plain)
+        ws.set_row(row, 30)
+        row += 1
+    row += 1
+    for line in spec["signature_lines"]:
+        ws.merge_range(row, 0, row, width - 1, line, fmt.plain)
+        ws.set_row(row, 26)
+        row += 1
+
+
+def meta_values(campaign: Campaign, unit: Unit, rows: dict[str, list[dict[str, Any]]], now: dt.datetime, spec: dict[str, Any]) -> dict[str, str]:
+    s = campaign.settings
+    return {
+        "format": "siyi-unit-workbook",
+        "template_version": spec["template_version"],
+        "tool_version": __version__,
+        "year": str(s.year),
+        "period": s.period,
+        "as_of": s.as_of.isoformat(),
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "issued_at": now.isoformat(),
+        "fingerprint": fingerprint(rows),
+        "rows": json.dumps({k: len(v) for k, v in rows.items()}),
+    }
+
+
+def _write_meta(book: Any, campaign: Campaign, unit: Unit, rows: dict[str, list[dict[str, Any]]], now: dt.datetime, spec: dict[str, Any]) -> None:
+    ws = book.add_worksheet(META_SHEET)
+    ws.write_string(0, 0, "key")
+    ws.write_string(0, 1, "value")
+    for row, (key, value) in enumerate(meta_values(campaign, unit, rows, now, spec).items(), start=1):
+        ws.write_string(row, 0, key)
+        ws.write_string(row, 1, value)
+    ws.write_string(0, 3, "本表由系统使用，请勿修改。")
+    ws.very_hidden()
+    ws.protect()
+
+
+__all__ = ["FIRST_DATA_ROW", "IssuedFile", "issue_all", "unit_rows", "write_unit_workbook", "META_SHEET"]
