@@ -71,15 +71,18 @@ def file_digest(path: Path) -> tuple[str, int]:
 def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> Submission:
     """Read ``path`` (never modified) and identify its unit and period."""
     sha, size = file_digest(path)
-    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    # Times are kept in UTC, like the save time Excel and WPS write into docProps.
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None, microsecond=0)
     sub = Submission(path=path, name=display_name or path.name, sha256=sha, size=size, mtime=mtime)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        sub.unit = _unit_from_name(path.stem, campaign)  # so 报送情况 can say whose file failed
         sub.reject("FILE_NOT_XLSX", detail=f"扩展名为 {path.suffix or '无'}")
         return sub
     try:
         book = read_workbook(path)
     except ReadError as exc:
         text = str(exc)
+        sub.unit = _unit_from_name(path.stem, campaign)
         sub.reject("FILE_NOT_XLSX" if "不是" in text or "旧格式" in text else "FILE_UNREADABLE", detail=text)
         return sub
     sub.saved_at = _naive(book.modified) or mtime
@@ -93,7 +96,7 @@ def _naive(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone().replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value.replace(microsecond=0)
 
 
