@@ -209,7 +209,7 @@ def main() -> None:
                 plant(name, "考评册", "", "SHEET_MISSING", "删除了考评册工作表")
             elif index == 13:
                 del book[META_SHEET]
-                plant(name, "", "", "META_MISSING", "元数据表被删除，按文件名识别")
+                plant(f"{item.unit.name}报送材料.xlsx", "", "", "META_MISSING", "元数据表被删除，按文件名识别")
             elif index == 18:
                 plant(name, "推进表", sched.set(sched.rows[0], "计划完成日期", dt.datetime(2022, 12, 31)), "PREFILL_CHANGED", "改了预填的计划日期")
                 row = sched.rows[1]

@@ -26,6 +26,10 @@ class ReadError(SiyiError):
     """A workbook cannot be opened or parsed."""
 
 
+class NotSpreadsheetError(ReadError):
+    """The file is not an .xlsx workbook at all (old .xls, Word, text...)."""
+
+
 # code -> (severity, message template). Templates are formatted with the Issue's fields
 # plus any extra keyword arguments; each says what is wrong and how to fix it.
 MESSAGES: dict[str, tuple[str, str]] = {

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as schemas
-from .errors import ERROR, Issue, ReadError
+from .errors import ERROR, Issue, NotSpreadsheetError, ReadError
 from .issue import META_SHEET, UNIT_SHEETS
 from .master import Campaign, Unit
 from .reader import WorkbookData, read_workbook
@@ -81,9 +81,8 @@ def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> S
     try:
         book = read_workbook(path)
     except ReadError as exc:
-        text = str(exc)
         sub.unit = _unit_from_name(path.stem, campaign)
-        sub.reject("FILE_NOT_XLSX" if "不是" in text or "旧格式" in text else "FILE_UNREADABLE", detail=text)
+        sub.reject("FILE_NOT_XLSX" if isinstance(exc, NotSpreadsheetError) else "FILE_UNREADABLE", detail=str(exc))
         return sub
     sub.saved_at = _naive(book.modified) or mtime
     if not _identify(sub, book, campaign):
@@ -157,4 +156,4 @@ def _read_sheets(sub: Submission, book: WorkbookData) -> None:
             continue
         sub.tables[schema_id] = table
         if schema.form:
-            sub.form = read_form(sheet, schema.form, where, sub.issues, start_row=table.end_row + 1)
+            sub.form = read_form(sheet, schema.form, where, sub.issues, start_row=table.end_row + 1, value_offset=2)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ReadError
+from .errors import NotSpreadsheetError, ReadError
 
 MAX_COLUMNS = 64  # siyi's sheets have at most ~15 columns; a hostile dimension is ignored
 MAX_ROWS = 20000
@@ -93,14 +93,14 @@ def read_workbook(path: Path) -> WorkbookData:
     """Read all cell values of an .xlsx file, or raise :class:`ReadError`."""
     kind = sniff(path)
     if kind == "ole":
-        raise ReadError("这是 .xls 旧格式或设置了打开密码的文件")
+        raise NotSpreadsheetError("这是 .xls 旧格式或设置了打开密码的文件")
     if kind != "xlsx":
-        raise ReadError("不是 Excel 工作簿")
+        raise NotSpreadsheetError("不是 Excel 工作簿")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
         if "xl/workbook.xml" not in names:
-            raise ReadError("压缩包中没有 Excel 工作簿内容，可能是 Word、WPS 文字或其他文件")
+            raise NotSpreadsheetError("压缩包中没有 Excel 工作簿内容，可能是 Word、WPS 文字或其他文件")
         return _read_openpyxl(path)
     except ReadError:
         raise

@@ -1,0 +1,44 @@
+# siyi — two commands from a fresh machine: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SIYI := $(VENV)/bin/siyi
+PYTHON ?= python3
+
+.PHONY: demo test lint format samples bench clean
+
+$(VENV)/.base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.base
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+demo: $(VENV)/.base
+	rm -rf demo
+	$(SIYI) init demo --sample
+	cp -r samples/campaign/returned/. demo/returned/
+	$(SIYI) issue demo
+	$(SIYI) run demo --quiet || [ $$? -eq 1 ]
+	@echo ""
+	@echo "演示完成。结果在：$(CURDIR)/demo/output/（汇总台账.xlsx、校验报告.xlsx）；下发的填报表在 demo/issued/。"
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check siyi_xlsx tests samples benchmarks
+
+format: $(VENV)/.test
+	$(VENV)/bin/ruff format siyi_xlsx tests samples benchmarks
+
+test: $(VENV)/.test lint
+	$(PY) -m pytest -q
+
+samples: $(VENV)/.base
+	$(PY) samples/make_samples.py
+
+bench: $(VENV)/.base
+	$(PY) benchmarks/bench_run.py
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""End to end on the committed samples/: the ledger and the report a leader and the office read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+
+PLANTED = json.loads((Path(__file__).resolve().parent.parent / "samples" / "planted.json").read_text(encoding="utf-8"))
+
+
+def test_every_planted_mistake_is_in_the_report_at_its_cell(sample_run):
+    folder, _ = sample_run
+    ws = openpyxl.load_workbook(folder / "output" / "校验报告.xlsx")["问题清单"]
+    header = [c.value for c in ws[3]]
+    rows = [dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=4, values_only=True)]
+    found = {(r["文件"], r["工作表"] or "", r["单元格"] or "", r["问题代码"]) for r in rows}
+    for item in PLANTED:
+        key = (item["file"], item["sheet"], item["cell"], item["code"])
+        assert key in found, item["note"]
+    assert all(r["说明（如何修改）"] and any("\u4e00" <= ch <= "\u9fff" for ch in r["说明（如何修改）"]) for r in rows)
+
+
+def test_ledger_has_all_76_tasks_with_consistent_statuses(sample_run):
+    folder, result = sample_run
+    book = openpyxl.load_workbook(folder / "output" / "汇总台账.xlsx")
+    ws = book["汇总台账"]
+    header = [c.value for c in ws[3]]
+    rows = [dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(rows) == 76
+    light = {"严重滞后": "红", "滞后": "黄", "正常推进": "绿", "未开始": "绿", "已完成": "绿", "申请销号": "绿"}
+    for row in rows:
+        assert row["亮灯"] == light[row["状态"]]
+        if row["状态"] in ("已完成", "申请销号"):
+            assert row["已完成节点"] == row["节点数"]
+        if row["状态"] == "严重滞后":
+            assert row["最长逾期天数"] >= 15 or row["落后百分点"] > 30
+        assert row["判定依据"]
+    assert {r["状态"] for r in rows} >= {"正常推进", "严重滞后", "已完成"}
+    assert ws.auto_filter.ref and ws.freeze_panes == "C4"
+    assert "说明" in book.sheetnames and "节点明细" in book.sheetnames
+
+
+def test_return_status_sheet_lists_every_unit(sample_run):
+    folder, result = sample_run
+    ws = openpyxl.load_workbook(folder / "output" / "校验报告.xlsx")["报送情况"]
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(rows) == len(result.campaign.units)
+    statuses = {r[4] for r in rows}
+    assert statuses == {"已报送", "被退回", "未报送"}
+    assert sum(1 for r in rows if r[4] == "未报送") == 3
