@@ -27,19 +27,30 @@ from siyi_xlsx.issue import META_SHEET, issue_all  # noqa: E402
 from siyi_xlsx.master import load_campaign, write_master  # noqa: E402
 from siyi_xlsx.sample_data import build_sample_master  # noqa: E402
 
-SETTINGS = {"year": 2022, "period": "2022Q3", "as_of": dt.date(2022, 9, 30), "return_deadline": dt.date(2022, 10, 10)}
+SETTINGS = {
+    "year": 2022,
+    "period": "2022Q3",
+    "as_of": dt.date(2022, 9, 30),
+    "return_deadline": dt.date(2022, 10, 10),
+}
 AS_OF = SETTINGS["as_of"]
 HEADER_ROW = 3
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍红娟建国海波宁军志红晓东雪梅春雨"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍红娟建国海波宁军志红晓东雪梅春雨"
+)
 
 
 def person(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+    return rng.choice(SURNAMES) + "".join(
+        rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))
+    )
 
 
 def mobile(rng: random.Random) -> str:
-    return rng.choice(("139", "138", "158", "186", "135")) + "".join(str(rng.randrange(10)) for _ in range(8))
+    return rng.choice(("139", "138", "158", "186", "135")) + "".join(
+        str(rng.randrange(10)) for _ in range(8)
+    )
 
 
 class Sheet:
@@ -69,7 +80,9 @@ class Sheet:
 def fill_workbook(path: Path, rng: random.Random, diligence: float) -> dict:
     """Fill an issued workbook as a careful unit would; return handles for planting."""
     book = openpyxl.load_workbook(path)
-    ledger, resp, sched, evalu = (Sheet(book[n]) for n in ("重点工作台账", "责任书", "推进表", "考评册"))
+    ledger, resp, sched, evalu = (
+        Sheet(book[n]) for n in ("重点工作台账", "责任书", "推进表", "考评册")
+    )
     done_by_task: dict[str, list[bool]] = {}
     for row in sched.rows:
         task = sched.get(row, "任务编号")
@@ -81,7 +94,9 @@ def fill_workbook(path: Path, rng: random.Random, diligence: float) -> dict:
                 actual = min(AS_OF, planned + dt.timedelta(days=rng.randrange(1, 20)))
             sched.set(row, "实际完成日期", dt.datetime.combine(actual, dt.time()))
             sched.set(row, "节点状态", "已完成")
-            sched.set(row, "佐证材料", f"{sched.get(row, '完成标志') or '相关文件'}（扫描件）")
+            sched.set(
+                row, "佐证材料", f"{sched.get(row, '完成标志') or '相关文件'}（扫描件）"
+            )
             done_by_task.setdefault(task, []).append(True)
         else:
             started = planned <= AS_OF + dt.timedelta(days=45)
@@ -91,10 +106,24 @@ def fill_workbook(path: Path, rng: random.Random, diligence: float) -> dict:
         task = ledger.get(row, "任务编号")
         flags = done_by_task.get(task, [])
         share = sum(flags) / len(flags) if flags else 0
-        progress = 100 if share == 1 else min(95, max(0, round(share * 100 / 5) * 5 + rng.choice((0, 5, 10))))
+        progress = (
+            100
+            if share == 1
+            else min(95, max(0, round(share * 100 / 5) * 5 + rng.choice((0, 5, 10))))
+        )
         ledger.set(row, "完成进度(%)", progress)
-        ledger.set(row, "进展情况", f"已完成{sum(flags)}个节点，{'全部节点已完成' if share == 1 else '正按计划推进后续节点'}。")
-        ledger.set(row, "存在问题", rng.choice(("无", "无", "资金到位较慢", "用地手续办理周期较长", "施工受天气影响")))
+        ledger.set(
+            row,
+            "进展情况",
+            f"已完成{sum(flags)}个节点，{'全部节点已完成' if share == 1 else '正按计划推进后续节点'}。",
+        )
+        ledger.set(
+            row,
+            "存在问题",
+            rng.choice(
+                ("无", "无", "资金到位较慢", "用地手续办理周期较长", "施工受天气影响")
+            ),
+        )
         ledger.set(row, "下步计划", "按推进表节点倒排工期，确保按时完成。")
         if share == 1 and rng.random() < 0.5:
             ledger.set(row, "申请销号", "是")
@@ -125,11 +154,18 @@ def fill_workbook(path: Path, rng: random.Random, diligence: float) -> dict:
 def set_saved_time(path: Path, when: dt.datetime) -> None:
     """Rewrite docProps/core.xml's modified time, as a later save in Excel would."""
     tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(path) as src,
+        zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "docProps/core.xml":
-                text = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{when.strftime('%Y-%m-%dT%H:%M:%SZ')}\g<2>", data.decode())
+                text = re.sub(
+                    r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rf"\g<1>{when.strftime('%Y-%m-%dT%H:%M:%SZ')}\g<2>",
+                    data.decode(),
+                )
                 data = text.encode()
             dst.writestr(item, data)
     tmp.replace(path)
@@ -148,7 +184,9 @@ def main() -> None:
     planted: list[dict] = []
 
     def plant(file: str, sheet: str, cell: str, code: str, note: str) -> None:
-        planted.append({"file": file, "sheet": sheet, "cell": cell, "code": code, "note": note})
+        planted.append(
+            {"file": file, "sheet": sheet, "cell": cell, "code": code, "note": note}
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         issued = issue_all(campaign, Path(tmp), now=dt.datetime(2022, 9, 20, 9, 0))
@@ -157,86 +195,215 @@ def main() -> None:
             name = item.path.name
             if index in (40, 41, 42):
                 continue  # these units have not returned anything
-            handles = fill_workbook(item.path, rng, diligence=0.55 if index % 9 == 4 else 0.93)
-            book, ledger, sched, evalu, resp = (handles[k] for k in ("book", "ledger", "sched", "eval", "resp"))
+            handles = fill_workbook(
+                item.path, rng, diligence=0.55 if index % 9 == 4 else 0.93
+            )
+            book, ledger, sched, evalu, resp = (
+                handles[k] for k in ("book", "ledger", "sched", "eval", "resp")
+            )
             first = ledger.rows[0]
             if index == 1:
-                plant(name, "重点工作台账", ledger.set(first, "完成进度(%)", "过半"), "PERCENT_AMBIGUOUS", "进度填了文字")
+                plant(
+                    name,
+                    "重点工作台账",
+                    ledger.set(first, "完成进度(%)", "过半"),
+                    "PERCENT_AMBIGUOUS",
+                    "进度填了文字",
+                )
             elif index == 2:
-                plant(name, "推进表", sched.set(sched.rows[0], "实际完成日期", "2022.7.15"), "COERCED_DATE", "日期写成 2022.7.15")
+                plant(
+                    name,
+                    "推进表",
+                    sched.set(sched.rows[0], "实际完成日期", "2022.7.15"),
+                    "COERCED_DATE",
+                    "日期写成 2022.7.15",
+                )
                 sched.set(sched.rows[0], "节点状态", "已完成")
-                plant(name, "重点工作台账", ledger.set(first, "完成进度(%)", "60%"), "COERCED_PERCENT", "进度写成文字 60%")
+                plant(
+                    name,
+                    "重点工作台账",
+                    ledger.set(first, "完成进度(%)", "60%"),
+                    "COERCED_PERCENT",
+                    "进度写成文字 60%",
+                )
             elif index == 3:
                 row = sched.rows[0]
                 sched.set(row, "节点状态", "已完成")
-                plant(name, "推进表", sched.set(row, "实际完成日期", dt.datetime(2022, 10, 20)), "ACTUAL_AFTER_AS_OF", "实际完成日期晚于数据截止日期")
+                plant(
+                    name,
+                    "推进表",
+                    sched.set(row, "实际完成日期", dt.datetime(2022, 10, 20)),
+                    "ACTUAL_AFTER_AS_OF",
+                    "实际完成日期晚于数据截止日期",
+                )
             elif index == 4:
                 row = evalu.rows[0]
-                plant(name, "考评册", evalu.set(row, "自评分", evalu.get(row, "分值") + 5), "SELF_SCORE_OVER", "自评分超过分值")
+                plant(
+                    name,
+                    "考评册",
+                    evalu.set(row, "自评分", evalu.get(row, "分值") + 5),
+                    "SELF_SCORE_OVER",
+                    "自评分超过分值",
+                )
             elif index == 5:
                 ledger.set(first, "申请销号", "是")
-                plant(name, "重点工作台账", ledger.set(first, "佐证材料", None), "REQUIRED", "申请销号但没有佐证材料")
+                plant(
+                    name,
+                    "重点工作台账",
+                    ledger.set(first, "佐证材料", None),
+                    "REQUIRED",
+                    "申请销号但没有佐证材料",
+                )
                 task = ledger.get(first, "任务编号")
                 for row in sched.rows:
-                    if sched.get(row, "任务编号") == task and sched.get(row, "节点状态") == "已完成" and row == max(r for r in sched.rows if sched.get(r, "任务编号") == task):
+                    if (
+                        sched.get(row, "任务编号") == task
+                        and sched.get(row, "节点状态") == "已完成"
+                        and row
+                        == max(r for r in sched.rows if sched.get(r, "任务编号") == task)
+                    ):
                         pass
                 last = max(r for r in sched.rows if sched.get(r, "任务编号") == task)
                 sched.set(last, "节点状态", "推进中")
                 sched.set(last, "实际完成日期", None)
-                plant(name, "重点工作台账", ledger.addr(first, "申请销号"), "CLOSE_NOT_DONE", "申请销号但节点未全部完成")
+                plant(
+                    name,
+                    "重点工作台账",
+                    ledger.addr(first, "申请销号"),
+                    "CLOSE_NOT_DONE",
+                    "申请销号但节点未全部完成",
+                )
             elif index == 6:
                 task = ledger.get(first, "任务编号")
                 last = max(r for r in sched.rows if sched.get(r, "任务编号") == task)
                 sched.set(last, "节点状态", "推进中")
                 sched.set(last, "实际完成日期", None)
                 ledger.set(first, "申请销号", "否")
-                plant(name, "重点工作台账", ledger.set(first, "完成进度(%)", 100), "PROGRESS_100_NOT_DONE", "进度100%但最后节点未完成")
+                plant(
+                    name,
+                    "重点工作台账",
+                    ledger.set(first, "完成进度(%)", 100),
+                    "PROGRESS_100_NOT_DONE",
+                    "进度100%但最后节点未完成",
+                )
             elif index == 7:
-                plant(name, "责任书", resp.set(resp.rows[0], "负责人电话", "1380000"), "BAD_FORMAT", "电话号码位数不对")
+                plant(
+                    name,
+                    "责任书",
+                    resp.set(resp.rows[0], "负责人电话", "1380000"),
+                    "BAD_FORMAT",
+                    "电话号码位数不对",
+                )
             elif index == 8:
-                plant(name, "重点工作台账", ledger.set(first, "进展情况", None), "REQUIRED", "进展情况未填")
+                plant(
+                    name,
+                    "重点工作台账",
+                    ledger.set(first, "进展情况", None),
+                    "REQUIRED",
+                    "进展情况未填",
+                )
             elif index == 9:
                 sched.set(sched.rows[0], "节点状态", "已完成")
-                plant(name, "推进表", sched.set(sched.rows[0], "实际完成日期", "6/30"), "DATE_AMBIGUOUS", "日期缺年份")
+                plant(
+                    name,
+                    "推进表",
+                    sched.set(sched.rows[0], "实际完成日期", "6/30"),
+                    "DATE_AMBIGUOUS",
+                    "日期缺年份",
+                )
                 sched.set(sched.rows[1], "节点状态", "已完成")
-                plant(name, "推进表", sched.set(sched.rows[1], "实际完成日期", "2022-13-01"), "DATE_INVALID", "不存在的日期")
+                plant(
+                    name,
+                    "推进表",
+                    sched.set(sched.rows[1], "实际完成日期", "2022-13-01"),
+                    "DATE_INVALID",
+                    "不存在的日期",
+                )
             elif index == 10:
                 cell = ledger.ws.cell(HEADER_ROW, ledger.cols["完成进度(%)"])
                 cell.value = "进度"
-                plant(name, "重点工作台账", cell.coordinate, "HEADER_MISSING", "表头被改名")
+                plant(
+                    name, "重点工作台账", cell.coordinate, "HEADER_MISSING", "表头被改名"
+                )
             elif index == 11:
                 del book["考评册"]
                 plant(name, "考评册", "", "SHEET_MISSING", "删除了考评册工作表")
             elif index == 13:
                 del book[META_SHEET]
-                plant(f"{item.unit.name}报送材料.xlsx", "", "", "META_MISSING", "元数据表被删除，按文件名识别")
+                plant(
+                    f"{item.unit.name}报送材料.xlsx",
+                    "",
+                    "",
+                    "META_MISSING",
+                    "元数据表被删除，按文件名识别",
+                )
             elif index == 18:
-                plant(name, "推进表", sched.set(sched.rows[0], "计划完成日期", dt.datetime(2022, 12, 31)), "PREFILL_CHANGED", "改了预填的计划日期")
+                plant(
+                    name,
+                    "推进表",
+                    sched.set(sched.rows[0], "计划完成日期", dt.datetime(2022, 12, 31)),
+                    "PREFILL_CHANGED",
+                    "改了预填的计划日期",
+                )
                 row = sched.rows[1]
                 sched.set(row, "节点状态", "已完成")
-                plant(name, "推进表", sched.set(row, "实际完成日期", None), "REQUIRED", "节点已完成但没填实际完成日期")
+                plant(
+                    name,
+                    "推进表",
+                    sched.set(row, "实际完成日期", None),
+                    "REQUIRED",
+                    "节点已完成但没填实际完成日期",
+                )
             elif index == 19:
                 row = sched.rows[0]
                 sched.set(row, "实际完成日期", dt.datetime(2022, 6, 1))
-                plant(name, "推进表", sched.set(row, "节点状态", "推进中"), "ACTUAL_WITHOUT_DONE", "填了完成日期但状态不是已完成")
+                plant(
+                    name,
+                    "推进表",
+                    sched.set(row, "节点状态", "推进中"),
+                    "ACTUAL_WITHOUT_DONE",
+                    "填了完成日期但状态不是已完成",
+                )
             elif index == 20:
-                plant(name, "考评册", evalu.set(evalu.rows[0], "自评分", "18分"), "COERCED_NUMBER", "自评分带“分”字")
-                plant(name, "重点工作台账", ledger.set(first, "完成进度(%)", 0.45), "COERCED_PERCENT", "进度写成小数 0.45")
+                plant(
+                    name,
+                    "考评册",
+                    evalu.set(evalu.rows[0], "自评分", "18分"),
+                    "COERCED_NUMBER",
+                    "自评分带“分”字",
+                )
+                plant(
+                    name,
+                    "重点工作台账",
+                    ledger.set(first, "完成进度(%)", 0.45),
+                    "COERCED_PERCENT",
+                    "进度写成小数 0.45",
+                )
             elif index == 21:
                 missing = ledger.get(ledger.rows[-1], "任务编号")
                 ledger.ws.delete_rows(ledger.rows[-1])
-                plant(name, "重点工作台账", "", "ROW_MISSING", f"删除了任务 {missing} 的行")
+                plant(
+                    name, "重点工作台账", "", "ROW_MISSING", f"删除了任务 {missing} 的行"
+                )
             book.save(item.path)
             target = returned / name
             if index == 13:
                 target = returned / f"{item.unit.name}报送材料.xlsx"
             shutil.copy(item.path, target)
-            set_saved_time(target, dt.datetime(2022, 10, 8, 10, 0) + dt.timedelta(minutes=index))
+            set_saved_time(
+                target, dt.datetime(2022, 10, 8, 10, 0) + dt.timedelta(minutes=index)
+            )
             if index == 12:  # the unit sent an earlier draft too
                 older = returned / f"早前稿_{name}"
                 shutil.copy(item.path, older)
                 set_saved_time(older, dt.datetime(2022, 10, 1, 9, 0))
-                plant(older.name, "", "", "DUPLICATE_SUBMISSION", "同一单位报送了两次，较早的未采用")
+                plant(
+                    older.name,
+                    "",
+                    "",
+                    "DUPLICATE_SUBMISSION",
+                    "同一单位报送了两次，较早的未采用",
+                )
             if index == 16:  # a file whose metadata names a unit the master does not have
                 foreign = returned / "外区单位_填报表.xlsx"
                 book2 = openpyxl.load_workbook(target)
@@ -254,19 +421,33 @@ def main() -> None:
                         row[1].value = "2022Q2"
                 target.unlink()
                 book2.save(returned / name.replace("2022Q3", "2022Q2"))
-                plant(name.replace("2022Q3", "2022Q2"), "", "", "PERIOD_MISMATCH", "报送了上一期的表")
+                plant(
+                    name.replace("2022Q3", "2022Q2"),
+                    "",
+                    "",
+                    "PERIOD_MISMATCH",
+                    "报送了上一期的表",
+                )
         # a unit that saved as the old .xls format, and a file that was damaged in transfer
         u14, u15 = issued[14].unit, issued[15].unit
-        (returned / f"{u14.code}_{u14.name}.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
-        plant(f"{u14.code}_{u14.name}.xls", "", "", "FILE_NOT_XLSX", "另存成了 .xls 旧格式")
+        (returned / f"{u14.code}_{u14.name}.xls").write_bytes(
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512)
+        )
+        plant(
+            f"{u14.code}_{u14.name}.xls", "", "", "FILE_NOT_XLSX", "另存成了 .xls 旧格式"
+        )
         good = (returned / issued[15].path.name).read_bytes()
         (returned / issued[15].path.name).unlink()
         damaged = f"{u15.code}_{u15.name}_损坏.xlsx"
         (returned / damaged).write_bytes(good[: len(good) // 2])
         plant(damaged, "", "", "FILE_UNREADABLE", "文件传输中损坏")
         (returned / "~$临时文件.xlsx").write_bytes(b"lock")
-    (ROOT / "planted.json").write_text(json.dumps(planted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"示例工作目录：{campaign_dir}（回收文件 {len(list(returned.iterdir()))} 个，预埋问题 {len(planted)} 处）")
+    (ROOT / "planted.json").write_text(
+        json.dumps(planted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    print(
+        f"示例工作目录：{campaign_dir}（回收文件 {len(list(returned.iterdir()))} 个，预埋问题 {len(planted)} 处）"
+    )
 
 
 if __name__ == "__main__":

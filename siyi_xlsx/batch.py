@@ -71,10 +71,17 @@ def pick_newest(subs: list[Submission]) -> None:
         kept = group[0]
         for other in group[1:]:
             other.status = SUPERSEDED
-            other.issues.append(other.where.issue("DUPLICATE_SUBMISSION", detail=kept.name))
+            other.issues.append(
+                other.where.issue("DUPLICATE_SUBMISSION", detail=kept.name)
+            )
 
 
-def run(folder: Path, on_file: Callable[[Path], None] | None = None, returned: Path | None = None, output: Path | None = None) -> RunResult:
+def run(
+    folder: Path,
+    on_file: Callable[[Path], None] | None = None,
+    returned: Path | None = None,
+    output: Path | None = None,
+) -> RunResult:
     """Run the whole batch on a campaign folder and write its result workbooks."""
     campaign = load_campaign(folder)
     returned = returned or folder / RETURNED_DIR
@@ -93,12 +100,21 @@ def run(folder: Path, on_file: Callable[[Path], None] | None = None, returned: P
     tasks, milestones = build_tables(campaign, accepted)
     issues = list(campaign.issues) + [i for s in subs for i in s.issues]
     returns = unit_returns(campaign, subs)
-    inputs = [{
-        "file": s.name, "unit": s.unit.name if s.unit else "", "sha256": s.sha256, "size": s.size,
-        "saved_at": (s.saved_at or s.mtime).isoformat(" "), "result": _result_label(s),
-    } for s in subs] + [{"file": name, "result": "已忽略（临时或隐藏文件）"} for name in skipped]
+    inputs = [
+        {
+            "file": s.name,
+            "unit": s.unit.name if s.unit else "",
+            "sha256": s.sha256,
+            "size": s.size,
+            "saved_at": (s.saved_at or s.mtime).isoformat(" "),
+            "result": _result_label(s),
+        }
+        for s in subs
+    ] + [{"file": name, "result": "已忽略（临时或隐藏文件）"} for name in skipped]
     result = RunResult(campaign, subs, issues, returns, ignored=skipped)
-    result.task_status = tasks["status"].value_counts().to_dict() if not tasks.empty else {}
+    result.task_status = (
+        tasks["status"].value_counts().to_dict() if not tasks.empty else {}
+    )
     ledger_path, report_path = output / LEDGER_FILE, output / REPORT_FILE
     write_ledger(ledger_path, campaign, tasks, milestones, inputs)
     write_report(report_path, campaign, issues, returns, inputs)
@@ -132,13 +148,29 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
         elif used:
             status, todo = "被退回", f"按问题清单修改 {errors} 处错误后重新报送"
         elif mine:
-            status, todo = "被退回", "文件无法采用：" + "；".join(i.message for s in mine for i in s.issues if i.severity == ERROR)[:200]
+            status, todo = (
+                "被退回",
+                "文件无法采用："
+                + "；".join(
+                    i.message for s in mine for i in s.issues if i.severity == ERROR
+                )[:200],
+            )
         else:
             status = "未报送"
             todo = f"请于 {deadline.isoformat()} 前报送" if deadline else "请尽快报送"
-        rows.append({
-            "code": unit.code, "name": unit.name, "kind": unit.kind, "tasks": tasks, "status": status,
-            "file": used.name if used else "", "saved_at": (used.saved_at or used.mtime).isoformat(" ") if used else "",
-            "errors": errors, "warnings": warnings, "others": "、".join(others), "todo": todo,
-        })
+        rows.append(
+            {
+                "code": unit.code,
+                "name": unit.name,
+                "kind": unit.kind,
+                "tasks": tasks,
+                "status": status,
+                "file": used.name if used else "",
+                "saved_at": (used.saved_at or used.mtime).isoformat(" ") if used else "",
+                "errors": errors,
+                "warnings": warnings,
+                "others": "、".join(others),
+                "todo": todo,
+            }
+        )
     return rows

@@ -27,7 +27,9 @@ class FatalError(click.ClickException):
 
 
 def campaign_argument(func):  # noqa: ANN001, ANN201
-    return click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")(func)
+    return click.argument(
+        "folder", type=click.Path(file_okay=False, path_type=Path), default="."
+    )(func)
 
 
 @click.group(context_settings=CONTEXT)
@@ -45,7 +47,9 @@ def main() -> None:
 
 @main.command(context_settings=CONTEXT)
 @campaign_argument
-@click.option("--sample", is_flag=True, help="填入示例数据（8 个重点领域、44 个单位、76 项任务）。")
+@click.option(
+    "--sample", is_flag=True, help="填入示例数据（8 个重点领域、44 个单位、76 项任务）。"
+)
 @click.option("--force", is_flag=True, help="任务总表已存在时覆盖。")
 def init(folder: Path, sample: bool, force: bool) -> None:
     """建立工作目录：任务总表.xlsx 以及 issued/、returned/、output/ 文件夹。"""
@@ -57,14 +61,26 @@ def init(folder: Path, sample: bool, force: bool) -> None:
     if sample:
         from .sample_data import build_sample_master
 
-        settings = {"year": 2022, "period": "2022Q3", "as_of": dt.date(2022, 9, 30), "return_deadline": dt.date(2022, 10, 10)}
+        settings = {
+            "year": 2022,
+            "period": "2022Q3",
+            "as_of": dt.date(2022, 9, 30),
+            "return_deadline": dt.date(2022, 10, 10),
+        }
         write_master(master, build_sample_master(), settings)
     else:
         today = dt.date.today()
-        settings = {"year": today.year, "period": f"{today.year}Q{(today.month - 1) // 3 + 1}", "as_of": today}
+        settings = {
+            "year": today.year,
+            "period": f"{today.year}Q{(today.month - 1) // 3 + 1}",
+            "as_of": today,
+        }
         write_master(master, None, settings)
     click.echo(f"已建立工作目录：{folder}")
-    click.echo(f"  任务总表：{master}" + ("（含示例数据）" if sample else "（空表，请按“使用说明”填写）"))
+    click.echo(
+        f"  任务总表：{master}"
+        + ("（含示例数据）" if sample else "（空表，请按“使用说明”填写）")
+    )
     click.echo(f"下一步：填写/核对任务总表后运行  siyi issue {folder}")
 
 
@@ -78,22 +94,29 @@ def issue_cmd(folder: Path) -> None:
     except SiyiError as exc:
         raise FatalError(str(exc)) from exc
     _print_master_problems(campaign)
-    click.echo(f"已生成 {len(files)} 个单位的填报表（{campaign.settings.period}），共 {sum(f.tasks for f in files)} 项任务、{sum(f.milestones for f in files)} 个节点：")
+    click.echo(
+        f"已生成 {len(files)} 个单位的填报表（{campaign.settings.period}），共 {sum(f.tasks for f in files)} 项任务、{sum(f.milestones for f in files)} 个节点："
+    )
     click.echo(f"  {folder / ISSUED_DIR}")
     missing = [u.name for u in campaign.units.values() if not campaign.tasks_of(u)]
     if missing:
         click.echo(f"以下单位本期没有牵头任务，未生成填报表：{'、'.join(missing)}")
-    click.echo(f"请将填报表发给各单位；收回的文件放入 {folder / RETURNED_DIR} 后运行  siyi run {folder}")
+    click.echo(
+        f"请将填报表发给各单位；收回的文件放入 {folder / RETURNED_DIR} 后运行  siyi run {folder}"
+    )
 
 
 def _print_master_problems(campaign) -> None:  # noqa: ANN001
     if campaign.issues:
         errors = [i for i in campaign.issues if i.severity == "错误"]
-        click.echo(f"任务总表有 {len(errors)} 处错误、{len(campaign.issues) - len(errors)} 处提醒：", err=True)
+        click.echo(
+            f"任务总表有 {len(errors)} 处错误、{len(campaign.issues) - len(errors)} 处提醒：",
+            err=True,
+        )
         for item in campaign.issues[:20]:
             click.echo(f"  [{item.severity}] {item.text()}", err=True)
         if len(campaign.issues) > 20:
-            click.echo(f"  …… 其余见 output/校验报告.xlsx", err=True)
+            click.echo("  …… 其余见 output/校验报告.xlsx", err=True)
 
 
 @main.command(name="run", context_settings=CONTEXT)
@@ -104,7 +127,9 @@ def run_cmd(folder: Path, quiet: bool) -> None:
     returned = folder / RETURNED_DIR
     count = sum(1 for p in returned.rglob("*") if p.is_file()) if returned.is_dir() else 0
     try:
-        with click.progressbar(length=count, label="读取回收文件", file=sys.stderr, show_pos=True) as bar:
+        with click.progressbar(
+            length=count, label="读取回收文件", file=sys.stderr, show_pos=True
+        ) as bar:
             result = run(folder, on_file=lambda _path: bar.update(1))
     except SiyiError as exc:
         raise FatalError(str(exc)) from exc
@@ -113,8 +138,13 @@ def run_cmd(folder: Path, quiet: bool) -> None:
     statuses: dict[str, int] = {}
     for row in result.returns:
         statuses[row["status"]] = statuses.get(row["status"], 0) + 1
-    click.echo(f"读取 {len(result.submissions)} 个文件。报送情况：" + "，".join(f"{k} {v} 个单位" for k, v in statuses.items()))
-    click.echo("任务状态：" + "，".join(f"{k} {v} 项" for k, v in result.task_status.items()))
+    click.echo(
+        f"读取 {len(result.submissions)} 个文件。报送情况："
+        + "，".join(f"{k} {v} 个单位" for k, v in statuses.items())
+    )
+    click.echo(
+        "任务状态：" + "，".join(f"{k} {v} 项" for k, v in result.task_status.items())
+    )
     click.echo(f"发现错误 {result.errors} 处、提醒 {result.warnings} 处。")
     if not quiet:
         for item in [i for i in result.issues if i.severity == "错误"][:30]:

@@ -34,58 +34,145 @@ class NotSpreadsheetError(ReadError):
 # plus any extra keyword arguments; each says what is wrong and how to fix it.
 MESSAGES: dict[str, tuple[str, str]] = {
     # files
-    "FILE_NOT_XLSX": (ERROR, "文件不是 xlsx 格式（{detail}），请用 Excel 或 WPS 另存为“Excel 工作簿(*.xlsx)”后重新报送。"),
-    "FILE_UNREADABLE": (ERROR, "文件无法打开（{detail}），可能已损坏或加密，请重新保存后报送。"),
-    "FILE_TOO_LARGE": (ERROR, "工作表“{sheet}”超过 {detail} 行，超出部分未读取，请删除多余的行。"),
-    "META_MISSING": (WARNING, "文件中没有找到下发模板的元数据，已按文件名识别为“{detail}”；请使用办公室下发的填报表。"),
-    "UNIT_UNKNOWN": (ERROR, "无法识别填报单位（{detail}），该文件未采用。请使用办公室下发给本单位的填报表。"),
-    "UNIT_NOT_IN_MASTER": (ERROR, "单位编码“{value}”不在任务总表中，该文件未采用。请核对是否为本区下发的填报表。"),
+    "FILE_NOT_XLSX": (
+        ERROR,
+        "文件不是 xlsx 格式（{detail}），请用 Excel 或 WPS 另存为“Excel 工作簿(*.xlsx)”后重新报送。",
+    ),
+    "FILE_UNREADABLE": (
+        ERROR,
+        "文件无法打开（{detail}），可能已损坏或加密，请重新保存后报送。",
+    ),
+    "FILE_TOO_LARGE": (
+        ERROR,
+        "工作表“{sheet}”超过 {detail} 行，超出部分未读取，请删除多余的行。",
+    ),
+    "META_MISSING": (
+        WARNING,
+        "文件中没有找到下发模板的元数据，已按文件名识别为“{detail}”；请使用办公室下发的填报表。",
+    ),
+    "UNIT_UNKNOWN": (
+        ERROR,
+        "无法识别填报单位（{detail}），该文件未采用。请使用办公室下发给本单位的填报表。",
+    ),
+    "UNIT_NOT_IN_MASTER": (
+        ERROR,
+        "单位编码“{value}”不在任务总表中，该文件未采用。请核对是否为本区下发的填报表。",
+    ),
     "UNIT_NO_TASKS": (ERROR, "单位“{detail}”在任务总表中没有牵头任务，该文件未采用。"),
-    "PERIOD_MISMATCH": (ERROR, "该文件是“{value}”期的填报表，本期为“{detail}”，未采用。请使用本期下发的填报表。"),
-    "DUPLICATE_SUBMISSION": (WARNING, "本单位本期有多个报送文件，已采用较新的“{detail}”，本文件未采用。"),
-    "SHEET_MISSING": (ERROR, "缺少工作表“{sheet}”，请使用下发的填报表，不要删除或重命名工作表。"),
-    "HEADER_NOT_FOUND": (ERROR, "工作表“{sheet}”找不到表头行（应含“{detail}”等列），该表未读取。请不要修改表头。"),
-    "HEADER_MISSING": (ERROR, "表头“{field}”不见了（被修改或删除），该列未读取。请恢复原表头“{field}”。"),
+    "PERIOD_MISMATCH": (
+        ERROR,
+        "该文件是“{value}”期的填报表，本期为“{detail}”，未采用。请使用本期下发的填报表。",
+    ),
+    "DUPLICATE_SUBMISSION": (
+        WARNING,
+        "本单位本期有多个报送文件，已采用较新的“{detail}”，本文件未采用。",
+    ),
+    "SHEET_MISSING": (
+        ERROR,
+        "缺少工作表“{sheet}”，请使用下发的填报表，不要删除或重命名工作表。",
+    ),
+    "HEADER_NOT_FOUND": (
+        ERROR,
+        "工作表“{sheet}”找不到表头行（应含“{detail}”等列），该表未读取。请不要修改表头。",
+    ),
+    "HEADER_MISSING": (
+        ERROR,
+        "表头“{field}”不见了（被修改或删除），该列未读取。请恢复原表头“{field}”。",
+    ),
     "HEADER_EXTRA": (WARNING, "多出的列“{value}”不是模板中的列，其内容未读取。"),
     # rows
     "ROW_MISSING": (ERROR, "缺少{detail}的填报行，请不要删除预填的行。"),
     "ROW_DUPLICATE": (ERROR, "{field}“{value}”重复出现，只采用第一行，请删除重复的行。"),
-    "TASK_UNKNOWN": (ERROR, "任务编号“{value}”不在任务总表中，该行未采用。请不要修改预填的任务编号。"),
+    "TASK_UNKNOWN": (
+        ERROR,
+        "任务编号“{value}”不在任务总表中，该行未采用。请不要修改预填的任务编号。",
+    ),
     "TASK_NOT_OWN": (ERROR, "任务“{value}”的牵头单位不是本单位，该行未采用。"),
-    "MILESTONE_UNKNOWN": (ERROR, "任务“{detail}”没有第 {value} 个节点，该行未采用。请不要修改预填的节点序号。"),
-    "INDICATOR_UNKNOWN": (ERROR, "指标编号“{value}”不在任务总表的考评指标中，该行未采用。"),
-    "PREFILL_CHANGED": (WARNING, "预填的{field}被改为“{value}”，原值为“{detail}”，已按原值处理。预填内容请不要修改。"),
+    "MILESTONE_UNKNOWN": (
+        ERROR,
+        "任务“{detail}”没有第 {value} 个节点，该行未采用。请不要修改预填的节点序号。",
+    ),
+    "INDICATOR_UNKNOWN": (
+        ERROR,
+        "指标编号“{value}”不在任务总表的考评指标中，该行未采用。",
+    ),
+    "PREFILL_CHANGED": (
+        WARNING,
+        "预填的{field}被改为“{value}”，原值为“{detail}”，已按原值处理。预填内容请不要修改。",
+    ),
     # cells
     "REQUIRED": (ERROR, "{field}必须填写。{detail}"),
     "NOT_A_NUMBER": (ERROR, "{field}“{value}”不是数字，请填写数字{detail}。"),
     "NOT_AN_INTEGER": (ERROR, "{field}“{value}”不是整数，请填写整数。"),
     "DATE_INVALID": (ERROR, "{field}“{value}”不是有效日期，请填写如 2022-06-30 的日期。"),
-    "DATE_AMBIGUOUS": (ERROR, "{field}“{value}”无法确定是哪一天（缺年份、两位年份或多个日期），请填写完整日期，如 2022-06-30。"),
-    "PERCENT_AMBIGUOUS": (ERROR, "{field}“{value}”无法识别为进度，请填写 0 到 100 之间的一个数字，如 60。"),
+    "DATE_AMBIGUOUS": (
+        ERROR,
+        "{field}“{value}”无法确定是哪一天（缺年份、两位年份或多个日期），请填写完整日期，如 2022-06-30。",
+    ),
+    "PERCENT_AMBIGUOUS": (
+        ERROR,
+        "{field}“{value}”无法识别为进度，请填写 0 到 100 之间的一个数字，如 60。",
+    ),
     "NOT_IN_LIST": (ERROR, "{field}“{value}”不是可选值，请从下拉列表中选择：{detail}。"),
     "BELOW_MINIMUM": (ERROR, "{field}“{value}”不能小于 {detail}。"),
     "ABOVE_MAXIMUM": (ERROR, "{field}“{value}”不能大于 {detail}。"),
     "BAD_FORMAT": (ERROR, "{field}“{value}”格式不正确。{detail}"),
     "TOO_LONG": (ERROR, "{field}内容过长（超过 {detail} 个字），请精简。"),
-    "COERCED_DATE": (WARNING, "{field}“{value}”已按 {detail} 读取，请以后填写为 2022-06-30 格式。"),
-    "COERCED_PERCENT": (WARNING, "{field}“{value}”已按 {detail} 读取（进度请直接填写 0 到 100 的数字）。"),
+    "COERCED_DATE": (
+        WARNING,
+        "{field}“{value}”已按 {detail} 读取，请以后填写为 2022-06-30 格式。",
+    ),
+    "COERCED_PERCENT": (
+        WARNING,
+        "{field}“{value}”已按 {detail} 读取（进度请直接填写 0 到 100 的数字）。",
+    ),
     "COERCED_NUMBER": (WARNING, "{field}“{value}”已按数字 {detail} 读取，请只填写数字。"),
-    "COERCED_CHOICE": (WARNING, "{field}“{value}”已按“{detail}”读取，请从下拉列表中选择。"),
-    "COERCED_TEXT": (WARNING, "{field}“{value}”已按“{detail}”读取（去掉了多余空格或全角字符）。"),
+    "COERCED_CHOICE": (
+        WARNING,
+        "{field}“{value}”已按“{detail}”读取，请从下拉列表中选择。",
+    ),
+    "COERCED_TEXT": (
+        WARNING,
+        "{field}“{value}”已按“{detail}”读取（去掉了多余空格或全角字符）。",
+    ),
     # cross-row rules
-    "ACTUAL_AFTER_AS_OF": (ERROR, "实际完成日期 {value} 晚于数据截止日期 {detail}，请核实后填写已实际完成的日期。"),
-    "ACTUAL_WITHOUT_DONE": (ERROR, "已填写实际完成日期 {value}，但节点状态不是“已完成”，请核实并使二者一致。"),
-    "PROGRESS_100_NOT_DONE": (ERROR, "完成进度为 100%，但节点“{detail}”尚未完成，请核实进度或在推进表补填节点完成情况。"),
-    "CLOSE_NOT_DONE": (ERROR, "申请销号须全部节点已完成，尚有节点未完成：{detail}。请完成后再申请，或将“申请销号”改为“否”。"),
+    "ACTUAL_AFTER_AS_OF": (
+        ERROR,
+        "实际完成日期 {value} 晚于数据截止日期 {detail}，请核实后填写已实际完成的日期。",
+    ),
+    "ACTUAL_WITHOUT_DONE": (
+        ERROR,
+        "已填写实际完成日期 {value}，但节点状态不是“已完成”，请核实并使二者一致。",
+    ),
+    "PROGRESS_100_NOT_DONE": (
+        ERROR,
+        "完成进度为 100%，但节点“{detail}”尚未完成，请核实进度或在推进表补填节点完成情况。",
+    ),
+    "CLOSE_NOT_DONE": (
+        ERROR,
+        "申请销号须全部节点已完成，尚有节点未完成：{detail}。请完成后再申请，或将“申请销号”改为“否”。",
+    ),
     "SELF_SCORE_OVER": (ERROR, "自评分 {value} 超过该项分值 {detail}，请修改。"),
-    "CONFIRM_MISSING": (WARNING, "{field}尚未填写，考评册须由单位主要负责人和战线领导签字确认。"),
+    "CONFIRM_MISSING": (
+        WARNING,
+        "{field}尚未填写，考评册须由单位主要负责人和战线领导签字确认。",
+    ),
     # master workbook
     "MASTER_SHEET_MISSING": (ERROR, "任务总表缺少工作表“{sheet}”，该表内容按空表处理。"),
-    "REF_UNKNOWN": (ERROR, "{field}“{value}”在“{detail}”表中找不到，请从下拉列表中选择。"),
+    "REF_UNKNOWN": (
+        ERROR,
+        "{field}“{value}”在“{detail}”表中找不到，请从下拉列表中选择。",
+    ),
     "DUPLICATE_KEY": (ERROR, "{field}“{value}”重复，只采用第一行。"),
     "SETTING_DEFAULT": (WARNING, "设置项“{field}”未填写，已使用默认值 {detail}。"),
-    "MILESTONE_AFTER_DEADLINE": (WARNING, "节点计划日期 {value} 晚于任务完成时限 {detail}，请核实。"),
-    "TASK_NO_MILESTONE": (WARNING, "任务“{value}”没有推进节点，按完成时限 {detail} 作为唯一节点判定进度。"),
+    "MILESTONE_AFTER_DEADLINE": (
+        WARNING,
+        "节点计划日期 {value} 晚于任务完成时限 {detail}，请核实。",
+    ),
+    "TASK_NO_MILESTONE": (
+        WARNING,
+        "任务“{value}”没有推进节点，按完成时限 {detail} 作为唯一节点判定进度。",
+    ),
     "THRESHOLD_ORDER": (ERROR, "“{field}”({value}) 应大于“{detail}”，已改用默认阈值。"),
 }
 

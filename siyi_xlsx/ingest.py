@@ -72,17 +72,28 @@ def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> S
     """Read ``path`` (never modified) and identify its unit and period."""
     sha, size = file_digest(path)
     # Times are kept in UTC, like the save time Excel and WPS write into docProps.
-    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None, microsecond=0)
-    sub = Submission(path=path, name=display_name or path.name, sha256=sha, size=size, mtime=mtime)
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(
+        tzinfo=None, microsecond=0
+    )
+    sub = Submission(
+        path=path, name=display_name or path.name, sha256=sha, size=size, mtime=mtime
+    )
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        sub.unit = _unit_from_name(path.stem, campaign)  # so 报送情况 can say whose file failed
+        sub.unit = _unit_from_name(
+            path.stem, campaign
+        )  # so 报送情况 can say whose file failed
         sub.reject("FILE_NOT_XLSX", detail=f"扩展名为 {path.suffix or '无'}")
         return sub
     try:
         book = read_workbook(path)
     except ReadError as exc:
         sub.unit = _unit_from_name(path.stem, campaign)
-        sub.reject("FILE_NOT_XLSX" if isinstance(exc, NotSpreadsheetError) else "FILE_UNREADABLE", detail=str(exc))
+        sub.reject(
+            "FILE_NOT_XLSX"
+            if isinstance(exc, NotSpreadsheetError)
+            else "FILE_UNREADABLE",
+            detail=str(exc),
+        )
         return sub
     sub.saved_at = _naive(book.modified) or mtime
     if not _identify(sub, book, campaign):
@@ -105,7 +116,10 @@ def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
         sub.meta = {
             str(row[1].value).strip(): str(row[2].value).strip()
             for row in meta_sheet.rows.values()
-            if 1 in row and 2 in row and row[1].value is not None and row[2].value is not None
+            if 1 in row
+            and 2 in row
+            and row[1].value is not None
+            and row[2].value is not None
         }
     code = sub.meta.get("unit_code")
     if code:
@@ -121,10 +135,15 @@ def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
     else:
         unit = _unit_from_name(sub.path.stem, campaign)
         if unit is None:
-            sub.reject("UNIT_UNKNOWN", detail="文件中没有模板元数据，文件名中也没有单位编码或单位名称")
+            sub.reject(
+                "UNIT_UNKNOWN",
+                detail="文件中没有模板元数据，文件名中也没有单位编码或单位名称",
+            )
             return False
         sub.unit, sub.period = unit, campaign.settings.period
-        sub.issues.append(sub.where.issue("META_MISSING", detail=f"{unit.name}（{unit.code}）"))
+        sub.issues.append(
+            sub.where.issue("META_MISSING", detail=f"{unit.name}（{unit.code}）")
+        )
     if not campaign.tasks_of(sub.unit):
         sub.reject("UNIT_NO_TASKS", detail=sub.unit.name)
         return False
@@ -150,10 +169,19 @@ def _read_sheets(sub: Submission, book: WorkbookData) -> None:
             sub.issues.append(where.issue("SHEET_MISSING", sheet=schema.sheet))
             continue
         if sheet.truncated:
-            sub.issues.append(where.issue("FILE_TOO_LARGE", sheet=schema.sheet, detail=20000))
+            sub.issues.append(
+                where.issue("FILE_TOO_LARGE", sheet=schema.sheet, detail=20000)
+            )
         table = read_table(sheet, schema, where, sub.issues)
         if table is None:
             continue
         sub.tables[schema_id] = table
         if schema.form:
-            sub.form = read_form(sheet, schema.form, where, sub.issues, start_row=table.end_row + 1, value_offset=2)
+            sub.form = read_form(
+                sheet,
+                schema.form,
+                where,
+                sub.issues,
+                start_row=table.end_row + 1,
+                value_offset=2,
+            )

@@ -20,7 +20,17 @@ from . import __version__
 from . import schema as schemas
 from .master import Campaign, Unit
 from .resources import template
-from .xlsx import FIRST_DATA_ROW, Formats, ListSheet, add_validation, atomic_workbook, protect, write_cell, write_key_values, write_table
+from .xlsx import (
+    FIRST_DATA_ROW,
+    Formats,
+    ListSheet,
+    add_validation,
+    atomic_workbook,
+    protect,
+    write_cell,
+    write_key_values,
+    write_table,
+)
 
 META_SHEET = "_meta"
 UNIT_SHEETS = ("unit_ledger", "unit_responsibility", "unit_schedule", "unit_evaluation")
@@ -38,26 +48,53 @@ def unit_rows(campaign: Campaign, unit: Unit) -> dict[str, list[dict[str, Any]]]
     """The prefilled rows of each sheet of a unit's workbook, keyed by schema id."""
     tasks = campaign.tasks_of(unit)
     ledger = [
-        {"task_id": t.task_id, "title": t.title, "area": t.area, "target": t.target, "deadline": t.deadline,
-         "support_units": "、".join(t.support_units), "apply_close": "否"}
+        {
+            "task_id": t.task_id,
+            "title": t.title,
+            "area": t.area,
+            "target": t.target,
+            "deadline": t.deadline,
+            "support_units": "、".join(t.support_units),
+            "apply_close": "否",
+        }
         for t in tasks
     ]
     responsibility = [
-        {"task_id": t.task_id, "title": t.title, "target": t.target, "deadline": t.deadline,
-         "front_leader": t.front_leader, "unit_head": unit.head}
+        {
+            "task_id": t.task_id,
+            "title": t.title,
+            "target": t.target,
+            "deadline": t.deadline,
+            "front_leader": t.front_leader,
+            "unit_head": unit.head,
+        }
         for t in tasks
     ]
     schedule = [
-        {"task_id": t.task_id, "title": t.title, "seq": m.seq, "content": m.content,
-         "planned_date": m.planned_date, "done_mark": m.done_mark}
-        for t in tasks for m in t.milestones
+        {
+            "task_id": t.task_id,
+            "title": t.title,
+            "seq": m.seq,
+            "content": m.content,
+            "planned_date": m.planned_date,
+            "done_mark": m.done_mark,
+        }
+        for t in tasks
+        for m in t.milestones
     ]
     evaluation = [
-        {"code": i.code, "name": i.name, "points": i.points, "criteria": i.criteria,
-         "evidence_required": "是" if i.evidence_required else "否"}
+        {
+            "code": i.code,
+            "name": i.name,
+            "points": i.points,
+            "criteria": i.criteria,
+            "evidence_required": "是" if i.evidence_required else "否",
+        }
         for i in campaign.indicators_for(unit)
     ]
-    return dict(zip(UNIT_SHEETS, (ledger, responsibility, schedule, evaluation), strict=True))
+    return dict(
+        zip(UNIT_SHEETS, (ledger, responsibility, schedule, evaluation), strict=True)
+    )
 
 
 def fingerprint(rows: dict[str, list[dict[str, Any]]]) -> str:
@@ -65,7 +102,9 @@ def fingerprint(rows: dict[str, list[dict[str, Any]]]) -> str:
     payload = []
     for schema_id, sheet_rows in rows.items():
         columns = [c.name for c in schemas.load(schema_id).prefill_columns]
-        payload.append([schema_id, [[_plain(r.get(c)) for c in columns] for r in sheet_rows]])
+        payload.append(
+            [schema_id, [[_plain(r.get(c)) for c in columns] for r in sheet_rows]]
+        )
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -81,22 +120,34 @@ def safe_file_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")
 
 
-def issue_all(campaign: Campaign, out_dir: Path, now: dt.datetime | None = None) -> list[IssuedFile]:
+def issue_all(
+    campaign: Campaign, out_dir: Path, now: dt.datetime | None = None
+) -> list[IssuedFile]:
     """Write one workbook per lead unit into ``out_dir``."""
     now = now or dt.datetime.now().replace(microsecond=0)
-    return [write_unit_workbook(campaign, unit, out_dir, now) for unit in campaign.lead_units()]
+    return [
+        write_unit_workbook(campaign, unit, out_dir, now)
+        for unit in campaign.lead_units()
+    ]
 
 
 def format_text(text: str, campaign: Campaign, unit: Unit) -> str:
     s = campaign.settings
     return text.format(
-        year=s.year, period=s.period, as_of=s.as_of.isoformat(),
-        return_deadline=s.return_deadline.isoformat() if s.return_deadline else "办公室通知的日期",
-        unit_name=unit.name, unit_code=unit.code,
+        year=s.year,
+        period=s.period,
+        as_of=s.as_of.isoformat(),
+        return_deadline=s.return_deadline.isoformat()
+        if s.return_deadline
+        else "办公室通知的日期",
+        unit_name=unit.name,
+        unit_code=unit.code,
     )
 
 
-def write_unit_workbook(campaign: Campaign, unit: Unit, out_dir: Path, now: dt.datetime) -> IssuedFile:
+def write_unit_workbook(
+    campaign: Campaign, unit: Unit, out_dir: Path, now: dt.datetime
+) -> IssuedFile:
     """Write ``unit``'s workbook and return where it went."""
     spec = template("unit_workbook")
     rows = unit_rows(campaign, unit)
@@ -115,7 +166,16 @@ def write_unit_workbook(campaign: Campaign, unit: Unit, out_dir: Path, now: dt.d
             schema = schemas.load(sheet_spec["schema"])
             title = f"{unit.name} " + format_text(sheet_spec["title"], campaign, unit)
             note = f"{schema.description}{spec['legend']}"
-            last = write_table(ws, fmt, schema, rows[schema.schema_id], title=title, note=note, lists=lists, freeze_cols=2)
+            last = write_table(
+                ws,
+                fmt,
+                schema,
+                rows[schema.schema_id],
+                title=title,
+                note=note,
+                lists=lists,
+                freeze_cols=2,
+            )
             if schema.form:
                 _write_form(ws, fmt, schema, last + 2, lists)
             if sheet_spec.get("clauses"):
@@ -126,10 +186,21 @@ def write_unit_workbook(campaign: Campaign, unit: Unit, out_dir: Path, now: dt.d
     return IssuedFile(unit, path, len(rows["unit_ledger"]), len(rows["unit_schedule"]))
 
 
-def _write_instructions(ws: Any, fmt: Formats, spec: dict[str, Any], campaign: Campaign, unit: Unit) -> None:
-    ws.merge_range(0, 0, 0, 1, format_text("{year}年“四个体系”重点工作填报表", campaign, unit), fmt.title)
+def _write_instructions(
+    ws: Any, fmt: Formats, spec: dict[str, Any], campaign: Campaign, unit: Unit
+) -> None:
+    ws.merge_range(
+        0,
+        0,
+        0,
+        1,
+        format_text("{year}年“四个体系”重点工作填报表", campaign, unit),
+        fmt.title,
+    )
     ws.set_row(0, 32)
-    pairs = [(label, format_text(text, campaign, unit)) for label, text in spec["instructions"]]
+    pairs = [
+        (label, format_text(text, campaign, unit)) for label, text in spec["instructions"]
+    ]
     next_row = write_key_values(ws, fmt, pairs, start_row=2)
     ws.write_string(next_row + 1, 0, "图例", fmt.label)
     ws.write_string(next_row + 1, 1, "灰色：办公室预填，已锁定", fmt.prefill)
@@ -139,7 +210,9 @@ def _write_instructions(ws: Any, fmt: Formats, spec: dict[str, Any], campaign: C
     protect(ws)
 
 
-def _write_form(ws: Any, fmt: Formats, schema: schemas.SheetSchema, start: int, lists: ListSheet) -> None:
+def _write_form(
+    ws: Any, fmt: Formats, schema: schemas.SheetSchema, start: int, lists: ListSheet
+) -> None:
     """Confirmation fields below a table: label in column B, input in column D."""
     for offset, column in enumerate(schema.form):
         row = start + offset
@@ -149,7 +222,9 @@ def _write_form(ws: Any, fmt: Formats, schema: schemas.SheetSchema, start: int, 
         ws.set_row(row, 24)
 
 
-def _write_clauses(ws: Any, fmt: Formats, spec: dict[str, Any], start: int, width: int) -> None:
+def _write_clauses(
+    ws: Any, fmt: Formats, spec: dict[str, Any], start: int, width: int
+) -> None:
     ws.merge_range(start, 0, start, width - 1, spec["clauses_title"], fmt.bold)
     row = start + 1
     for clause in spec["clauses"]:
@@ -163,7 +238,13 @@ def _write_clauses(ws: Any, fmt: Formats, spec: dict[str, Any], start: int, widt
         row += 1
 
 
-def meta_values(campaign: Campaign, unit: Unit, rows: dict[str, list[dict[str, Any]]], now: dt.datetime, spec: dict[str, Any]) -> dict[str, str]:
+def meta_values(
+    campaign: Campaign,
+    unit: Unit,
+    rows: dict[str, list[dict[str, Any]]],
+    now: dt.datetime,
+    spec: dict[str, Any],
+) -> dict[str, str]:
     s = campaign.settings
     return {
         "format": "siyi-unit-workbook",
@@ -180,11 +261,20 @@ def meta_values(campaign: Campaign, unit: Unit, rows: dict[str, list[dict[str, A
     }
 
 
-def _write_meta(book: Any, campaign: Campaign, unit: Unit, rows: dict[str, list[dict[str, Any]]], now: dt.datetime, spec: dict[str, Any]) -> None:
+def _write_meta(
+    book: Any,
+    campaign: Campaign,
+    unit: Unit,
+    rows: dict[str, list[dict[str, Any]]],
+    now: dt.datetime,
+    spec: dict[str, Any],
+) -> None:
     ws = book.add_worksheet(META_SHEET)
     ws.write_string(0, 0, "key")
     ws.write_string(0, 1, "value")
-    for row, (key, value) in enumerate(meta_values(campaign, unit, rows, now, spec).items(), start=1):
+    for row, (key, value) in enumerate(
+        meta_values(campaign, unit, rows, now, spec).items(), start=1
+    ):
         ws.write_string(row, 0, key)
         ws.write_string(row, 1, value)
     ws.write_string(0, 3, "本表由系统使用，请勿修改。")
@@ -192,4 +282,11 @@ def _write_meta(book: Any, campaign: Campaign, unit: Unit, rows: dict[str, list[
     ws.protect()
 
 
-__all__ = ["FIRST_DATA_ROW", "IssuedFile", "issue_all", "unit_rows", "write_unit_workbook", "META_SHEET"]
+__all__ = [
+    "FIRST_DATA_ROW",
+    "IssuedFile",
+    "issue_all",
+    "unit_rows",
+    "write_unit_workbook",
+    "META_SHEET",
+]

@@ -178,46 +178,78 @@ def load_campaign(folder: Path) -> Campaign:
     return campaign
 
 
-def _read_settings(sheets: dict[str, SheetData], where: Where, issues: list[Issue]) -> Settings:
+def _read_settings(
+    sheets: dict[str, SheetData], where: Where, issues: list[Issue]
+) -> Settings:
     schema = schemas.load("master_settings")
     sheet = sheets.get(schema.sheet)
     if sheet is None:
-        raise CampaignError(f"任务总表缺少“{schema.sheet}”工作表，无法确定年度、期次和数据截止日期。")
+        raise CampaignError(
+            f"任务总表缺少“{schema.sheet}”工作表，无法确定年度、期次和数据截止日期。"
+        )
     fields = read_form(sheet, schema.columns, where, issues, value_offset=1)
     values: dict[str, Any] = {}
     for column in schema.columns:
         value, address = fields.get(column.name, (None, ""))
         if value is None and column.name in schema.defaults:
             value = schema.defaults[column.name]
-            issues.append(where.issue("SETTING_DEFAULT", sheet=schema.sheet, cell=address, field=column.title, detail=value))
+            issues.append(
+                where.issue(
+                    "SETTING_DEFAULT",
+                    sheet=schema.sheet,
+                    cell=address,
+                    field=column.title,
+                    detail=value,
+                )
+            )
         if value is None and column.required:
-            raise CampaignError(f"任务总表“{schema.sheet}”表未填写“{column.title}”（或填写有误），请补充后再运行。")
+            raise CampaignError(
+                f"任务总表“{schema.sheet}”表未填写“{column.title}”（或填写有误），请补充后再运行。"
+            )
         values[column.name] = value
     from .validate import schema_issues
 
-    for name, code, detail, value in schema_issues({k: v for k, v in values.items() if v is not None}, schema):
+    for name, code, detail, value in schema_issues(
+        {k: v for k, v in values.items() if v is not None}, schema
+    ):
         column = schema.column(name)
-        raise CampaignError(f"任务总表“{schema.sheet}”表的“{column.title}”填写有误（{value}）：{detail or code}")
+        raise CampaignError(
+            f"任务总表“{schema.sheet}”表的“{column.title}”填写有误（{value}）：{detail or code}"
+        )
     settings = Settings(
         year=int(values["year"]),
         period=str(values["period"]),
         as_of=dt.date.fromisoformat(values["as_of"]),
-        return_deadline=dt.date.fromisoformat(values["return_deadline"]) if values.get("return_deadline") else None,
+        return_deadline=dt.date.fromisoformat(values["return_deadline"])
+        if values.get("return_deadline")
+        else None,
         late_days=int(values["late_days"]),
         serious_late_days=int(values["serious_late_days"]),
         pace_gap_pp=float(values["pace_gap_pp"]),
         serious_pace_gap_pp=float(values["serious_pace_gap_pp"]),
     )
-    for high, low in (("serious_late_days", "late_days"), ("serious_pace_gap_pp", "pace_gap_pp")):
+    for high, low in (
+        ("serious_late_days", "late_days"),
+        ("serious_pace_gap_pp", "pace_gap_pp"),
+    ):
         if getattr(settings, high) <= getattr(settings, low):
-            issues.append(where.issue("THRESHOLD_ORDER", sheet=schema.sheet, field=schema.column(high).title,
-                                      value=getattr(settings, high), detail=schema.column(low).title))
+            issues.append(
+                where.issue(
+                    "THRESHOLD_ORDER",
+                    sheet=schema.sheet,
+                    field=schema.column(high).title,
+                    value=getattr(settings, high),
+                    detail=schema.column(low).title,
+                )
+            )
             setattr(settings, high, schema.defaults[high])
             setattr(settings, low, schema.defaults[low])
     return settings
 
 
-def _unique_rows(table: Table, schema: SheetSchema, where: Where, issues: list[Issue]) -> list[TableRow]:
+def _unique_rows(
+    table: Table, schema: SheetSchema, where: Where, issues: list[Issue]
+) -> list[TableRow]:
     """Drop rows whose key is missing or invalid, and later duplicates of a key."""
     seen: set[tuple[Any, ...]] = set()
     kept: list[TableRow] = []
@@ -227,14 +259,30 @@ def _unique_rows(table: Table, schema: SheetSchema, where: Where, issues: list[I
         key = tuple(row.values[k] for k in schema.key)
         if key in seen:
             first = schema.column(schema.key[-1])
-            issues.append(where.issue("DUPLICATE_KEY", sheet=schema.sheet, cell=row.cell(first.name), field=first.title, value="/".join(map(str, key))))
+            issues.append(
+                where.issue(
+                    "DUPLICATE_KEY",
+                    sheet=schema.sheet,
+                    cell=row.cell(first.name),
+                    field=first.title,
+                    value="/".join(map(str, key)),
+                )
+            )
             continue
         seen.add(key)
         kept.append(row)
     return kept
 
 
-def _check_ref(row: TableRow, name: str, known: set[str], schema: SheetSchema, target: str, where: Where, issues: list[Issue]) -> bool:
+def _check_ref(
+    row: TableRow,
+    name: str,
+    known: set[str],
+    schema: SheetSchema,
+    target: str,
+    where: Where,
+    issues: list[Issue],
+) -> bool:
     value = row.values.get(name)
     if value is None:
         return True
@@ -242,36 +290,80 @@ def _check_ref(row: TableRow, name: str, known: set[str], schema: SheetSchema, t
     ok = True
     for item in values:
         if item not in known:
-            issues.append(where.issue("REF_UNKNOWN", sheet=schema.sheet, cell=row.cell(name), field=schema.column(name).title, value=item, detail=target))
+            issues.append(
+                where.issue(
+                    "REF_UNKNOWN",
+                    sheet=schema.sheet,
+                    cell=row.cell(name),
+                    field=schema.column(name).title,
+                    value=item,
+                    detail=target,
+                )
+            )
             ok = False
     return ok
 
 
-def _build(folder: Path, settings: Settings, tables: dict[str, list[TableRow]], where: Where, issues: list[Issue]) -> Campaign:
-    s_units, s_leaders, s_teams = (schemas.load(TABLE_SCHEMAS[k]) for k in ("units", "leaders", "teams"))
-    s_tasks, s_ms, s_ind = (schemas.load(TABLE_SCHEMAS[k]) for k in ("tasks", "milestones", "indicators"))
+def _build(
+    folder: Path,
+    settings: Settings,
+    tables: dict[str, list[TableRow]],
+    where: Where,
+    issues: list[Issue],
+) -> Campaign:
+    s_units, s_leaders, s_teams = (
+        schemas.load(TABLE_SCHEMAS[k]) for k in ("units", "leaders", "teams")
+    )
+    s_tasks, s_ms, s_ind = (
+        schemas.load(TABLE_SCHEMAS[k]) for k in ("tasks", "milestones", "indicators")
+    )
     units: dict[str, Unit] = {}
     names: set[str] = set()
     for row in tables["units"]:
         v = row.values
         if v.get("name") in names:
-            issues.append(where.issue("DUPLICATE_KEY", sheet=s_units.sheet, cell=row.cell("name"), field="单位名称", value=v["name"]))
+            issues.append(
+                where.issue(
+                    "DUPLICATE_KEY",
+                    sheet=s_units.sheet,
+                    cell=row.cell("name"),
+                    field="单位名称",
+                    value=v["name"],
+                )
+            )
             continue
         if "name" not in v or "kind" not in v:
             continue
         names.add(v["name"])
-        units[v["code"]] = Unit(v["code"], v["name"], v["kind"], v.get("head", ""), v.get("contact", ""), v.get("phone", ""))
+        units[v["code"]] = Unit(
+            v["code"],
+            v["name"],
+            v["kind"],
+            v.get("head", ""),
+            v.get("contact", ""),
+            v.get("phone", ""),
+        )
     leaders: dict[str, Leader] = {}
     for row in tables["leaders"]:
         _check_ref(row, "units", names, s_leaders, s_units.sheet, where, issues)
         v = row.values
-        leaders[v["name"]] = Leader(v["name"], v.get("title", ""), [u for u in split_list(v.get("units")) if u in names])
+        leaders[v["name"]] = Leader(
+            v["name"],
+            v.get("title", ""),
+            [u for u in split_list(v.get("units")) if u in names],
+        )
     teams: dict[str, Team] = {}
     for row in tables["teams"]:
         _check_ref(row, "leader_unit", names, s_teams, s_units.sheet, where, issues)
         _check_ref(row, "members", names, s_teams, s_units.sheet, where, issues)
         v = row.values
-        teams[v["name"]] = Team(v["code"], v["name"], v.get("leader_unit", ""), v.get("leader", ""), [u for u in split_list(v.get("members")) if u in names])
+        teams[v["name"]] = Team(
+            v["code"],
+            v["name"],
+            v.get("leader_unit", ""),
+            v.get("leader", ""),
+            [u for u in split_list(v.get("members")) if u in names],
+        )
     tasks: dict[str, Task] = {}
     for row in tables["tasks"]:
         v = row.values
@@ -280,14 +372,24 @@ def _build(folder: Path, settings: Settings, tables: dict[str, list[TableRow]], 
         if not _check_ref(row, "lead_unit", names, s_tasks, s_units.sheet, where, issues):
             continue
         _check_ref(row, "support_units", names, s_tasks, s_units.sheet, where, issues)
-        _check_ref(row, "front_leader", set(leaders), s_tasks, s_leaders.sheet, where, issues)
+        _check_ref(
+            row, "front_leader", set(leaders), s_tasks, s_leaders.sheet, where, issues
+        )
         _check_ref(row, "team", set(teams), s_tasks, s_teams.sheet, where, issues)
         tasks[v["task_id"]] = Task(
-            task_id=v["task_id"], title=v["title"], area=v["area"], lead_unit=v["lead_unit"], target=v["target"],
-            deadline=dt.date.fromisoformat(v["deadline"]), category=v.get("category", ""),
+            task_id=v["task_id"],
+            title=v["title"],
+            area=v["area"],
+            lead_unit=v["lead_unit"],
+            target=v["target"],
+            deadline=dt.date.fromisoformat(v["deadline"]),
+            category=v.get("category", ""),
             support_units=[u for u in split_list(v.get("support_units")) if u in names],
-            front_leader=v.get("front_leader", "") if v.get("front_leader") in leaders else "",
-            team=v.get("team", "") if v.get("team") in teams else "", weight=v.get("weight"),
+            front_leader=v.get("front_leader", "")
+            if v.get("front_leader") in leaders
+            else "",
+            team=v.get("team", "") if v.get("team") in teams else "",
+            weight=v.get("weight"),
         )
     for row in tables["milestones"]:
         v = row.values
@@ -298,25 +400,55 @@ def _build(folder: Path, settings: Settings, tables: dict[str, list[TableRow]], 
         task = tasks[v["task_id"]]
         planned = dt.date.fromisoformat(v["planned_date"])
         if planned > task.deadline:
-            issues.append(where.issue("MILESTONE_AFTER_DEADLINE", sheet=s_ms.sheet, cell=row.cell("planned_date"), value=planned, detail=task.deadline))
-        task.milestones.append(Milestone(task.task_id, int(v["seq"]), v["content"], planned, v.get("done_mark", "")))
+            issues.append(
+                where.issue(
+                    "MILESTONE_AFTER_DEADLINE",
+                    sheet=s_ms.sheet,
+                    cell=row.cell("planned_date"),
+                    value=planned,
+                    detail=task.deadline,
+                )
+            )
+        task.milestones.append(
+            Milestone(
+                task.task_id, int(v["seq"]), v["content"], planned, v.get("done_mark", "")
+            )
+        )
     for task in tasks.values():
         task.milestones.sort(key=lambda m: m.seq)
         if not task.milestones:
-            issues.append(where.issue("TASK_NO_MILESTONE", sheet=s_tasks.sheet, value=task.task_id, detail=task.deadline))
+            issues.append(
+                where.issue(
+                    "TASK_NO_MILESTONE",
+                    sheet=s_tasks.sheet,
+                    value=task.task_id,
+                    detail=task.deadline,
+                )
+            )
     indicators: dict[str, Indicator] = {}
     for row in tables["indicators"]:
         v = row.values
         if not {"name", "points", "criteria"} <= set(v):
             continue
-        indicators[v["code"]] = Indicator(v["code"], v["name"], float(v["points"]), v["criteria"], v.get("applies_to", "全部"), v.get("evidence_required") == "是")
+        indicators[v["code"]] = Indicator(
+            v["code"],
+            v["name"],
+            float(v["points"]),
+            v["criteria"],
+            v.get("applies_to", "全部"),
+            v.get("evidence_required") == "是",
+        )
     return Campaign(folder, settings, units, leaders, teams, tasks, indicators)
 
 
 # ----------------------------------------------------------------------------- writing
 
 
-def write_master(path: Path, data: dict[str, list[dict[str, Any]]] | None = None, settings: dict[str, Any] | None = None) -> None:
+def write_master(
+    path: Path,
+    data: dict[str, list[dict[str, Any]]] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> None:
     """Write the master workbook, empty (with instructions) or filled with ``data``."""
     spec = template("master_workbook")
     data = data or {}
@@ -336,8 +468,18 @@ def write_master(path: Path, data: dict[str, list[dict[str, Any]]] | None = None
                 continue
             key = next(k for k, v in TABLE_SCHEMAS.items() if v == schema.schema_id)
             rows = data.get(key, [])
-            write_table(ws, fmt, schema, rows, title=schema.title, note=schema.description, role_override=INPUT,
-                        blank_rows=max(200, len(rows) // 2), ref_sources=ref_sources, freeze_cols=1)
+            write_table(
+                ws,
+                fmt,
+                schema,
+                rows,
+                title=schema.title,
+                note=schema.description,
+                role_override=INPUT,
+                blank_rows=max(200, len(rows) // 2),
+                ref_sources=ref_sources,
+                freeze_cols=1,
+            )
             ws.autofilter(2, 0, 2 + len(rows), len(schema.columns) - 1)
 
 
@@ -357,7 +499,9 @@ def _define_ref_names(book: Any, data: dict[str, list[dict[str, Any]]]) -> dict[
     return sources
 
 
-def _write_settings(ws: Any, fmt: Formats, schema: SheetSchema, values: dict[str, Any]) -> None:
+def _write_settings(
+    ws: Any, fmt: Formats, schema: SheetSchema, values: dict[str, Any]
+) -> None:
     from .xlsx import add_validation, write_cell
 
     ws.merge_range(0, 0, 0, 2, schema.title, fmt.title)

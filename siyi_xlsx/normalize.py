@@ -59,7 +59,9 @@ def _number_text(value: float) -> str:
 
 def _text(raw: Any, column: Column, number_format: str) -> Coerced:
     if isinstance(raw, dt.datetime):
-        return Coerced(raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat(" "))
+        return Coerced(
+            raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat(" ")
+        )
     if isinstance(raw, dt.date):
         return Coerced(raw.isoformat())
     if isinstance(raw, bool):
@@ -127,7 +129,9 @@ def _date(raw: Any, column: Column, number_format: str) -> Coerced:
     if isinstance(raw, int | float):
         if float(raw).is_integer() and 19000101 <= raw <= 21001231:
             return parse_date_text(str(int(raw)))
-        if 20000 <= raw <= 80000:  # an Excel serial day number in a cell without date format
+        if (
+            20000 <= raw <= 80000
+        ):  # an Excel serial day number in a cell without date format
             value = (_EXCEL_EPOCH + dt.timedelta(days=int(raw))).isoformat()
             return Coerced(value, "COERCED_DATE", value)
         return Coerced(INVALID, "DATE_INVALID")
@@ -139,7 +143,9 @@ def _parse_number(raw: Any) -> tuple[float | None, bool]:
     if isinstance(raw, bool):
         return None, False
     if isinstance(raw, int | float):
-        return (None, False) if math.isnan(raw) or math.isinf(raw) else (float(raw), False)
+        return (
+            (None, False) if math.isnan(raw) or math.isinf(raw) else (float(raw), False)
+        )
     text = fold(str(raw)).replace(",", "")
     stripped = text.removesuffix("分").strip()
     if _NUMBER.match(stripped):
@@ -155,7 +161,11 @@ def _tidy(value: float) -> int | float:
 def _number(raw: Any, column: Column, number_format: str) -> Coerced:
     value, cleaned = _parse_number(raw)
     if value is None:
-        hint = f"（{column.minimum:g} 到 {column.maximum:g} 之间）" if column.maximum is not None and column.minimum is not None else ""
+        hint = (
+            f"（{column.minimum:g} 到 {column.maximum:g} 之间）"
+            if column.maximum is not None and column.minimum is not None
+            else ""
+        )
         return Coerced(INVALID, "NOT_A_NUMBER", hint)
     if "%" in number_format and column.kind == "percent":
         value *= 100

@@ -100,7 +100,9 @@ def read_workbook(path: Path) -> WorkbookData:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
         if "xl/workbook.xml" not in names:
-            raise NotSpreadsheetError("压缩包中没有 Excel 工作簿内容，可能是 Word、WPS 文字或其他文件")
+            raise NotSpreadsheetError(
+                "压缩包中没有 Excel 工作簿内容，可能是 Word、WPS 文字或其他文件"
+            )
         return _read_openpyxl(path)
     except ReadError:
         raise
@@ -126,7 +128,9 @@ def _read_openpyxl(path: Path) -> WorkbookData:
                     if value is None or not hasattr(cell, "row"):
                         continue
                     row_number = cell.row
-                    cells[cell.column] = RawCell(value, cell.number_format or "", cell.row, cell.column)
+                    cells[cell.column] = RawCell(
+                        value, cell.number_format or "", cell.row, cell.column
+                    )
                 if row_number is not None:
                     if row_number > MAX_ROWS:
                         data.truncated = True
@@ -134,6 +138,8 @@ def _read_openpyxl(path: Path) -> WorkbookData:
                     data.rows[row_number] = cells
             sheets[ws.title] = data
         modified = book.properties.modified if book.properties else None
-        return WorkbookData(path=path, sheets=sheets, modified=modified, sheet_order=list(sheets))
+        return WorkbookData(
+            path=path, sheets=sheets, modified=modified, sheet_order=list(sheets)
+        )
     finally:
         book.close()

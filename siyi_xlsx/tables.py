@@ -54,7 +54,9 @@ class Table:
     end_row: int
 
 
-def find_header(sheet: SheetData, schema: SheetSchema) -> tuple[int, dict[str, int], list[tuple[int, str]]] | None:
+def find_header(
+    sheet: SheetData, schema: SheetSchema
+) -> tuple[int, dict[str, int], list[tuple[int, str]]] | None:
     """Locate the header row: the row among the first few matching most titles."""
     titles = schema.titles
     best: tuple[int, dict[str, int], list[tuple[int, str]]] | None = None
@@ -74,30 +76,64 @@ def find_header(sheet: SheetData, schema: SheetSchema) -> tuple[int, dict[str, i
     return best
 
 
-def read_table(sheet: SheetData, schema: SheetSchema, where: Where, issues: list[Issue]) -> Table | None:
+def read_table(
+    sheet: SheetData, schema: SheetSchema, where: Where, issues: list[Issue]
+) -> Table | None:
     """Read every data row below the header until the first fully empty row."""
     located = find_header(sheet, schema)
     if located is None:
-        issues.append(where.issue("HEADER_NOT_FOUND", sheet=sheet.name, detail="、".join(c.title for c in schema.columns[:3])))
+        issues.append(
+            where.issue(
+                "HEADER_NOT_FOUND",
+                sheet=sheet.name,
+                detail="、".join(c.title for c in schema.columns[:3]),
+            )
+        )
         return None
     header_row, columns, extra = located
     for index, column in enumerate(schema.columns, start=1):
         if column.name not in columns:
-            issues.append(where.issue("HEADER_MISSING", sheet=sheet.name, cell=f"{column_letter(index)}{header_row}", field=column.title))
+            issues.append(
+                where.issue(
+                    "HEADER_MISSING",
+                    sheet=sheet.name,
+                    cell=f"{column_letter(index)}{header_row}",
+                    field=column.title,
+                )
+            )
     for col, text in extra:
-        issues.append(where.issue("HEADER_EXTRA", sheet=sheet.name, cell=f"{column_letter(col)}{header_row}", value=text))
+        issues.append(
+            where.issue(
+                "HEADER_EXTRA",
+                sheet=sheet.name,
+                cell=f"{column_letter(col)}{header_row}",
+                value=text,
+            )
+        )
     rows: list[TableRow] = []
     row = header_row + 1
     while row <= sheet.max_row:
         cells = {name: sheet.cell(row, col) for name, col in columns.items()}
-        if all(c is None or (isinstance(c.value, str) and not c.value.strip()) for c in cells.values()):
+        if all(
+            c is None or (isinstance(c.value, str) and not c.value.strip())
+            for c in cells.values()
+        ):
             break
         rows.append(read_row(row, cells, columns, schema, where, sheet.name, issues))
         row += 1
     return Table(sheet.name, schema, header_row, columns, rows, row - 1)
 
 
-def read_row(row: int, cells: dict[str, RawCell | None], columns: dict[str, int], schema: SheetSchema, where: Where, sheet: str, issues: list[Issue], extra_columns: tuple[Column, ...] = ()) -> TableRow:
+def read_row(
+    row: int,
+    cells: dict[str, RawCell | None],
+    columns: dict[str, int],
+    schema: SheetSchema,
+    where: Where,
+    sheet: str,
+    issues: list[Issue],
+    extra_columns: tuple[Column, ...] = (),
+) -> TableRow:
     """Coerce a row's cells, log coercions, then validate it against the schema."""
     positions = {name: f"{column_letter(col)}{row}" for name, col in columns.items()}
     result = TableRow(row=row, values={}, cells=positions)
@@ -108,21 +144,50 @@ def read_row(row: int, cells: dict[str, RawCell | None], columns: dict[str, int]
         result.raw[column.name] = cell.value
         coerced = coerce(cell.value, column, cell.number_format)
         if coerced.code:
-            issues.append(where.issue(coerced.code, sheet=sheet, cell=positions[column.name], field=column.title, value=cell.value, detail=coerced.detail))
+            issues.append(
+                where.issue(
+                    coerced.code,
+                    sheet=sheet,
+                    cell=positions[column.name],
+                    field=column.title,
+                    value=cell.value,
+                    detail=coerced.detail,
+                )
+            )
         if coerced.value is INVALID:
             result.invalid.add(column.name)
         elif coerced.value is not None:
             result.values[column.name] = coerced.value
-    for name, code, detail, value in schema_issues(result.values, schema, skip=result.invalid | (set(c.name for c in schema.columns) - set(columns))):
+    for name, code, detail, value in schema_issues(
+        result.values,
+        schema,
+        skip=result.invalid | (set(c.name for c in schema.columns) - set(columns)),
+    ):
         column = schema.column(name)
-        issues.append(where.issue(code, sheet=sheet, cell=positions.get(name, ""), field=column.title, value=value, detail=detail))
+        issues.append(
+            where.issue(
+                code,
+                sheet=sheet,
+                cell=positions.get(name, ""),
+                field=column.title,
+                value=value,
+                detail=detail,
+            )
+        )
         result.invalid.add(name)
     for name in result.invalid:
         result.values.pop(name, None)
     return result
 
 
-def read_form(sheet: SheetData, columns: tuple[Column, ...], where: Where, issues: list[Issue], start_row: int = 1, value_offset: int | None = None) -> dict[str, tuple[Any, str]]:
+def read_form(
+    sheet: SheetData,
+    columns: tuple[Column, ...],
+    where: Where,
+    issues: list[Issue],
+    start_row: int = 1,
+    value_offset: int | None = None,
+) -> dict[str, tuple[Any, str]]:
     """Read label/value fields: the value is the cell ``value_offset`` columns right of
     the label, or (offset None) the first non-empty cell right of it.
 
@@ -139,13 +204,33 @@ def read_form(sheet: SheetData, columns: tuple[Column, ...], where: Where, issue
             if value_offset is not None:
                 value_cell = cells.get(col + value_offset)
             else:
-                value_cell = next((c for k, c in sorted(cells.items()) if k > col and c.value not in (None, "")), None)
-            address = value_cell.coordinate if value_cell else f"{column_letter(col + (value_offset or 1))}{row}"
+                value_cell = next(
+                    (
+                        c
+                        for k, c in sorted(cells.items())
+                        if k > col and c.value not in (None, "")
+                    ),
+                    None,
+                )
+            address = (
+                value_cell.coordinate
+                if value_cell
+                else f"{column_letter(col + (value_offset or 1))}{row}"
+            )
             value = None
             if value_cell is not None:
                 coerced = coerce(value_cell.value, column, value_cell.number_format)
                 if coerced.code:
-                    issues.append(where.issue(coerced.code, sheet=sheet.name, cell=address, field=column.title, value=value_cell.value, detail=coerced.detail))
+                    issues.append(
+                        where.issue(
+                            coerced.code,
+                            sheet=sheet.name,
+                            cell=address,
+                            field=column.title,
+                            value=value_cell.value,
+                            detail=coerced.detail,
+                        )
+                    )
                 if coerced.value is not INVALID:
                     value = coerced.value
             found[column.name] = (value, address)

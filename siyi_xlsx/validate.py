@@ -12,7 +12,11 @@ from typing import Any
 from .schema import SheetSchema
 
 
-def schema_issues(values: dict[str, Any], schema: SheetSchema, skip: set[str] | frozenset[str] = frozenset()) -> Iterator[tuple[str, str, str, Any]]:
+def schema_issues(
+    values: dict[str, Any],
+    schema: SheetSchema,
+    skip: set[str] | frozenset[str] = frozenset(),
+) -> Iterator[tuple[str, str, str, Any]]:
     """Yield (field, code, detail, value) for every schema violation of a row.
 
     Fields in ``skip`` were already rejected while normalising (or their column is
@@ -90,18 +94,55 @@ def check_submission(sub: Any, campaign: Any) -> None:
 
     ledger = sub.tables.get("unit_ledger")
     if ledger:
-        sub.ledger = _keyed_rows(ledger, ("task_id",), lambda k: _task_known(k[0], own_tasks, campaign), where, sub.issues)
-        _missing(ledger, own_tasks, sub.ledger, lambda t: f"任务 {t.task_id}（{t.title}）", where, sub.issues)
+        sub.ledger = _keyed_rows(
+            ledger,
+            ("task_id",),
+            lambda k: _task_known(k[0], own_tasks, campaign),
+            where,
+            sub.issues,
+        )
+        _missing(
+            ledger,
+            own_tasks,
+            sub.ledger,
+            lambda t: f"任务 {t.task_id}（{t.title}）",
+            where,
+            sub.issues,
+        )
         for task_id, row in sub.ledger.items():
             task = own_tasks[task_id]
-            _prefill_changed(row, ledger, {"title": task.title, "target": task.target, "deadline": task.deadline.isoformat()}, where, sub.issues)
+            _prefill_changed(
+                row,
+                ledger,
+                {
+                    "title": task.title,
+                    "target": task.target,
+                    "deadline": task.deadline.isoformat(),
+                },
+                where,
+                sub.issues,
+            )
     resp = sub.tables.get("unit_responsibility")
     if resp:
-        sub.responsibility = _keyed_rows(resp, ("task_id",), lambda k: _task_known(k[0], own_tasks, campaign), where, sub.issues)
-        _missing(resp, own_tasks, sub.responsibility, lambda t: f"任务 {t.task_id}（{t.title}）", where, sub.issues)
+        sub.responsibility = _keyed_rows(
+            resp,
+            ("task_id",),
+            lambda k: _task_known(k[0], own_tasks, campaign),
+            where,
+            sub.issues,
+        )
+        _missing(
+            resp,
+            own_tasks,
+            sub.responsibility,
+            lambda t: f"任务 {t.task_id}（{t.title}）",
+            where,
+            sub.issues,
+        )
     sched = sub.tables.get("unit_schedule")
     milestones = {(m.task_id, m.seq): m for t in own_tasks.values() for m in t.milestones}
     if sched:
+
         def known_milestone(key: tuple[Any, ...]) -> tuple[str, str, str] | None:
             problem = _task_known(key[0], own_tasks, campaign)
             if problem:
@@ -110,55 +151,156 @@ def check_submission(sub: Any, campaign: Any) -> None:
                 return ("MILESTONE_UNKNOWN", str(key[1]), str(key[0]))
             return None
 
-        sub.schedule = _keyed_rows(sched, ("task_id", "seq"), known_milestone, where, sub.issues)
-        _missing(sched, milestones, sub.schedule, lambda m: f"任务 {m.task_id} 第 {m.seq} 个节点（{m.content}）", where, sub.issues)
+        sub.schedule = _keyed_rows(
+            sched, ("task_id", "seq"), known_milestone, where, sub.issues
+        )
+        _missing(
+            sched,
+            milestones,
+            sub.schedule,
+            lambda m: f"任务 {m.task_id} 第 {m.seq} 个节点（{m.content}）",
+            where,
+            sub.issues,
+        )
         for key, row in sub.schedule.items():
             m = milestones[key]
-            _prefill_changed(row, sched, {"content": m.content, "planned_date": m.planned_date.isoformat()}, where, sub.issues)
+            _prefill_changed(
+                row,
+                sched,
+                {"content": m.content, "planned_date": m.planned_date.isoformat()},
+                where,
+                sub.issues,
+            )
             actual = row.values.get("actual_date")
             if actual and actual > as_of.isoformat():
-                sub.issues.append(where.issue("ACTUAL_AFTER_AS_OF", sheet=sched.sheet, cell=row.cell("actual_date"), field="实际完成日期", value=actual, detail=as_of))
+                sub.issues.append(
+                    where.issue(
+                        "ACTUAL_AFTER_AS_OF",
+                        sheet=sched.sheet,
+                        cell=row.cell("actual_date"),
+                        field="实际完成日期",
+                        value=actual,
+                        detail=as_of,
+                    )
+                )
                 row.invalid.add("actual_date")
                 row.values.pop("actual_date")
-            elif actual and row.values.get("state") not in ("已完成", None) and "state" not in row.invalid:
-                sub.issues.append(where.issue("ACTUAL_WITHOUT_DONE", sheet=sched.sheet, cell=row.cell("state"), field="节点状态", value=actual))
+            elif (
+                actual
+                and row.values.get("state") not in ("已完成", None)
+                and "state" not in row.invalid
+            ):
+                sub.issues.append(
+                    where.issue(
+                        "ACTUAL_WITHOUT_DONE",
+                        sheet=sched.sheet,
+                        cell=row.cell("state"),
+                        field="节点状态",
+                        value=actual,
+                    )
+                )
     if ledger:
         for task_id, row in sub.ledger.items():
             task = own_tasks[task_id]
-            undone = [m for m in task.milestones if not milestone_done(sub.schedule.get((task_id, m.seq)))]
-            if row.values.get("progress") == 100 and undone and undone[-1] is task.milestones[-1]:
+            undone = [
+                m
+                for m in task.milestones
+                if not milestone_done(sub.schedule.get((task_id, m.seq)))
+            ]
+            if (
+                row.values.get("progress") == 100
+                and undone
+                and undone[-1] is task.milestones[-1]
+            ):
                 last = task.milestones[-1]
-                sub.issues.append(where.issue("PROGRESS_100_NOT_DONE", sheet=ledger.sheet, cell=row.cell("progress"), field="完成进度(%)", value=100, detail=f"第 {last.seq} 个节点 {last.content}"))
+                sub.issues.append(
+                    where.issue(
+                        "PROGRESS_100_NOT_DONE",
+                        sheet=ledger.sheet,
+                        cell=row.cell("progress"),
+                        field="完成进度(%)",
+                        value=100,
+                        detail=f"第 {last.seq} 个节点 {last.content}",
+                    )
+                )
             if row.values.get("apply_close") == "是" and undone:
-                listed = "；".join(f"第 {m.seq} 个节点 {m.content}" for m in undone[:5]) + ("等" if len(undone) > 5 else "")
-                sub.issues.append(where.issue("CLOSE_NOT_DONE", sheet=ledger.sheet, cell=row.cell("apply_close"), field="申请销号", value="是", detail=listed))
+                listed = "；".join(
+                    f"第 {m.seq} 个节点 {m.content}" for m in undone[:5]
+                ) + ("等" if len(undone) > 5 else "")
+                sub.issues.append(
+                    where.issue(
+                        "CLOSE_NOT_DONE",
+                        sheet=ledger.sheet,
+                        cell=row.cell("apply_close"),
+                        field="申请销号",
+                        value="是",
+                        detail=listed,
+                    )
+                )
                 row.invalid.add("apply_close")
     evaluation = sub.tables.get("unit_evaluation")
     if evaluation:
         own_indicators = {i.code: i for i in campaign.indicators_for(unit)}
 
         def known_indicator(key: tuple[Any, ...]) -> tuple[str, str, str] | None:
-            return None if key[0] in own_indicators else ("INDICATOR_UNKNOWN", str(key[0]), "")
+            return (
+                None
+                if key[0] in own_indicators
+                else ("INDICATOR_UNKNOWN", str(key[0]), "")
+            )
 
-        sub.evaluation = _keyed_rows(evaluation, ("code",), known_indicator, where, sub.issues)
-        _missing(evaluation, own_indicators, sub.evaluation, lambda i: f"指标 {i.code}（{i.name}）", where, sub.issues)
+        sub.evaluation = _keyed_rows(
+            evaluation, ("code",), known_indicator, where, sub.issues
+        )
+        _missing(
+            evaluation,
+            own_indicators,
+            sub.evaluation,
+            lambda i: f"指标 {i.code}（{i.name}）",
+            where,
+            sub.issues,
+        )
         for code, row in sub.evaluation.items():
             indicator = own_indicators[code]
-            _prefill_changed(row, evaluation, {"points": indicator.points, "name": indicator.name}, where, sub.issues)
+            _prefill_changed(
+                row,
+                evaluation,
+                {"points": indicator.points, "name": indicator.name},
+                where,
+                sub.issues,
+            )
             score = row.values.get("self_score")
             if score is not None and score > indicator.points:
-                sub.issues.append(where.issue("SELF_SCORE_OVER", sheet=evaluation.sheet, cell=row.cell("self_score"), field="自评分", value=score, detail=f"{indicator.points:g}"))
+                sub.issues.append(
+                    where.issue(
+                        "SELF_SCORE_OVER",
+                        sheet=evaluation.sheet,
+                        cell=row.cell("self_score"),
+                        field="自评分",
+                        value=score,
+                        detail=f"{indicator.points:g}",
+                    )
+                )
                 row.invalid.add("self_score")
                 row.values.pop("self_score")
         for column in _form_columns("unit_evaluation"):
             value, address = sub.form.get(column.name, (None, ""))
             if value is None:
-                sub.issues.append(where.issue("CONFIRM_MISSING", sheet=evaluation.sheet, cell=address, field=column.title))
+                sub.issues.append(
+                    where.issue(
+                        "CONFIRM_MISSING",
+                        sheet=evaluation.sheet,
+                        cell=address,
+                        field=column.title,
+                    )
+                )
 
 
 def milestone_done(row: Any) -> bool:
     """A milestone counts as done when its state is 已完成 with a valid actual date."""
-    return bool(row) and row.values.get("state") == "已完成" and "actual_date" in row.values
+    return (
+        bool(row) and row.values.get("state") == "已完成" and "actual_date" in row.values
+    )
 
 
 def _form_columns(schema_id: str) -> tuple[Any, ...]:
@@ -167,7 +309,9 @@ def _form_columns(schema_id: str) -> tuple[Any, ...]:
     return schemas.load(schema_id).form
 
 
-def _task_known(task_id: str, own: dict[str, Any], campaign: Any) -> tuple[str, str, str] | None:
+def _task_known(
+    task_id: str, own: dict[str, Any], campaign: Any
+) -> tuple[str, str, str] | None:
     if task_id in own:
         return None
     if task_id in campaign.tasks:
@@ -175,7 +319,9 @@ def _task_known(task_id: str, own: dict[str, Any], campaign: Any) -> tuple[str, 
     return ("TASK_UNKNOWN", task_id, "")
 
 
-def _keyed_rows(table: Any, key_fields: tuple[str, ...], problem: Any, where: Any, issues: list[Any]) -> dict[Any, Any]:
+def _keyed_rows(
+    table: Any, key_fields: tuple[str, ...], problem: Any, where: Any, issues: list[Any]
+) -> dict[Any, Any]:
     rows: dict[Any, Any] = {}
     for row in table.rows:
         if any(k not in row.values for k in key_fields):
@@ -185,30 +331,67 @@ def _keyed_rows(table: Any, key_fields: tuple[str, ...], problem: Any, where: An
         found = problem(key)
         if found:
             code, value, detail = found
-            issues.append(where.issue(code, sheet=table.sheet, cell=row.cell(first), field=table.schema.column(first).title, value=value, detail=detail))
+            issues.append(
+                where.issue(
+                    code,
+                    sheet=table.sheet,
+                    cell=row.cell(first),
+                    field=table.schema.column(first).title,
+                    value=value,
+                    detail=detail,
+                )
+            )
             continue
         rid = key if len(key) > 1 else key[0]
         if rid in rows:
-            issues.append(where.issue("ROW_DUPLICATE", sheet=table.sheet, cell=row.cell(first), field=table.schema.column(first).title, value="/".join(map(str, key))))
+            issues.append(
+                where.issue(
+                    "ROW_DUPLICATE",
+                    sheet=table.sheet,
+                    cell=row.cell(first),
+                    field=table.schema.column(first).title,
+                    value="/".join(map(str, key)),
+                )
+            )
             continue
         rows[rid] = row
     return rows
 
 
-def _missing(table: Any, expected: dict[Any, Any], found: dict[Any, Any], describe: Any, where: Any, issues: list[Any]) -> None:
+def _missing(
+    table: Any,
+    expected: dict[Any, Any],
+    found: dict[Any, Any],
+    describe: Any,
+    where: Any,
+    issues: list[Any],
+) -> None:
     for key, item in expected.items():
         if key not in found:
-            issues.append(where.issue("ROW_MISSING", sheet=table.sheet, detail=describe(item)))
+            issues.append(
+                where.issue("ROW_MISSING", sheet=table.sheet, detail=describe(item))
+            )
 
 
-def _prefill_changed(row: Any, table: Any, truth: dict[str, Any], where: Any, issues: list[Any]) -> None:
+def _prefill_changed(
+    row: Any, table: Any, truth: dict[str, Any], where: Any, issues: list[Any]
+) -> None:
     for name, expected in truth.items():
         if name not in row.cells or name not in row.raw:
             continue
         got = row.values.get(name)
         if got is None or _same(got, expected):
             continue
-        issues.append(where.issue("PREFILL_CHANGED", sheet=table.sheet, cell=row.cell(name), field=table.schema.column(name).title, value=got, detail=expected))
+        issues.append(
+            where.issue(
+                "PREFILL_CHANGED",
+                sheet=table.sheet,
+                cell=row.cell(name),
+                field=table.schema.column(name).title,
+                value=got,
+                detail=expected,
+            )
+        )
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -16,31 +16,68 @@ import pandas as pd
 from .errors import ERROR, Issue
 from .master import Campaign
 from .progress import STATUS_ORDER, status_counts
-from .xlsx import Formats, atomic_workbook, setup_print, text_height, write_cell, write_key_values
+from .xlsx import (
+    Formats,
+    atomic_workbook,
+    setup_print,
+    text_height,
+    write_cell,
+    write_key_values,
+)
 
 LEDGER_FILE = "汇总台账.xlsx"
 REPORT_FILE = "校验报告.xlsx"
 
-STATUS_FILL = {"严重滞后": "red", "滞后": "amber", "正常推进": "green", "未开始": "grey", "已完成": "blue", "申请销号": "blue"}
+STATUS_FILL = {
+    "严重滞后": "red",
+    "滞后": "amber",
+    "正常推进": "green",
+    "未开始": "grey",
+    "已完成": "blue",
+    "申请销号": "blue",
+}
 LIGHT_FILL = {"红": "red", "黄": "amber", "绿": "green"}
 
 # (column in the DataFrame, Chinese header, width, kind)
 LEDGER_COLUMNS: list[tuple[str, str, float, str]] = [
-    ("task_id", "任务编号", 9, "text"), ("title", "重点工作", 30, "text"), ("area", "重点领域", 14, "text"),
-    ("lead_unit", "牵头单位", 18, "text"), ("unit_kind", "单位类型", 9, "text"), ("front_leader", "战线领导", 9, "text"),
-    ("team", "工作专班", 18, "text"), ("support_units", "配合单位", 18, "text"), ("target", "量化目标", 28, "text"),
-    ("deadline", "完成时限", 11, "date"), ("milestones", "节点数", 7, "num"), ("done", "已完成节点", 8, "num"),
-    ("overdue", "逾期节点", 8, "num"), ("max_overdue_days", "最长逾期天数", 9, "num"),
-    ("expected_pct", "序时进度(%)", 9, "num"), ("reported_pct", "填报进度(%)", 9, "num"), ("gap_pp", "落后百分点", 9, "num"),
-    ("status", "状态", 10, "status"), ("light", "亮灯", 6, "light"), ("reason", "判定依据", 40, "text"),
-    ("status_text", "进展情况", 32, "text"), ("problems", "存在问题", 24, "text"), ("next_steps", "下步计划", 24, "text"),
-    ("apply_close", "申请销号", 8, "text"), ("evidence", "佐证材料", 18, "text"), ("returned", "报送情况", 10, "text"),
+    ("task_id", "任务编号", 9, "text"),
+    ("title", "重点工作", 30, "text"),
+    ("area", "重点领域", 14, "text"),
+    ("lead_unit", "牵头单位", 18, "text"),
+    ("unit_kind", "单位类型", 9, "text"),
+    ("front_leader", "战线领导", 9, "text"),
+    ("team", "工作专班", 18, "text"),
+    ("support_units", "配合单位", 18, "text"),
+    ("target", "量化目标", 28, "text"),
+    ("deadline", "完成时限", 11, "date"),
+    ("milestones", "节点数", 7, "num"),
+    ("done", "已完成节点", 8, "num"),
+    ("overdue", "逾期节点", 8, "num"),
+    ("max_overdue_days", "最长逾期天数", 9, "num"),
+    ("expected_pct", "序时进度(%)", 9, "num"),
+    ("reported_pct", "填报进度(%)", 9, "num"),
+    ("gap_pp", "落后百分点", 9, "num"),
+    ("status", "状态", 10, "status"),
+    ("light", "亮灯", 6, "light"),
+    ("reason", "判定依据", 40, "text"),
+    ("status_text", "进展情况", 32, "text"),
+    ("problems", "存在问题", 24, "text"),
+    ("next_steps", "下步计划", 24, "text"),
+    ("apply_close", "申请销号", 8, "text"),
+    ("evidence", "佐证材料", 18, "text"),
+    ("returned", "报送情况", 10, "text"),
     ("source_file", "来源文件", 30, "text"),
 ]
 MILESTONE_COLUMNS: list[tuple[str, str, float, str]] = [
-    ("task_id", "任务编号", 9, "text"), ("title", "重点工作", 28, "text"), ("lead_unit", "牵头单位", 18, "text"),
-    ("seq", "节点序号", 7, "num"), ("content", "节点内容", 30, "text"), ("planned_date", "计划完成日期", 12, "date"),
-    ("actual_date", "实际完成日期", 12, "date"), ("state", "节点状态", 9, "text"), ("overdue_days", "逾期天数", 8, "num"),
+    ("task_id", "任务编号", 9, "text"),
+    ("title", "重点工作", 28, "text"),
+    ("lead_unit", "牵头单位", 18, "text"),
+    ("seq", "节点序号", 7, "num"),
+    ("content", "节点内容", 30, "text"),
+    ("planned_date", "计划完成日期", 12, "date"),
+    ("actual_date", "实际完成日期", 12, "date"),
+    ("state", "节点状态", 9, "text"),
+    ("overdue_days", "逾期天数", 8, "num"),
     ("evidence", "佐证材料", 24, "text"),
 ]
 
@@ -55,7 +92,17 @@ def _value(value: Any) -> Any:
     return value
 
 
-def write_frame(ws: Any, fmt: Formats, frame: pd.DataFrame, columns: Sequence[tuple[str, str, float, str]], *, title: str, note: str, first_row: int = 0, freeze_cols: int = 0) -> int:
+def write_frame(
+    ws: Any,
+    fmt: Formats,
+    frame: pd.DataFrame,
+    columns: Sequence[tuple[str, str, float, str]],
+    *,
+    title: str,
+    note: str,
+    first_row: int = 0,
+    freeze_cols: int = 0,
+) -> int:
     """A titled, filtered, frozen, printable table; returns the row after the last."""
     last_col = len(columns) - 1
     ws.merge_range(first_row, 0, first_row, last_col, title, fmt.title)
@@ -88,46 +135,108 @@ def write_frame(ws: Any, fmt: Formats, frame: pd.DataFrame, columns: Sequence[tu
     return row
 
 
-def write_ledger(path: Path, campaign: Campaign, tasks: pd.DataFrame, milestones: pd.DataFrame, inputs: list[dict[str, Any]]) -> None:
+def write_ledger(
+    path: Path,
+    campaign: Campaign,
+    tasks: pd.DataFrame,
+    milestones: pd.DataFrame,
+    inputs: list[dict[str, Any]],
+) -> None:
     """Write 汇总台账.xlsx."""
     s = campaign.settings
     with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
         fmt = Formats(book)
         ws = book.add_worksheet("汇总台账")
         order = {name: i for i, name in enumerate(STATUS_ORDER)}
-        frame = tasks.assign(_order=tasks["status"].map(order)).sort_values(["_order", "max_overdue_days", "task_id"], ascending=[True, False, True]) if not tasks.empty else tasks
+        frame = (
+            tasks.assign(_order=tasks["status"].map(order)).sort_values(
+                ["_order", "max_overdue_days", "task_id"], ascending=[True, False, True]
+            )
+            if not tasks.empty
+            else tasks
+        )
         counts = tasks["status"].value_counts().to_dict() if not tasks.empty else {}
         summary = "；".join(f"{k} {counts.get(k, 0)} 项" for k in STATUS_ORDER)
-        write_frame(ws, fmt, frame, LEDGER_COLUMNS, title=f"{s.year}年重点工作汇总台账（{s.period}，数据截止 {s.as_of.isoformat()}）",
-                    note=f"共 {len(tasks)} 项：{summary}。按状态由重到轻排列；红灯=严重滞后，黄灯=滞后，绿灯=正常推进或已完成。判定规则见“说明”表。", freeze_cols=2)
-        for key, label in (("area", "重点领域"), ("front_leader", "战线领导"), ("lead_unit", "牵头单位")):
+        write_frame(
+            ws,
+            fmt,
+            frame,
+            LEDGER_COLUMNS,
+            title=f"{s.year}年重点工作汇总台账（{s.period}，数据截止 {s.as_of.isoformat()}）",
+            note=f"共 {len(tasks)} 项：{summary}。按状态由重到轻排列；红灯=严重滞后，黄灯=滞后，绿灯=正常推进或已完成。判定规则见“说明”表。",
+            freeze_cols=2,
+        )
+        for key, label in (
+            ("area", "重点领域"),
+            ("front_leader", "战线领导"),
+            ("lead_unit", "牵头单位"),
+        ):
             _write_counts(book, fmt, tasks, key, label)
         ws2 = book.add_worksheet("节点明细")
-        write_frame(ws2, fmt, milestones, MILESTONE_COLUMNS, title="推进节点明细", note="每个节点一行；未报送或未填写的节点状态为“未填报”。", freeze_cols=2)
+        write_frame(
+            ws2,
+            fmt,
+            milestones,
+            MILESTONE_COLUMNS,
+            title="推进节点明细",
+            note="每个节点一行；未报送或未填写的节点状态为“未填报”。",
+            freeze_cols=2,
+        )
         _write_explanation(book, fmt, campaign, inputs)
 
 
-def _write_counts(book: Any, fmt: Formats, tasks: pd.DataFrame, key: str, label: str) -> None:
+def _write_counts(
+    book: Any, fmt: Formats, tasks: pd.DataFrame, key: str, label: str
+) -> None:
     ws = book.add_worksheet(f"按{label}统计")
     table = status_counts(tasks, key).rename(columns={key: label})
-    columns = [(label, label, 24, "text")] + [(c, c, 10, "num") for c in [*STATUS_ORDER, "合计"]]
-    write_frame(ws, fmt, table, columns, title=f"重点工作状态统计（按{label}）", note="各状态的任务数。")
+    columns = [(label, label, 24, "text")] + [
+        (c, c, 10, "num") for c in [*STATUS_ORDER, "合计"]
+    ]
+    write_frame(
+        ws,
+        fmt,
+        table,
+        columns,
+        title=f"重点工作状态统计（按{label}）",
+        note="各状态的任务数。",
+    )
 
 
-def _write_explanation(book: Any, fmt: Formats, campaign: Campaign, inputs: list[dict[str, Any]]) -> None:
+def _write_explanation(
+    book: Any, fmt: Formats, campaign: Campaign, inputs: list[dict[str, Any]]
+) -> None:
     s = campaign.settings
     ws = book.add_worksheet("说明")
     pairs = [
         ("年度 / 期次", f"{s.year} / {s.period}"),
         ("数据截止日期", s.as_of.isoformat()),
-        ("节点完成", "推进表中节点状态为“已完成”且实际完成日期不晚于数据截止日期；未报送单位的节点按未完成计。"),
-        ("序时进度", "截至数据截止日期应完成的节点数 ÷ 节点总数 × 100%。无节点的任务以完成时限为唯一节点。"),
-        ("已完成 / 申请销号", "全部节点已完成；单位申请销号（节点全部完成且有佐证材料）的显示为“申请销号”，待办公室审核。"),
-        ("严重滞后（红灯）", f"有节点逾期 ≥ {s.serious_late_days} 天，或填报进度落后序时进度超过 {s.serious_pace_gap_pp:g} 个百分点。"),
-        ("滞后（黄灯）", f"有节点逾期超过 {s.late_days} 天，或填报进度落后序时进度达到 {s.pace_gap_pp:g} 个百分点。"),
+        (
+            "节点完成",
+            "推进表中节点状态为“已完成”且实际完成日期不晚于数据截止日期；未报送单位的节点按未完成计。",
+        ),
+        (
+            "序时进度",
+            "截至数据截止日期应完成的节点数 ÷ 节点总数 × 100%。无节点的任务以完成时限为唯一节点。",
+        ),
+        (
+            "已完成 / 申请销号",
+            "全部节点已完成；单位申请销号（节点全部完成且有佐证材料）的显示为“申请销号”，待办公室审核。",
+        ),
+        (
+            "严重滞后（红灯）",
+            f"有节点逾期 ≥ {s.serious_late_days} 天，或填报进度落后序时进度超过 {s.serious_pace_gap_pp:g} 个百分点。",
+        ),
+        (
+            "滞后（黄灯）",
+            f"有节点逾期超过 {s.late_days} 天，或填报进度落后序时进度达到 {s.pace_gap_pp:g} 个百分点。",
+        ),
         ("未开始", "尚无节点完成、未填报进度，且首个节点尚未到期。"),
         ("正常推进（绿灯）", "不属于以上情形。"),
-        ("阈值从哪里改", "任务总表“设置”表中的滞后天数阈值、严重滞后天数阈值、序时进度滞后阈值。"),
+        (
+            "阈值从哪里改",
+            "任务总表“设置”表中的滞后天数阈值、严重滞后天数阈值、序时进度滞后阈值。",
+        ),
     ]
     row = write_key_values(ws, fmt, pairs, start_row=0)
     row += 1
@@ -147,20 +256,40 @@ def _write_explanation(book: Any, fmt: Formats, campaign: Campaign, inputs: list
 
 
 REPORT_COLUMNS: list[tuple[str, str, float, str]] = [
-    ("no", "序号", 6, "num"), ("file", "文件", 34, "text"), ("unit", "单位", 18, "text"), ("sheet", "工作表", 12, "text"),
-    ("cell", "单元格", 8, "text"), ("field", "字段", 14, "text"), ("value", "填报值", 18, "text"), ("code", "问题代码", 20, "text"),
-    ("severity", "严重程度", 8, "severity"), ("message", "说明（如何修改）", 60, "text"),
+    ("no", "序号", 6, "num"),
+    ("file", "文件", 34, "text"),
+    ("unit", "单位", 18, "text"),
+    ("sheet", "工作表", 12, "text"),
+    ("cell", "单元格", 8, "text"),
+    ("field", "字段", 14, "text"),
+    ("value", "填报值", 18, "text"),
+    ("code", "问题代码", 20, "text"),
+    ("severity", "严重程度", 8, "severity"),
+    ("message", "说明（如何修改）", 60, "text"),
 ]
 RETURNS_COLUMNS: list[tuple[str, str, float, str]] = [
-    ("code", "单位编码", 9, "text"), ("name", "单位名称", 22, "text"), ("kind", "单位类型", 9, "text"),
-    ("tasks", "牵头任务数", 9, "num"), ("status", "报送状态", 14, "return"), ("file", "采用的文件", 34, "text"),
-    ("saved_at", "文件保存时间", 18, "text"), ("errors", "错误", 7, "num"), ("warnings", "提醒", 7, "num"),
-    ("others", "未采用的文件", 34, "text"), ("todo", "需要做什么", 40, "text"),
+    ("code", "单位编码", 9, "text"),
+    ("name", "单位名称", 22, "text"),
+    ("kind", "单位类型", 9, "text"),
+    ("tasks", "牵头任务数", 9, "num"),
+    ("status", "报送状态", 14, "return"),
+    ("file", "采用的文件", 34, "text"),
+    ("saved_at", "文件保存时间", 18, "text"),
+    ("errors", "错误", 7, "num"),
+    ("warnings", "提醒", 7, "num"),
+    ("others", "未采用的文件", 34, "text"),
+    ("todo", "需要做什么", 40, "text"),
 ]
 RETURN_FILL = {"已报送": "green", "未报送": "red", "被退回": "amber", "无需报送": "grey"}
 
 
-def write_report(path: Path, campaign: Campaign, issues: Sequence[Issue], returns: list[dict[str, Any]], inputs: list[dict[str, Any]]) -> None:
+def write_report(
+    path: Path,
+    campaign: Campaign,
+    issues: Sequence[Issue],
+    returns: list[dict[str, Any]],
+    inputs: list[dict[str, Any]],
+) -> None:
     """Write 校验报告.xlsx: one row per problem, and the return status of every unit."""
     s = campaign.settings
     with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
@@ -169,29 +298,104 @@ def write_report(path: Path, campaign: Campaign, issues: Sequence[Issue], return
         errors = sum(1 for i in issues if i.severity == ERROR)
         records = [{"no": n, **i.as_dict()} for n, i in enumerate(issues, start=1)]
         frame = pd.DataFrame(records, columns=[c[0] for c in REPORT_COLUMNS])
-        severity_cols = [(n, h, w, "text") if k != "severity" else (n, h, w, "text") for n, h, w, k in REPORT_COLUMNS]
-        end = write_frame(ws, fmt, frame, severity_cols, title=f"{s.year}年重点工作填报校验报告（{s.period}）",
-                          note=f"共 {len(issues)} 处问题：错误 {errors} 处（须修改后重新报送），提醒 {len(issues) - errors} 处（已按说明处理，请以后注意）。", freeze_cols=0)
-        ws.conditional_format(3, 8, max(end - 1, 3), 8, {"type": "cell", "criteria": "==", "value": '"错误"', "format": fmt.fills["red"]})
+        severity_cols = [
+            (n, h, w, "text") if k != "severity" else (n, h, w, "text")
+            for n, h, w, k in REPORT_COLUMNS
+        ]
+        end = write_frame(
+            ws,
+            fmt,
+            frame,
+            severity_cols,
+            title=f"{s.year}年重点工作填报校验报告（{s.period}）",
+            note=f"共 {len(issues)} 处问题：错误 {errors} 处（须修改后重新报送），提醒 {len(issues) - errors} 处（已按说明处理，请以后注意）。",
+            freeze_cols=0,
+        )
+        ws.conditional_format(
+            3,
+            8,
+            max(end - 1, 3),
+            8,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": '"错误"',
+                "format": fmt.fills["red"],
+            },
+        )
         ws2 = book.add_worksheet("报送情况")
         frame2 = pd.DataFrame(returns, columns=[c[0] for c in RETURNS_COLUMNS])
         counts = frame2["status"].value_counts().to_dict() if not frame2.empty else {}
         cols2 = [(n, h, w, "text") for n, h, w, _ in RETURNS_COLUMNS]
-        end2 = write_frame(ws2, fmt, frame2, cols2, title=f"各单位报送情况（{s.period}）",
-                           note="；".join(f"{k} {counts.get(k, 0)} 个" for k in RETURN_FILL) + "。被退回：文件有错误或无法采用，请按问题清单修改后重新报送。", freeze_cols=2)
+        end2 = write_frame(
+            ws2,
+            fmt,
+            frame2,
+            cols2,
+            title=f"各单位报送情况（{s.period}）",
+            note="；".join(f"{k} {counts.get(k, 0)} 个" for k in RETURN_FILL)
+            + "。被退回：文件有错误或无法采用，请按问题清单修改后重新报送。",
+            freeze_cols=2,
+        )
         for status, fill in RETURN_FILL.items():
-            ws2.conditional_format(3, 4, max(end2 - 1, 3), 4, {"type": "cell", "criteria": "==", "value": f'"{status}"', "format": fmt.fills[fill]})
+            ws2.conditional_format(
+                3,
+                4,
+                max(end2 - 1, 3),
+                4,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": f'"{status}"',
+                    "format": fmt.fills[fill],
+                },
+            )
         ws3 = book.add_worksheet("问题统计")
-        by_code = pd.DataFrame(records, columns=["code", "severity", "message"]) if records else pd.DataFrame(columns=["code", "severity", "message"])
-        summary = by_code.groupby(["code", "severity"]).size().reset_index(name="count").sort_values("count", ascending=False) if records else pd.DataFrame(columns=["code", "severity", "count"])
-        write_frame(ws3, fmt, summary, [("code", "问题代码", 24, "text"), ("severity", "严重程度", 10, "text"), ("count", "次数", 8, "num")],
-                    title="问题按类型统计", note="同类问题集中的，可在培训或通知中统一说明。")
+        by_code = (
+            pd.DataFrame(records, columns=["code", "severity", "message"])
+            if records
+            else pd.DataFrame(columns=["code", "severity", "message"])
+        )
+        summary = (
+            by_code.groupby(["code", "severity"])
+            .size()
+            .reset_index(name="count")
+            .sort_values("count", ascending=False)
+            if records
+            else pd.DataFrame(columns=["code", "severity", "count"])
+        )
+        write_frame(
+            ws3,
+            fmt,
+            summary,
+            [
+                ("code", "问题代码", 24, "text"),
+                ("severity", "严重程度", 10, "text"),
+                ("count", "次数", 8, "num"),
+            ],
+            title="问题按类型统计",
+            note="同类问题集中的，可在培训或通知中统一说明。",
+        )
         _write_inputs(book, fmt, inputs)
 
 
 def _write_inputs(book: Any, fmt: Formats, inputs: list[dict[str, Any]]) -> None:
     ws = book.add_worksheet("输入文件")
-    frame = pd.DataFrame(inputs, columns=["file", "unit", "result", "saved_at", "size", "sha256"])
-    write_frame(ws, fmt, frame, [("file", "文件", 36, "text"), ("unit", "识别单位", 20, "text"), ("result", "处理结果", 12, "text"),
-                                 ("saved_at", "保存时间", 18, "text"), ("size", "大小(字节)", 12, "num"), ("sha256", "SHA-256", 66, "text")],
-                title="本次读取的文件", note="回收文件只读不改；SHA-256 用于核对文件是否被替换。")
+    frame = pd.DataFrame(
+        inputs, columns=["file", "unit", "result", "saved_at", "size", "sha256"]
+    )
+    write_frame(
+        ws,
+        fmt,
+        frame,
+        [
+            ("file", "文件", 36, "text"),
+            ("unit", "识别单位", 20, "text"),
+            ("result", "处理结果", 12, "text"),
+            ("saved_at", "保存时间", 18, "text"),
+            ("size", "大小(字节)", 12, "num"),
+            ("sha256", "SHA-256", 66, "text"),
+        ],
+        title="本次读取的文件",
+        note="回收文件只读不改；SHA-256 用于核对文件是否被替换。",
+    )

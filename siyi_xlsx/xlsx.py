@@ -44,7 +44,11 @@ def atomic_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[
     try:
         book = xlsxwriter.Workbook(
             tmp,
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
         )
         # A fixed creation time keeps re-runs on the same inputs byte-stable.
         book.set_properties({"created": created or FIXED_TIME, "author": "siyi"})
@@ -61,37 +65,104 @@ class Formats:
     """The handful of cell formats every siyi workbook uses, created once per workbook."""
 
     def __init__(self, book: Workbook) -> None:
-        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "text_wrap": True, "border": 1}
+        base = {
+            "font_name": "宋体",
+            "font_size": 10,
+            "valign": "vcenter",
+            "text_wrap": True,
+            "border": 1,
+        }
         self.book = book
-        self.title = book.add_format({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center", "valign": "vcenter"})
-        self.note = book.add_format({"font_name": "宋体", "font_size": 9, "italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
-        self.header = book.add_format({**base, "bold": True, "align": "center", "bg_color": HEADER_BLUE, "locked": True})
+        self.title = book.add_format(
+            {
+                "font_name": "黑体",
+                "font_size": 16,
+                "bold": True,
+                "align": "center",
+                "valign": "vcenter",
+            }
+        )
+        self.note = book.add_format(
+            {
+                "font_name": "宋体",
+                "font_size": 9,
+                "italic": True,
+                "font_color": "#595959",
+                "text_wrap": True,
+                "valign": "top",
+            }
+        )
+        self.header = book.add_format(
+            {
+                **base,
+                "bold": True,
+                "align": "center",
+                "bg_color": HEADER_BLUE,
+                "locked": True,
+            }
+        )
         self.prefill = book.add_format({**base, "bg_color": GREY, "locked": True})
-        self.prefill_date = book.add_format({**base, "bg_color": GREY, "locked": True, "num_format": "yyyy-mm-dd", "align": "center"})
-        self.prefill_num = book.add_format({**base, "bg_color": GREY, "locked": True, "align": "center"})
+        self.prefill_date = book.add_format(
+            {
+                **base,
+                "bg_color": GREY,
+                "locked": True,
+                "num_format": "yyyy-mm-dd",
+                "align": "center",
+            }
+        )
+        self.prefill_num = book.add_format(
+            {**base, "bg_color": GREY, "locked": True, "align": "center"}
+        )
         self.input = book.add_format({**base, "bg_color": YELLOW, "locked": False})
-        self.input_date = book.add_format({**base, "bg_color": YELLOW, "locked": False, "num_format": "yyyy-mm-dd", "align": "center"})
-        self.input_num = book.add_format({**base, "bg_color": YELLOW, "locked": False, "align": "center"})
+        self.input_date = book.add_format(
+            {
+                **base,
+                "bg_color": YELLOW,
+                "locked": False,
+                "num_format": "yyyy-mm-dd",
+                "align": "center",
+            }
+        )
+        self.input_num = book.add_format(
+            {**base, "bg_color": YELLOW, "locked": False, "align": "center"}
+        )
         self.cell = book.add_format(base)
-        self.cell_date = book.add_format({**base, "num_format": "yyyy-mm-dd", "align": "center"})
+        self.cell_date = book.add_format(
+            {**base, "num_format": "yyyy-mm-dd", "align": "center"}
+        )
         self.cell_num = book.add_format({**base, "align": "center"})
         self.cell_pct = book.add_format({**base, "align": "center", "num_format": "0"})
         self.label = book.add_format({**base, "bold": True, "bg_color": HEADER_BLUE})
-        self.plain = book.add_format({"font_name": "宋体", "font_size": 10, "text_wrap": True, "valign": "top"})
+        self.plain = book.add_format(
+            {"font_name": "宋体", "font_size": 10, "text_wrap": True, "valign": "top"}
+        )
         self.bold = book.add_format({"font_name": "宋体", "font_size": 11, "bold": True})
         self.fills = {
             "green": book.add_format({**base, "bg_color": GREEN, "align": "center"}),
             "amber": book.add_format({**base, "bg_color": AMBER, "align": "center"}),
-            "red": book.add_format({**base, "bg_color": RED, "align": "center", "bold": True}),
+            "red": book.add_format(
+                {**base, "bg_color": RED, "align": "center", "bold": True}
+            ),
             "grey": book.add_format({**base, "bg_color": GREY, "align": "center"}),
             "blue": book.add_format({**base, "bg_color": "#BDD7EE", "align": "center"}),
         }
 
     def for_column(self, column: Column, role: str | None = None) -> Any:
         role = role or column.role
-        kind = "date" if column.kind == "date" else "num" if column.kind in ("number", "integer", "percent") else "text"
+        kind = (
+            "date"
+            if column.kind == "date"
+            else "num"
+            if column.kind in ("number", "integer", "percent")
+            else "text"
+        )
         table = {
-            PREFILL: {"date": self.prefill_date, "num": self.prefill_num, "text": self.prefill},
+            PREFILL: {
+                "date": self.prefill_date,
+                "num": self.prefill_num,
+                "text": self.prefill,
+            },
             INPUT: {"date": self.input_date, "num": self.input_num, "text": self.input},
             "plain": {"date": self.cell_date, "num": self.cell_num, "text": self.cell},
         }
@@ -117,7 +188,9 @@ class ListSheet:
             for row, value in enumerate(values):
                 self.sheet.write_string(row, col, value)
             letter = xl_col_to_name(col)
-            self._ranges[key] = f"={self.NAME}!${letter}$1:${letter}${max(len(values), 1)}"
+            self._ranges[key] = (
+                f"={self.NAME}!${letter}$1:${letter}${max(len(values), 1)}"
+            )
         return self._ranges[key]
 
 
@@ -140,7 +213,9 @@ def write_cell(ws: Worksheet, row: int, col: int, value: Any, fmt: Any) -> None:
         ws.write_string(row, col, str(value), fmt)
 
 
-def text_height(texts: Sequence[tuple[str, float]], base: float = 15.0, cap: float = 150.0) -> float:
+def text_height(
+    texts: Sequence[tuple[str, float]], base: float = 15.0, cap: float = 150.0
+) -> float:
     """Estimate a row height for wrapped text: (text, column width) pairs."""
     lines = 1
     for text, width in texts:
@@ -153,28 +228,65 @@ def text_height(texts: Sequence[tuple[str, float]], base: float = 15.0, cap: flo
     return min(base * lines, cap)
 
 
-def add_validation(ws: Worksheet, first: int, last: int, col: int, column: Column, lists: ListSheet | None, ref_sources: dict[str, str] | None = None) -> None:
+def add_validation(
+    ws: Worksheet,
+    first: int,
+    last: int,
+    col: int,
+    column: Column,
+    lists: ListSheet | None,
+    ref_sources: dict[str, str] | None = None,
+) -> None:
     """Compile a column's schema into an Excel data validation with Chinese prompts."""
     title = column.title[:32]
     hint = (column.hint or f"请填写{column.title}")[:255]
-    options: dict[str, Any] = {"input_title": title, "input_message": hint, "error_title": "输入有误", "error_type": "stop"}
+    options: dict[str, Any] = {
+        "input_title": title,
+        "input_message": hint,
+        "error_title": "输入有误",
+        "error_type": "stop",
+    }
     if column.kind == "enum" and column.choices:
         source = lists.source(column.choices) if lists else ",".join(column.choices)
-        options.update(validate="list", source=source, error_message=f"请从下拉列表中选择：{'、'.join(column.choices)}"[:255])
-    elif column.ref and ref_sources and column.ref in ref_sources and column.kind != "list":
-        options.update(validate="list", source=ref_sources[column.ref], error_type="warning",
-                       error_message="该值不在列表中，请从下拉列表中选择。")
+        options.update(
+            validate="list",
+            source=source,
+            error_message=f"请从下拉列表中选择：{'、'.join(column.choices)}"[:255],
+        )
+    elif (
+        column.ref and ref_sources and column.ref in ref_sources and column.kind != "list"
+    ):
+        options.update(
+            validate="list",
+            source=ref_sources[column.ref],
+            error_type="warning",
+            error_message="该值不在列表中，请从下拉列表中选择。",
+        )
     elif column.kind == "date":
-        options.update(validate="date", criteria="between", minimum=dt.date(2000, 1, 1), maximum=dt.date(2100, 12, 31),
-                       error_message="请填写有效日期，如 2022-06-30。")
+        options.update(
+            validate="date",
+            criteria="between",
+            minimum=dt.date(2000, 1, 1),
+            maximum=dt.date(2100, 12, 31),
+            error_message="请填写有效日期，如 2022-06-30。",
+        )
     elif column.kind in ("number", "integer", "percent"):
         low = column.minimum if column.minimum is not None else -1e12
         high = column.maximum if column.maximum is not None else 1e12
-        options.update(validate="integer" if column.kind == "integer" else "decimal", criteria="between",
-                       minimum=low, maximum=high, error_message=f"请填写 {low:g} 到 {high:g} 之间的数字。")
+        options.update(
+            validate="integer" if column.kind == "integer" else "decimal",
+            criteria="between",
+            minimum=low,
+            maximum=high,
+            error_message=f"请填写 {low:g} 到 {high:g} 之间的数字。",
+        )
     elif column.max_length and column.kind not in ("list",):
-        options.update(validate="length", criteria="<=", value=column.max_length,
-                       error_message=f"内容不能超过 {column.max_length} 个字。")
+        options.update(
+            validate="length",
+            criteria="<=",
+            value=column.max_length,
+            error_message=f"内容不能超过 {column.max_length} 个字。",
+        )
     else:
         options.update(validate="any")
     ws.data_validation(first, col, last, col, options)
@@ -228,13 +340,17 @@ def write_table(
         for col, column in enumerate(columns):
             role = role_override or column.role
             if role == INPUT:
-                add_validation(ws, FIRST_DATA_ROW, validated_last, col, column, lists, ref_sources)
+                add_validation(
+                    ws, FIRST_DATA_ROW, validated_last, col, column, lists, ref_sources
+                )
     ws.freeze_panes(FIRST_DATA_ROW, freeze_cols)
     setup_print(ws, repeat_rows=(HEADER_ROW, HEADER_ROW))
     return last_row
 
 
-def setup_print(ws: Worksheet, repeat_rows: tuple[int, int] | None = None, landscape: bool = True) -> None:
+def setup_print(
+    ws: Worksheet, repeat_rows: tuple[int, int] | None = None, landscape: bool = True
+) -> None:
     """A4, landscape, fit to page width, header rows repeated, page numbers."""
     ws.set_paper(9)
     if landscape:
@@ -248,16 +364,25 @@ def setup_print(ws: Worksheet, repeat_rows: tuple[int, int] | None = None, lands
 
 def protect(ws: Worksheet) -> None:
     """Lock prefilled cells; units may still resize, filter and select."""
-    ws.protect("", {
-        "format_columns": True,
-        "format_rows": True,
-        "autofilter": True,
-        "select_locked_cells": True,
-        "select_unlocked_cells": True,
-    })
+    ws.protect(
+        "",
+        {
+            "format_columns": True,
+            "format_rows": True,
+            "autofilter": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
 
 
-def write_key_values(ws: Worksheet, fmt: Formats, pairs: Sequence[tuple[str, Any]], start_row: int = 0, widths: tuple[float, float] = (18, 90)) -> int:
+def write_key_values(
+    ws: Worksheet,
+    fmt: Formats,
+    pairs: Sequence[tuple[str, Any]],
+    start_row: int = 0,
+    widths: tuple[float, float] = (18, 90),
+) -> int:
     """Two-column label/value block (instructions, 说明 sheets); return the next free row."""
     ws.set_column(0, 0, widths[0])
     ws.set_column(1, 1, widths[1])

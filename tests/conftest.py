@@ -20,42 +20,214 @@ HEADER_ROW = 3
 
 SMALL = {
     "units": [
-        {"code": "U01", "name": "区发展和改革局", "kind": "区直部门", "head": "赵一", "contact": "钱二", "phone": "13900000001"},
-        {"code": "U02", "name": "长青乡", "kind": "乡镇", "head": "孙三", "contact": "李四", "phone": "13900000002"},
-        {"code": "U03", "name": "永安街道办事处", "kind": "街道", "head": "周五", "contact": "吴六", "phone": "13900000003"},
-        {"code": "U04", "name": "区统计局", "kind": "区直部门", "head": "郑七", "contact": "王八", "phone": "13900000004"},
+        {
+            "code": "U01",
+            "name": "区发展和改革局",
+            "kind": "区直部门",
+            "head": "赵一",
+            "contact": "钱二",
+            "phone": "13900000001",
+        },
+        {
+            "code": "U02",
+            "name": "长青乡",
+            "kind": "乡镇",
+            "head": "孙三",
+            "contact": "李四",
+            "phone": "13900000002",
+        },
+        {
+            "code": "U03",
+            "name": "永安街道办事处",
+            "kind": "街道",
+            "head": "周五",
+            "contact": "吴六",
+            "phone": "13900000003",
+        },
+        {
+            "code": "U04",
+            "name": "区统计局",
+            "kind": "区直部门",
+            "head": "郑七",
+            "contact": "王八",
+            "phone": "13900000004",
+        },
     ],
-    "leaders": [{"name": "陈副区长", "title": "政府副区长", "units": "区发展和改革局、长青乡、永安街道办事处、区统计局"}],
-    "teams": [{"code": "ZB01", "name": "产业专班", "leader_unit": "区发展和改革局", "leader": "陈副区长", "members": "区发展和改革局、长青乡"}],
+    "leaders": [
+        {
+            "name": "陈副区长",
+            "title": "政府副区长",
+            "units": "区发展和改革局、长青乡、永安街道办事处、区统计局",
+        }
+    ],
+    "teams": [
+        {
+            "code": "ZB01",
+            "name": "产业专班",
+            "leader_unit": "区发展和改革局",
+            "leader": "陈副区长",
+            "members": "区发展和改革局、长青乡",
+        }
+    ],
     "tasks": [
-        {"task_id": "T1", "title": "项目一", "category": "区政府工作部署", "area": "加快重点产业集聚", "lead_unit": "区发展和改革局",
-         "support_units": "长青乡", "front_leader": "陈副区长", "team": "产业专班", "target": "完成投资1亿元", "deadline": D(2022, 12, 31), "weight": 2},
-        {"task_id": "T2", "title": "项目二", "category": "区政府工作部署", "area": "加快重点产业集聚", "lead_unit": "区发展和改革局",
-         "support_units": "", "front_leader": "陈副区长", "team": "产业专班", "target": "新增企业10家", "deadline": D(2022, 9, 30), "weight": 1},
-        {"task_id": "T3", "title": "乡村整治", "category": "区政府工作部署", "area": "打造综合治理样板", "lead_unit": "长青乡",
-         "support_units": "", "front_leader": "陈副区长", "team": "", "target": "整治村屯5个", "deadline": D(2022, 11, 30), "weight": 1},
-        {"task_id": "T4", "title": "社区服务", "category": "临时纳入事项", "area": "满足群众美好需求", "lead_unit": "永安街道办事处",
-         "support_units": "", "front_leader": "陈副区长", "team": "", "target": "建成服务站2个", "deadline": D(2022, 12, 31), "weight": 1},
+        {
+            "task_id": "T1",
+            "title": "项目一",
+            "category": "区政府工作部署",
+            "area": "加快重点产业集聚",
+            "lead_unit": "区发展和改革局",
+            "support_units": "长青乡",
+            "front_leader": "陈副区长",
+            "team": "产业专班",
+            "target": "完成投资1亿元",
+            "deadline": D(2022, 12, 31),
+            "weight": 2,
+        },
+        {
+            "task_id": "T2",
+            "title": "项目二",
+            "category": "区政府工作部署",
+            "area": "加快重点产业集聚",
+            "lead_unit": "区发展和改革局",
+            "support_units": "",
+            "front_leader": "陈副区长",
+            "team": "产业专班",
+            "target": "新增企业10家",
+            "deadline": D(2022, 9, 30),
+            "weight": 1,
+        },
+        {
+            "task_id": "T3",
+            "title": "乡村整治",
+            "category": "区政府工作部署",
+            "area": "打造综合治理样板",
+            "lead_unit": "长青乡",
+            "support_units": "",
+            "front_leader": "陈副区长",
+            "team": "",
+            "target": "整治村屯5个",
+            "deadline": D(2022, 11, 30),
+            "weight": 1,
+        },
+        {
+            "task_id": "T4",
+            "title": "社区服务",
+            "category": "临时纳入事项",
+            "area": "满足群众美好需求",
+            "lead_unit": "永安街道办事处",
+            "support_units": "",
+            "front_leader": "陈副区长",
+            "team": "",
+            "target": "建成服务站2个",
+            "deadline": D(2022, 12, 31),
+            "weight": 1,
+        },
     ],
     "milestones": [
-        {"task_id": "T1", "seq": 1, "content": "立项", "planned_date": D(2022, 6, 30), "done_mark": "立项批复"},
-        {"task_id": "T1", "seq": 2, "content": "开工", "planned_date": D(2022, 8, 31), "done_mark": "施工许可"},
-        {"task_id": "T1", "seq": 3, "content": "主体完工", "planned_date": D(2022, 10, 31), "done_mark": "验收"},
-        {"task_id": "T1", "seq": 4, "content": "投产", "planned_date": D(2022, 12, 31), "done_mark": "投产报告"},
-        {"task_id": "T2", "seq": 1, "content": "招商", "planned_date": D(2022, 7, 31), "done_mark": "签约"},
-        {"task_id": "T2", "seq": 2, "content": "落户", "planned_date": D(2022, 9, 30), "done_mark": "注册"},
-        {"task_id": "T3", "seq": 1, "content": "摸底", "planned_date": D(2022, 10, 15), "done_mark": "台账"},
-        {"task_id": "T3", "seq": 2, "content": "整治", "planned_date": D(2022, 11, 30), "done_mark": "验收"},
-        {"task_id": "T4", "seq": 1, "content": "选址", "planned_date": D(2022, 7, 15), "done_mark": "选址意见"},
-        {"task_id": "T4", "seq": 2, "content": "建设", "planned_date": D(2022, 12, 31), "done_mark": "挂牌"},
+        {
+            "task_id": "T1",
+            "seq": 1,
+            "content": "立项",
+            "planned_date": D(2022, 6, 30),
+            "done_mark": "立项批复",
+        },
+        {
+            "task_id": "T1",
+            "seq": 2,
+            "content": "开工",
+            "planned_date": D(2022, 8, 31),
+            "done_mark": "施工许可",
+        },
+        {
+            "task_id": "T1",
+            "seq": 3,
+            "content": "主体完工",
+            "planned_date": D(2022, 10, 31),
+            "done_mark": "验收",
+        },
+        {
+            "task_id": "T1",
+            "seq": 4,
+            "content": "投产",
+            "planned_date": D(2022, 12, 31),
+            "done_mark": "投产报告",
+        },
+        {
+            "task_id": "T2",
+            "seq": 1,
+            "content": "招商",
+            "planned_date": D(2022, 7, 31),
+            "done_mark": "签约",
+        },
+        {
+            "task_id": "T2",
+            "seq": 2,
+            "content": "落户",
+            "planned_date": D(2022, 9, 30),
+            "done_mark": "注册",
+        },
+        {
+            "task_id": "T3",
+            "seq": 1,
+            "content": "摸底",
+            "planned_date": D(2022, 10, 15),
+            "done_mark": "台账",
+        },
+        {
+            "task_id": "T3",
+            "seq": 2,
+            "content": "整治",
+            "planned_date": D(2022, 11, 30),
+            "done_mark": "验收",
+        },
+        {
+            "task_id": "T4",
+            "seq": 1,
+            "content": "选址",
+            "planned_date": D(2022, 7, 15),
+            "done_mark": "选址意见",
+        },
+        {
+            "task_id": "T4",
+            "seq": 2,
+            "content": "建设",
+            "planned_date": D(2022, 12, 31),
+            "done_mark": "挂牌",
+        },
     ],
     "indicators": [
-        {"code": "KP01", "name": "目标完成", "points": 60, "criteria": "全面完成得60分", "applies_to": "全部", "evidence_required": "是"},
-        {"code": "KP02", "name": "工作推进", "points": 40, "criteria": "按节点推进得40分", "applies_to": "全部", "evidence_required": "否"},
-        {"code": "KP03", "name": "招商引资", "points": 5, "criteria": "完成招商任务得5分", "applies_to": "区直部门", "evidence_required": "否"},
+        {
+            "code": "KP01",
+            "name": "目标完成",
+            "points": 60,
+            "criteria": "全面完成得60分",
+            "applies_to": "全部",
+            "evidence_required": "是",
+        },
+        {
+            "code": "KP02",
+            "name": "工作推进",
+            "points": 40,
+            "criteria": "按节点推进得40分",
+            "applies_to": "全部",
+            "evidence_required": "否",
+        },
+        {
+            "code": "KP03",
+            "name": "招商引资",
+            "points": 5,
+            "criteria": "完成招商任务得5分",
+            "applies_to": "区直部门",
+            "evidence_required": "否",
+        },
     ],
 }
-SETTINGS = {"year": 2022, "period": "2022Q3", "as_of": D(2022, 9, 30), "return_deadline": D(2022, 10, 10)}
+SETTINGS = {
+    "year": 2022,
+    "period": "2022Q3",
+    "as_of": D(2022, 9, 30),
+    "return_deadline": D(2022, 10, 10),
+}
 
 
 class Campaign:
@@ -69,7 +241,9 @@ class Campaign:
 
     def issue(self) -> dict[str, Path]:
         campaign = load_campaign(self.folder)
-        files = issue_all(campaign, self.folder / "issued", now=dt.datetime(2022, 9, 20, 9, 0))
+        files = issue_all(
+            campaign, self.folder / "issued", now=dt.datetime(2022, 9, 20, 9, 0)
+        )
         self._issued = {f.unit.code: f.path for f in files}
         return self._issued
 
@@ -78,7 +252,15 @@ class Campaign:
             self.issue()
         return self._issued[code]
 
-    def fill(self, code: str, edits: dict[tuple[str, Any, str], Any] | None = None, *, complete: bool = True, name: str | None = None, mutate=None) -> Path:
+    def fill(
+        self,
+        code: str,
+        edits: dict[tuple[str, Any, str], Any] | None = None,
+        *,
+        complete: bool = True,
+        name: str | None = None,
+        mutate=None,
+    ) -> Path:
         """Copy unit ``code``'s workbook into returned/, filled.
 
         ``complete`` fills every required input plausibly (milestones due by the as-of
@@ -136,12 +318,16 @@ def fill_plausibly(book, as_of: dt.date = SETTINGS["as_of"]) -> None:
         done.setdefault(task, []).append(finished)
         ws.cell(row, cols["节点状态"]).value = "已完成" if finished else "推进中"
         if finished:
-            ws.cell(row, cols["实际完成日期"]).value = dt.datetime.combine(planned, dt.time())
+            ws.cell(row, cols["实际完成日期"]).value = dt.datetime.combine(
+                planned, dt.time()
+            )
     ws = book["重点工作台账"]
     cols, keys = rows_by_key(ws)
     for task, row in keys.items():
         flags = done.get(task, [])
-        ws.cell(row, cols["完成进度(%)"]).value = round(100 * sum(flags) / len(flags)) if flags else 0
+        ws.cell(row, cols["完成进度(%)"]).value = (
+            round(100 * sum(flags) / len(flags)) if flags else 0
+        )
         ws.cell(row, cols["进展情况"]).value = "按计划推进"
     ws = book["责任书"]
     cols, keys = rows_by_key(ws)

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-
-import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from siyi_xlsx.cli import main
-
-from conftest import Campaign
 
 
 @pytest.mark.parametrize("command", [[], ["init"], ["issue"], ["run"]])
@@ -33,7 +28,9 @@ def test_init_issue_run_on_the_sample(tmp_path):
     assert "已生成 44 个单位的填报表" in result.output
     assert len(list((folder / "issued").glob("*.xlsx"))) == 44
     result = runner.invoke(main, ["run", str(folder)])
-    assert result.exit_code == 0, result.output  # nothing returned yet is not a data error
+    assert result.exit_code == 0, (
+        result.output
+    )  # nothing returned yet is not a data error
     assert "未报送 44 个单位" in result.output
 
 

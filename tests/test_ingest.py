@@ -17,7 +17,9 @@ def _set_meta(book, key, value):
 
 
 def test_not_xlsx_files_each_get_one_message_and_the_batch_goes_on(small):
-    (small.returned / "U02_长青乡.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
+    (small.returned / "U02_长青乡.xls").write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100)
+    )
     (small.returned / "说明.txt").write_text("hello", encoding="utf-8")
     (small.returned / "U03_损坏.xlsx").write_bytes(b"PK\x03\x04garbage")
     with zipfile.ZipFile(small.returned / "word.xlsx", "w") as z:
@@ -39,10 +41,14 @@ def test_not_xlsx_files_each_get_one_message_and_the_batch_goes_on(small):
 
 
 def test_unit_not_in_master_and_other_period(small):
-    small.fill("U01", name="foreign.xlsx", mutate=lambda b: _set_meta(b, "unit_code", "U99"))
+    small.fill(
+        "U01", name="foreign.xlsx", mutate=lambda b: _set_meta(b, "unit_code", "U99")
+    )
     small.fill("U02", name="old.xlsx", mutate=lambda b: _set_meta(b, "period", "2022Q2"))
     result = small.run()
-    assert [i.code for i in result.issues if i.file == "foreign.xlsx"] == ["UNIT_NOT_IN_MASTER"]
+    assert [i.code for i in result.issues if i.file == "foreign.xlsx"] == [
+        "UNIT_NOT_IN_MASTER"
+    ]
     assert [i.code for i in result.issues if i.file == "old.xlsx"] == ["PERIOD_MISMATCH"]
 
 
@@ -50,19 +56,29 @@ def test_file_name_fallback_when_metadata_removed(small):
     small.fill("U02", name="长青乡报送.xlsx", mutate=lambda b: b.remove(b[META_SHEET]))
     small.fill("U03", name="没有名字.xlsx", mutate=lambda b: b.remove(b[META_SHEET]))
     result = small.run()
-    assert [(i.code, i.severity) for i in result.issues if i.file == "长青乡报送.xlsx"] == [("META_MISSING", "提醒")]
-    assert [i.code for i in result.issues if i.file == "没有名字.xlsx"] == ["UNIT_UNKNOWN"]
+    assert [
+        (i.code, i.severity) for i in result.issues if i.file == "长青乡报送.xlsx"
+    ] == [("META_MISSING", "提醒")]
+    assert [i.code for i in result.issues if i.file == "没有名字.xlsx"] == [
+        "UNIT_UNKNOWN"
+    ]
     statuses = {r["code"]: r["status"] for r in result.returns}
     assert statuses["U02"] == "已报送"
 
 
 def test_newest_submission_wins(small, tmp_path):
-    old = small.fill("U01", {("重点工作台账", "T1", "完成进度(%)"): 10}, name="a_old.xlsx")
-    new = small.fill("U01", {("重点工作台账", "T1", "完成进度(%)"): 40}, name="b_new.xlsx")
+    old = small.fill(
+        "U01", {("重点工作台账", "T1", "完成进度(%)"): 10}, name="a_old.xlsx"
+    )
+    new = small.fill(
+        "U01", {("重点工作台账", "T1", "完成进度(%)"): 40}, name="b_new.xlsx"
+    )
     for path, when in ((old, "2022-10-09T08:00:00Z"), (new, "2022-10-01T08:00:00Z")):
         _rewrite_modified(path, when)  # the file named 'old' was saved later
     result = small.run()
-    assert [i.code for i in result.issues if i.file == "b_new.xlsx"] == ["DUPLICATE_SUBMISSION"]
+    assert [i.code for i in result.issues if i.file == "b_new.xlsx"] == [
+        "DUPLICATE_SUBMISSION"
+    ]
     ledger = openpyxl.load_workbook(small.folder / "output" / "汇总台账.xlsx")["汇总台账"]
     row = next(r for r in ledger.iter_rows(min_row=4, values_only=True) if r[0] == "T1")
     assert row[15] == 10
@@ -74,7 +90,9 @@ def _rewrite_modified(path, when):
     with zipfile.ZipFile(path) as z:
         items = {n: z.read(n) for n in z.namelist()}
     core = items["docProps/core.xml"].decode()
-    items["docProps/core.xml"] = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{when}\g<2>", core).encode()
+    items["docProps/core.xml"] = re.sub(
+        r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{when}\g<2>", core
+    ).encode()
     with zipfile.ZipFile(path, "w") as z:
         for name, data in items.items():
             z.writestr(name, data)

@@ -18,7 +18,15 @@ def test_one_workbook_per_lead_unit(small):
 
 def test_sheets_prefill_and_locking(small):
     book = openpyxl.load_workbook(small.issued("U01"))
-    assert book.sheetnames == ["填报说明", "重点工作台账", "责任书", "推进表", "考评册", "_lists", META_SHEET]
+    assert book.sheetnames == [
+        "填报说明",
+        "重点工作台账",
+        "责任书",
+        "推进表",
+        "考评册",
+        "_lists",
+        META_SHEET,
+    ]
     assert book["_lists"].sheet_state == "hidden"
     assert book[META_SHEET].sheet_state == "veryHidden"
     ws = book["重点工作台账"]
@@ -26,15 +34,22 @@ def test_sheets_prefill_and_locking(small):
     assert ws["A4"].value == "T1" and ws["A5"].value == "T2" and ws["A6"].value is None
     assert ws.protection.sheet
     assert ws["B4"].protection.locked and not ws["G4"].protection.locked
-    assert ws["B4"].fill.fgColor.rgb.endswith("E7E6E6") and ws["G4"].fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws["B4"].fill.fgColor.rgb.endswith("E7E6E6") and ws[
+        "G4"
+    ].fill.fgColor.rgb.endswith("FFF2CC")
     assert ws.freeze_panes == "C4"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
-    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (
+        None,
+        1,
+    )
     assert ws.page_setup.fitToHeight == 0
     assert ws.print_title_rows == "$3:$3"
     sched = book["推进表"]
     assert sched.max_row >= 4 + 6 - 1  # six milestones of T1 and T2
-    assert book["责任书"]["F4"].value == "赵一"  # 牵头部门一把手 prefilled from the master, still editable
+    assert (
+        book["责任书"]["F4"].value == "赵一"
+    )  # 牵头部门一把手 prefilled from the master, still editable
     assert not book["责任书"]["F4"].protection.locked
     codes = [book["考评册"].cell(r, 1).value for r in range(4, 7)]
     assert codes == ["KP01", "KP02", "KP03"]  # KP03 applies to 区直部门 only
@@ -42,10 +57,19 @@ def test_sheets_prefill_and_locking(small):
 
 def test_every_input_column_has_a_validation_with_a_chinese_prompt(small):
     book = openpyxl.load_workbook(small.issued("U01"))
-    for schema_id in ("unit_ledger", "unit_responsibility", "unit_schedule", "unit_evaluation"):
+    for schema_id in (
+        "unit_ledger",
+        "unit_responsibility",
+        "unit_schedule",
+        "unit_evaluation",
+    ):
         s = schema.load(schema_id)
         ws = book[s.sheet]
-        validations = {str(dv.sqref)[:1]: dv for dv in ws.data_validations.dataValidation if str(dv.sqref)[1:].startswith("4")}
+        validations = {
+            str(dv.sqref)[:1]: dv
+            for dv in ws.data_validations.dataValidation
+            if str(dv.sqref)[1:].startswith("4")
+        }
         for index, column in enumerate(s.columns):
             letter = chr(65 + index)
             if column.role != "input":
@@ -64,7 +88,9 @@ def test_every_input_column_has_a_validation_with_a_chinese_prompt(small):
 def test_dropdown_lists_live_on_the_hidden_sheet(small):
     book = openpyxl.load_workbook(small.issued("U01"))
     ws = book["推进表"]
-    dv = next(d for d in ws.data_validations.dataValidation if str(d.sqref).startswith("H"))
+    dv = next(
+        d for d in ws.data_validations.dataValidation if str(d.sqref).startswith("H")
+    )
     ref = dv.formula1.split("!")[1].replace("$", "")
     values = [c.value for row in book["_lists"][ref] for c in row]
     assert values == ["未开始", "推进中", "已完成"]
@@ -72,15 +98,25 @@ def test_dropdown_lists_live_on_the_hidden_sheet(small):
 
 def test_metadata_identifies_unit_period_and_prefill(small):
     book = openpyxl.load_workbook(small.issued("U02"))
-    meta = {r[0].value: r[1].value for r in book[META_SHEET].iter_rows(min_row=2) if r[0].value}
+    meta = {
+        r[0].value: r[1].value
+        for r in book[META_SHEET].iter_rows(min_row=2)
+        if r[0].value
+    }
     assert meta["unit_code"] == "U02" and meta["period"] == "2022Q3"
     assert len(meta["fingerprint"]) == 64
-    assert json.loads(meta["rows"]) == {"unit_ledger": 1, "unit_responsibility": 1, "unit_schedule": 2, "unit_evaluation": 2}
+    assert json.loads(meta["rows"]) == {
+        "unit_ledger": 1,
+        "unit_responsibility": 1,
+        "unit_schedule": 2,
+        "unit_evaluation": 2,
+    }
 
 
 def test_text_that_looks_like_a_formula_stays_text(small, tmp_path):
-    from siyi_xlsx.master import write_master
     from conftest import SETTINGS, SMALL
+
+    from siyi_xlsx.master import write_master
 
     data = json.loads(json.dumps(SMALL, default=str))
     for table in ("tasks", "milestones"):
@@ -90,7 +126,7 @@ def test_text_that_looks_like_a_formula_stays_text(small, tmp_path):
                     import datetime as dt
 
                     row[key] = dt.date.fromisoformat(row[key])
-    data["tasks"][0]["target"] = "=HYPERLINK(\"http://x\",\"点我\")"
+    data["tasks"][0]["target"] = '=HYPERLINK("http://x","点我")'
     folder = tmp_path / "c"
     folder.mkdir()
     write_master(folder / "任务总表.xlsx", data, SETTINGS)

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+from conftest import SETTINGS, SMALL
 
 from siyi_xlsx.errors import CampaignError
 from siyi_xlsx.master import load_campaign, write_master
 from siyi_xlsx.sample_data import build_sample_master
-
-from conftest import SETTINGS, SMALL
 
 
 def test_small_master_round_trip(small):
     c = load_campaign(small.folder)
     assert not c.issues
     assert list(c.tasks) == ["T1", "T2", "T3", "T4"]
-    assert [m.content for m in c.tasks["T1"].milestones] == ["立项", "开工", "主体完工", "投产"]
+    assert [m.content for m in c.tasks["T1"].milestones] == [
+        "立项",
+        "开工",
+        "主体完工",
+        "投产",
+    ]
     assert c.tasks["T1"].support_units == ["长青乡"]
-    assert c.settings.as_of.isoformat() == "2022-09-30" and c.settings.serious_late_days == 15
+    assert (
+        c.settings.as_of.isoformat() == "2022-09-30"
+        and c.settings.serious_late_days == 15
+    )
     assert [i.code for i in c.indicators_for(c.units["U02"])] == ["KP01", "KP02"]
 
 
@@ -28,7 +35,11 @@ def test_sample_master_has_the_seed_shape(tmp_path):
     assert not [i for i in c.issues if i.severity == "错误"]
     assert len(c.tasks) == 76
     assert len({t.area for t in c.tasks.values()}) == 8
-    assert len(c.units) >= 40 and {u.kind for u in c.units.values()} == {"区直部门", "乡镇", "街道"}
+    assert len(c.units) >= 40 and {u.kind for u in c.units.values()} == {
+        "区直部门",
+        "乡镇",
+        "街道",
+    }
     assert 280 <= sum(len(t.milestones) for t in c.tasks.values()) <= 330
 
 

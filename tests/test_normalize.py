@@ -67,7 +67,10 @@ def test_percent(raw, fmt, value, code):
 
 
 def test_numbers_and_choices():
-    assert coerce("18分", SCORE).value == 18 and coerce("18分", SCORE).code == "COERCED_NUMBER"
+    assert (
+        coerce("18分", SCORE).value == 18
+        and coerce("18分", SCORE).code == "COERCED_NUMBER"
+    )
     assert coerce("十八", SCORE).code == "NOT_A_NUMBER"
     assert coerce(2.0, SEQ).value == 2 and coerce(2.5, SEQ).code == "NOT_AN_INTEGER"
     assert coerce("是", CLOSE).code is None
@@ -81,7 +84,18 @@ def test_split_list():
     assert split_list(None) == []
 
 
-@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)), st.sampled_from(["{y}-{m}-{d}", "{y}.{m}.{d}", "{y}/{m}/{d}", "{y}年{m}月{d}日", "{y}{m:02d}{d:02d}"]))
+@given(
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)),
+    st.sampled_from(
+        [
+            "{y}-{m}-{d}",
+            "{y}.{m}.{d}",
+            "{y}/{m}/{d}",
+            "{y}年{m}月{d}日",
+            "{y}{m:02d}{d:02d}",
+        ]
+    ),
+)
 def test_every_unambiguous_date_form_reads_back_the_same_day(day, pattern):
     text = pattern.format(y=day.year, m=day.month, d=day.day)
     assert coerce(text, DATE).value == day.isoformat()

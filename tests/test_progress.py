@@ -12,17 +12,25 @@ from siyi_xlsx.master import Milestone, Settings, Task
 from siyi_xlsx.progress import MilestoneState, evaluate_task
 
 LEDGER = "重点工作台账"
-SETTINGS = Settings(year=2022, period="2022Q3", as_of=dt.date(2022, 9, 30), return_deadline=None)
+SETTINGS = Settings(
+    year=2022, period="2022Q3", as_of=dt.date(2022, 9, 30), return_deadline=None
+)
 
 
 def ledger_rows(small):
     ws = openpyxl.load_workbook(small.folder / "output" / "汇总台账.xlsx")["汇总台账"]
     header = [c.value for c in ws[3]]
-    return {r[0]: dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
+    return {
+        r[0]: dict(zip(header, r, strict=False))
+        for r in ws.iter_rows(min_row=4, values_only=True)
+        if r[0]
+    }
 
 
 def test_statuses_in_the_result_workbook(small):
-    small.fill("U01", {(LEDGER, "T2", "完成进度(%)"): 100})  # T1 on pace (50 of 50), T2 done
+    small.fill(
+        "U01", {(LEDGER, "T2", "完成进度(%)"): 100}
+    )  # T1 on pace (50 of 50), T2 done
     small.fill("U02", {(LEDGER, "T3", "完成进度(%)"): 0})  # nothing due yet
     # U03 does not return: T4's first milestone (2022-07-15) is 77 days overdue
     small.run()
@@ -39,7 +47,9 @@ def test_statuses_in_the_result_workbook(small):
 
 def test_pace_gap_thresholds(small):
     # T1: 2 of 4 milestones due -> 序时进度 50%. Gap 10 -> 滞后; gap 35 -> 严重滞后.
-    small.fill("U01", {(LEDGER, "T1", "完成进度(%)"): 40, (LEDGER, "T2", "完成进度(%)"): 100})
+    small.fill(
+        "U01", {(LEDGER, "T1", "完成进度(%)"): 40, (LEDGER, "T2", "完成进度(%)"): 100}
+    )
     small.run()
     assert ledger_rows(small)["T1"]["状态"] == "滞后"
     assert ledger_rows(small)["T1"]["落后百分点"] == 10
@@ -52,7 +62,14 @@ def test_pace_gap_thresholds(small):
 
 
 def test_close_off_request_shows_as_such(small):
-    small.fill("U01", {(LEDGER, "T2", "申请销号"): "是", (LEDGER, "T2", "佐证材料"): "验收报告", (LEDGER, "T2", "完成进度(%)"): 100})
+    small.fill(
+        "U01",
+        {
+            (LEDGER, "T2", "申请销号"): "是",
+            (LEDGER, "T2", "佐证材料"): "验收报告",
+            (LEDGER, "T2", "完成进度(%)"): 100,
+        },
+    )
     small.run()
     assert ledger_rows(small)["T2"]["状态"] == "申请销号"
 
@@ -63,14 +80,30 @@ def _task(planned: list[dt.date]) -> tuple[Task, list[Milestone]]:
 
 
 def _states(ms: list[Milestone], done: set[int], as_of: dt.date) -> list[MilestoneState]:
-    return [MilestoneState(m, m.seq in done, m.planned_date if m.seq in done else None, "", 0 if m.seq in done or m.planned_date >= as_of else (as_of - m.planned_date).days) for m in ms]
+    return [
+        MilestoneState(
+            m,
+            m.seq in done,
+            m.planned_date if m.seq in done else None,
+            "",
+            0
+            if m.seq in done or m.planned_date >= as_of
+            else (as_of - m.planned_date).days,
+        )
+        for m in ms
+    ]
 
 
 def test_days_thresholds_by_hand():
     task, ms = _task([dt.date(2022, 9, 20), dt.date(2022, 12, 31)])
     # 10 days overdue: > 0 -> 滞后 (but < 15 -> not 严重); pace: 1 of 2 due = 50%, progress 45 -> gap 5
     result = evaluate_task(task, _states(ms, set(), SETTINGS.as_of), 45, False, SETTINGS)
-    assert (result.status, result.max_overdue_days, result.expected_pct, result.gap_pp) == ("滞后", 10, 50.0, 5.0)
+    assert (
+        result.status,
+        result.max_overdue_days,
+        result.expected_pct,
+        result.gap_pp,
+    ) == ("滞后", 10, 50.0, 5.0)
     task, ms = _task([dt.date(2022, 9, 15), dt.date(2022, 12, 31)])
     result = evaluate_task(task, _states(ms, set(), SETTINGS.as_of), 45, False, SETTINGS)
     assert (result.status, result.max_overdue_days) == ("严重滞后", 15)
@@ -90,7 +123,19 @@ def test_completing_milestones_never_makes_a_task_worse(offsets, done_count):
     planned = sorted(SETTINGS.as_of + dt.timedelta(days=o) for o in offsets)
     task, ms = _task(planned)
     done_count = min(done_count, len(ms))
-    before = evaluate_task(task, _states(ms, set(range(1, done_count + 1)), SETTINGS.as_of), None, False, SETTINGS)
-    after = evaluate_task(task, _states(ms, set(range(1, min(done_count + 1, len(ms)) + 1)), SETTINGS.as_of), None, False, SETTINGS)
+    before = evaluate_task(
+        task,
+        _states(ms, set(range(1, done_count + 1)), SETTINGS.as_of),
+        None,
+        False,
+        SETTINGS,
+    )
+    after = evaluate_task(
+        task,
+        _states(ms, set(range(1, min(done_count + 1, len(ms)) + 1)), SETTINGS.as_of),
+        None,
+        False,
+        SETTINGS,
+    )
     assert SEVERITY.get(after.status, 0) <= SEVERITY.get(before.status, 0)
     assert after.gap_pp is None or before.gap_pp is None or after.gap_pp <= before.gap_pp

@@ -7,19 +7,32 @@ from pathlib import Path
 
 import openpyxl
 
-PLANTED = json.loads((Path(__file__).resolve().parent.parent / "samples" / "planted.json").read_text(encoding="utf-8"))
+PLANTED = json.loads(
+    (Path(__file__).resolve().parent.parent / "samples" / "planted.json").read_text(
+        encoding="utf-8"
+    )
+)
 
 
 def test_every_planted_mistake_is_in_the_report_at_its_cell(sample_run):
     folder, _ = sample_run
     ws = openpyxl.load_workbook(folder / "output" / "校验报告.xlsx")["问题清单"]
     header = [c.value for c in ws[3]]
-    rows = [dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=4, values_only=True)]
-    found = {(r["文件"], r["工作表"] or "", r["单元格"] or "", r["问题代码"]) for r in rows}
+    rows = [
+        dict(zip(header, r, strict=False))
+        for r in ws.iter_rows(min_row=4, values_only=True)
+    ]
+    found = {
+        (r["文件"], r["工作表"] or "", r["单元格"] or "", r["问题代码"]) for r in rows
+    }
     for item in PLANTED:
         key = (item["file"], item["sheet"], item["cell"], item["code"])
         assert key in found, item["note"]
-    assert all(r["说明（如何修改）"] and any("\u4e00" <= ch <= "\u9fff" for ch in r["说明（如何修改）"]) for r in rows)
+    assert all(
+        r["说明（如何修改）"]
+        and any("\u4e00" <= ch <= "\u9fff" for ch in r["说明（如何修改）"])
+        for r in rows
+    )
 
 
 def test_ledger_has_all_76_tasks_with_consistent_statuses(sample_run):
@@ -27,9 +40,20 @@ def test_ledger_has_all_76_tasks_with_consistent_statuses(sample_run):
     book = openpyxl.load_workbook(folder / "output" / "汇总台账.xlsx")
     ws = book["汇总台账"]
     header = [c.value for c in ws[3]]
-    rows = [dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    rows = [
+        dict(zip(header, r, strict=False))
+        for r in ws.iter_rows(min_row=4, values_only=True)
+        if r[0]
+    ]
     assert len(rows) == 76
-    light = {"严重滞后": "红", "滞后": "黄", "正常推进": "绿", "未开始": "绿", "已完成": "绿", "申请销号": "绿"}
+    light = {
+        "严重滞后": "红",
+        "滞后": "黄",
+        "正常推进": "绿",
+        "未开始": "绿",
+        "已完成": "绿",
+        "申请销号": "绿",
+    }
     for row in rows:
         assert row["亮灯"] == light[row["状态"]]
         if row["状态"] in ("已完成", "申请销号"):

@@ -16,17 +16,27 @@ def test_clean_round_trip_has_no_issues(small):
     assert [i.text() for i in result.issues] == []
     assert result.exit_code == 0
     statuses = {r["code"]: r["status"] for r in result.returns}
-    assert statuses == {"U01": "已报送", "U02": "已报送", "U03": "已报送", "U04": "无需报送"}
+    assert statuses == {
+        "U01": "已报送",
+        "U02": "已报送",
+        "U03": "已报送",
+        "U04": "无需报送",
+    }
 
 
 def test_progress_text_rejected_and_percent_forms_coerced(small):
-    small.fill("U01", {(LEDGER, "T1", "完成进度(%)"): "过半", (LEDGER, "T2", "完成进度(%)"): "100%"})
+    small.fill(
+        "U01",
+        {(LEDGER, "T1", "完成进度(%)"): "过半", (LEDGER, "T2", "完成进度(%)"): "100%"},
+    )
     small.fill("U02", {(LEDGER, "T3", "完成进度(%)"): 0.3})
     result = small.run()
     assert ("PERCENT_AMBIGUOUS", LEDGER, "G4") in codes_at(result, "U01")
     assert ("COERCED_PERCENT", LEDGER, "G5") in codes_at(result, "U01")
     assert ("COERCED_PERCENT", LEDGER, "G4") in codes_at(result, "U02")
-    coerced = next(i for i in result.issues if i.code == "COERCED_PERCENT" and "U02" in i.file)
+    coerced = next(
+        i for i in result.issues if i.code == "COERCED_PERCENT" and "U02" in i.file
+    )
     assert coerced.severity == "提醒" and "30%" in coerced.message
 
 
@@ -45,22 +55,43 @@ def test_dates_typed_in_many_ways(small):
     assert ("COERCED_DATE", SCHED, "G8") in found
     assert ("DATE_AMBIGUOUS", SCHED, "G9") in found
     # the rejected date leaves the milestone undone, so T2 at 100% is questioned too
-    assert {i.code for i in result.issues if i.severity == "错误"} == {"DATE_AMBIGUOUS", "PROGRESS_100_NOT_DONE"}
+    assert {i.code for i in result.issues if i.severity == "错误"} == {
+        "DATE_AMBIGUOUS",
+        "PROGRESS_100_NOT_DONE",
+    }
 
 
 def test_actual_date_after_as_of(small):
-    small.fill("U01", {(SCHED, ("T1", 3), "实际完成日期"): dt.datetime(2022, 10, 3), (SCHED, ("T1", 3), "节点状态"): "已完成"})
+    small.fill(
+        "U01",
+        {
+            (SCHED, ("T1", 3), "实际完成日期"): dt.datetime(2022, 10, 3),
+            (SCHED, ("T1", 3), "节点状态"): "已完成",
+        },
+    )
     result = small.run()
     assert ("ACTUAL_AFTER_AS_OF", SCHED, "G6") in codes_at(result, "U01")
 
 
 def test_actual_date_on_as_of_is_fine(small):
-    small.fill("U01", {(SCHED, ("T1", 3), "实际完成日期"): dt.datetime(2022, 9, 30), (SCHED, ("T1", 3), "节点状态"): "已完成"})
+    small.fill(
+        "U01",
+        {
+            (SCHED, ("T1", 3), "实际完成日期"): dt.datetime(2022, 9, 30),
+            (SCHED, ("T1", 3), "节点状态"): "已完成",
+        },
+    )
     assert not small.run().errors
 
 
 def test_done_without_date_and_date_without_done(small):
-    small.fill("U01", {(SCHED, ("T1", 1), "实际完成日期"): None, (SCHED, ("T2", 1), "节点状态"): "推进中"})
+    small.fill(
+        "U01",
+        {
+            (SCHED, ("T1", 1), "实际完成日期"): None,
+            (SCHED, ("T2", 1), "节点状态"): "推进中",
+        },
+    )
     result = small.run()
     found = codes_at(result, "U01")
     assert ("REQUIRED", SCHED, "G4") in found
@@ -75,12 +106,20 @@ def test_progress_100_needs_last_milestone(small):
     result = small.run()
     assert ("PROGRESS_100_NOT_DONE", LEDGER, "G4") in codes_at(result, "U01")
     # T2's milestones are all done by the as-of date: 100% there is fine
-    assert not any(i.code == "PROGRESS_100_NOT_DONE" and i.cell == "G5" for i in result.issues)
+    assert not any(
+        i.code == "PROGRESS_100_NOT_DONE" and i.cell == "G5" for i in result.issues
+    )
 
 
 def test_close_off_needs_every_milestone_and_evidence(small):
-    small.fill("U01", {(LEDGER, "T1", "申请销号"): "是", (LEDGER, "T1", "佐证材料"): "验收报告",
-                       (LEDGER, "T2", "申请销号"): "是"})
+    small.fill(
+        "U01",
+        {
+            (LEDGER, "T1", "申请销号"): "是",
+            (LEDGER, "T1", "佐证材料"): "验收报告",
+            (LEDGER, "T2", "申请销号"): "是",
+        },
+    )
     result = small.run()
     found = codes_at(result, "U01")
     assert ("CLOSE_NOT_DONE", LEDGER, "K4") in found
@@ -88,7 +127,9 @@ def test_close_off_needs_every_milestone_and_evidence(small):
 
 
 def test_close_off_accepted_when_done_with_evidence(small):
-    small.fill("U01", {(LEDGER, "T2", "申请销号"): "是", (LEDGER, "T2", "佐证材料"): "验收报告"})
+    small.fill(
+        "U01", {(LEDGER, "T2", "申请销号"): "是", (LEDGER, "T2", "佐证材料"): "验收报告"}
+    )
     result = small.run()
     assert not result.errors
 
@@ -102,7 +143,10 @@ def test_self_score_above_points(small):
 
 
 def test_evidence_required_indicator(small):
-    small.fill("U01", {(EVAL, "KP01", "自评说明及佐证"): None, (EVAL, "KP02", "自评说明及佐证"): None})
+    small.fill(
+        "U01",
+        {(EVAL, "KP01", "自评说明及佐证"): None, (EVAL, "KP02", "自评说明及佐证"): None},
+    )
     result = small.run()
     found = codes_at(result, "U01")
     assert ("REQUIRED", EVAL, "G4") in found  # KP01 需佐证
@@ -110,7 +154,15 @@ def test_evidence_required_indicator(small):
 
 
 def test_confirmation_missing_is_a_reminder(small):
-    small.fill("U02", complete=True, mutate=lambda book: [setattr(c, "value", None) for row in book["考评册"].iter_rows(min_row=6, min_col=4, max_col=4) for c in row])
+    small.fill(
+        "U02",
+        complete=True,
+        mutate=lambda book: [
+            setattr(c, "value", None)
+            for row in book["考评册"].iter_rows(min_row=6, min_col=4, max_col=4)
+            for c in row
+        ],
+    )
     result = small.run()
     reminders = [i for i in result.issues if i.code == "CONFIRM_MISSING"]
     assert len(reminders) == 3 and all(i.severity == "提醒" for i in reminders)
@@ -118,17 +170,30 @@ def test_confirmation_missing_is_a_reminder(small):
 
 
 def test_phone_and_required_text(small):
-    small.fill("U01", {(RESP, "T1", "负责人电话"): "1380000", (RESP, "T2", "负责人电话"): 13812345678,
-                       (LEDGER, "T1", "进展情况"): "   "})
+    small.fill(
+        "U01",
+        {
+            (RESP, "T1", "负责人电话"): "1380000",
+            (RESP, "T2", "负责人电话"): 13812345678,
+            (LEDGER, "T1", "进展情况"): "   ",
+        },
+    )
     result = small.run()
     found = codes_at(result, "U01")
     assert ("BAD_FORMAT", RESP, "J4") in found
-    assert ("BAD_FORMAT", RESP, "J5") not in found  # typed as a number: still a valid phone
+    assert (
+        "BAD_FORMAT",
+        RESP,
+        "J5",
+    ) not in found  # typed as a number: still a valid phone
     assert ("REQUIRED", LEDGER, "H4") in found
 
 
 def test_dropdown_value_outside_list(small):
-    small.fill("U01", {(SCHED, ("T1", 3), "节点状态"): "快完成了", (LEDGER, "T1", "申请销号"): "Y"})
+    small.fill(
+        "U01",
+        {(SCHED, ("T1", 3), "节点状态"): "快完成了", (LEDGER, "T1", "申请销号"): "Y"},
+    )
     result = small.run()
     found = codes_at(result, "U01")
     assert ("NOT_IN_LIST", SCHED, "H6") in found
@@ -136,19 +201,28 @@ def test_dropdown_value_outside_list(small):
 
 
 def test_unknown_and_foreign_task_ids(small):
-    small.fill("U01", {(LEDGER, "T1", "任务编号"): "T9", (LEDGER, "T2", "任务编号"): "T3"})
+    small.fill(
+        "U01", {(LEDGER, "T1", "任务编号"): "T9", (LEDGER, "T2", "任务编号"): "T3"}
+    )
     result = small.run()
     found = codes_at(result, "U01")
     assert ("TASK_UNKNOWN", LEDGER, "A4") in found
     assert ("TASK_NOT_OWN", LEDGER, "A5") in found
-    assert {i.code for i in result.issues if i.sheet == LEDGER and not i.cell} == {"ROW_MISSING"}
+    assert {i.code for i in result.issues if i.sheet == LEDGER and not i.cell} == {
+        "ROW_MISSING"
+    }
 
 
 def test_prefilled_cell_changed_is_reported_and_master_wins(small):
     small.fill("U01", {(SCHED, ("T1", 1), "计划完成日期"): dt.datetime(2022, 12, 1)})
     result = small.run()
     issue = next(i for i in result.issues if i.code == "PREFILL_CHANGED")
-    assert (issue.sheet, issue.cell, issue.value, issue.detail) == (SCHED, "E4", "2022-12-01", "2022-06-30")
+    assert (issue.sheet, issue.cell, issue.value, issue.detail) == (
+        SCHED,
+        "E4",
+        "2022-12-01",
+        "2022-06-30",
+    )
 
 
 def test_duplicate_rows(small):
@@ -180,7 +254,10 @@ def test_moved_column_is_still_read(small):
     def swap(book):
         ws = book["重点工作台账"]
         for row in range(3, 6):
-            ws.cell(row, 8).value, ws.cell(row, 9).value = ws.cell(row, 9).value, ws.cell(row, 8).value
+            ws.cell(row, 8).value, ws.cell(row, 9).value = (
+                ws.cell(row, 9).value,
+                ws.cell(row, 8).value,
+            )
 
     small.fill("U01", mutate=swap)
     assert not small.run().errors
