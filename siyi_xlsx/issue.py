@@ -78,6 +78,8 @@ def unit_rows(campaign: Campaign, unit: Unit) -> dict[str, list[dict[str, Any]]]
             "content": m.content,
             "planned_date": m.planned_date,
             "done_mark": m.done_mark,
+            # not yet due: 未开始 is the honest default; due ones are left for the unit to answer
+            "state": "未开始" if m.planned_date > campaign.settings.as_of else None,
         }
         for t in tasks
         for m in t.milestones

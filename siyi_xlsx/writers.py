@@ -40,34 +40,36 @@ LIGHT_FILL = {"红": "red", "黄": "amber", "绿": "green"}
 
 # (column in the DataFrame, Chinese header, width, kind)
 LEDGER_COLUMNS: list[tuple[str, str, float, str]] = [
-    ("task_id", "任务编号", 9, "text"),
-    ("title", "重点工作", 30, "text"),
+    # the first PRINTED_LEDGER_COLUMNS are what a leader reads on an A4 page
+    ("task_id", "任务编号", 8, "text"),
+    ("title", "重点工作", 28, "text"),
+    ("lead_unit", "牵头单位", 15, "text"),
+    ("front_leader", "战线领导", 8, "text"),
+    ("deadline", "完成时限", 10, "date"),
+    ("expected_pct", "序时进度(%)", 8, "num"),
+    ("reported_pct", "填报进度(%)", 8, "num"),
+    ("status", "状态", 9, "status"),
+    ("light", "亮灯", 5, "light"),
+    ("reason", "判定依据", 34, "text"),
+    ("status_text", "进展情况", 28, "text"),
+    ("problems", "存在问题", 20, "text"),
     ("area", "重点领域", 14, "text"),
-    ("lead_unit", "牵头单位", 18, "text"),
     ("unit_kind", "单位类型", 9, "text"),
-    ("front_leader", "战线领导", 9, "text"),
     ("team", "工作专班", 18, "text"),
     ("support_units", "配合单位", 18, "text"),
     ("target", "量化目标", 28, "text"),
-    ("deadline", "完成时限", 11, "date"),
     ("milestones", "节点数", 7, "num"),
     ("done", "已完成节点", 8, "num"),
     ("overdue", "逾期节点", 8, "num"),
     ("max_overdue_days", "最长逾期天数", 9, "num"),
-    ("expected_pct", "序时进度(%)", 9, "num"),
-    ("reported_pct", "填报进度(%)", 9, "num"),
     ("gap_pp", "落后百分点", 9, "num"),
-    ("status", "状态", 10, "status"),
-    ("light", "亮灯", 6, "light"),
-    ("reason", "判定依据", 40, "text"),
-    ("status_text", "进展情况", 32, "text"),
-    ("problems", "存在问题", 24, "text"),
     ("next_steps", "下步计划", 24, "text"),
     ("apply_close", "申请销号", 8, "text"),
     ("evidence", "佐证材料", 18, "text"),
     ("returned", "报送情况", 10, "text"),
     ("source_file", "来源文件", 30, "text"),
 ]
+PRINTED_LEDGER_COLUMNS = 12
 MILESTONE_COLUMNS: list[tuple[str, str, float, str]] = [
     ("task_id", "任务编号", 9, "text"),
     ("title", "重点工作", 28, "text"),
@@ -102,12 +104,14 @@ def write_frame(
     note: str,
     first_row: int = 0,
     freeze_cols: int = 0,
+    print_cols: int | None = None,
 ) -> int:
     """A titled, filtered, frozen, printable table; returns the row after the last."""
     last_col = len(columns) - 1
-    ws.merge_range(first_row, 0, first_row, last_col, title, fmt.title)
+    span = (print_cols or len(columns)) - 1
+    ws.merge_range(first_row, 0, first_row, span, title, fmt.title)
     ws.set_row(first_row, 30)
-    ws.merge_range(first_row + 1, 0, first_row + 1, last_col, note, fmt.note)
+    ws.merge_range(first_row + 1, 0, first_row + 1, span, note, fmt.note)
     ws.set_row(first_row + 1, 30)
     header = first_row + 2
     for col, (_, label, width, _) in enumerate(columns):
@@ -132,6 +136,8 @@ def write_frame(
     ws.autofilter(header, 0, max(row - 1, header), last_col)
     ws.freeze_panes(header + 1, freeze_cols)
     setup_print(ws, repeat_rows=(header, header))
+    if print_cols:
+        ws.print_area(first_row, 0, max(row - 1, header), print_cols - 1)
     return row
 
 
@@ -165,6 +171,7 @@ def write_ledger(
             title=f"{s.year}年重点工作汇总台账（{s.period}，数据截止 {s.as_of.isoformat()}）",
             note=f"共 {len(tasks)} 项：{summary}。按状态由重到轻排列；红灯=严重滞后，黄灯=滞后，绿灯=正常推进或已完成。判定规则见“说明”表。",
             freeze_cols=2,
+            print_cols=PRINTED_LEDGER_COLUMNS,
         )
         for key, label in (
             ("area", "重点领域"),

@@ -80,8 +80,9 @@ def test_newest_submission_wins(small, tmp_path):
         "DUPLICATE_SUBMISSION"
     ]
     ledger = openpyxl.load_workbook(small.folder / "output" / "汇总台账.xlsx")["汇总台账"]
+    header = [c.value for c in ledger[3]]
     row = next(r for r in ledger.iter_rows(min_row=4, values_only=True) if r[0] == "T1")
-    assert row[15] == 10
+    assert row[header.index("填报进度(%)")] == 10
 
 
 def _rewrite_modified(path, when):
