@@ -157,5 +157,13 @@ def run_cmd(folder: Path, quiet: bool) -> None:
     sys.exit(result.exit_code)
 
 
+@main.command(context_settings=CONTEXT)
+def docs() -> None:
+    """打印格式说明：各工作表的列、填写要求和全部问题代码（Markdown）。"""
+    from .docs import format_reference
+
+    click.echo(format_reference(), nl=False)
+
+
 if __name__ == "__main__":
     main()

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from siyi_xlsx.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["init"], ["issue"], ["run"]])
+@pytest.mark.parametrize("command", [[], ["init"], ["issue"], ["run"], ["docs"]])
 def test_every_command_has_chinese_help(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0
@@ -52,3 +52,19 @@ def test_fatal_errors_exit_2(tmp_path):
     (tmp_path / "任务总表.xlsx").write_text("not excel")
     result = runner.invoke(main, ["issue", str(tmp_path)])
     assert result.exit_code == 2 and "任务总表无法打开" in result.output
+
+
+def test_format_reference_is_generated_and_up_to_date():
+    from pathlib import Path
+
+    result = CliRunner().invoke(main, ["docs"])
+    assert result.exit_code == 0
+    committed = (
+        Path(__file__).resolve().parent.parent / "docs" / "格式说明.md"
+    ).read_text(encoding="utf-8")
+    assert result.output == committed, (
+        "docs/格式说明.md is stale: run `siyi docs > docs/格式说明.md`"
+    )
+    from siyi_xlsx.errors import MESSAGES
+
+    assert all(f"`{code}`" in committed for code in MESSAGES)

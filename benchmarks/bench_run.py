@@ -1,0 +1,68 @@
+"""Measure the batch on the sample campaign: issue time, run time, per-file read time, peak memory.
+
+    python benchmarks/bench_run.py [--repeat 3]
+
+Prints figures; BENCHMARKS.md records them with the machine they came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from siyi_xlsx.batch import run  # noqa: E402
+from siyi_xlsx.ingest import ingest  # noqa: E402
+from siyi_xlsx.issue import issue_all  # noqa: E402
+from siyi_xlsx.master import load_campaign  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "campaign"
+        shutil.copytree(ROOT / "samples" / "campaign", folder)
+        campaign = load_campaign(folder)
+        issue_times, run_times, read_times = [], [], []
+        files = sorted((folder / "returned").glob("*.xlsx"))
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            issued = issue_all(campaign, Path(tmp) / "issued")
+            issue_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            for path in files:
+                ingest(path, campaign)
+            read_times.append((time.perf_counter() - start) / len(files))
+            start = time.perf_counter()
+            result = run(folder)
+            run_times.append(time.perf_counter() - start)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    )
+    print(
+        f"issue {len(issued)} unit workbooks: median {statistics.median(issue_times):.2f} s"
+    )
+    print(
+        f"read one returned workbook (openpyxl read-only): median {statistics.median(read_times) * 1000:.0f} ms"
+    )
+    print(
+        f"run the batch on {len(result.submissions)} returned files ({len(campaign.tasks)} tasks): median {statistics.median(run_times):.2f} s"
+    )
+    print(f"peak memory (max RSS): {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
