@@ -78,8 +78,8 @@ def format_reference() -> str:
         "",
     ]
     lines += ["| 代码 | 严重程度 | 说明模板 |", "|---|---|---|"]
-    for code, (severity, template) in MESSAGES.items():
-        text = template.format(
+    for code, (severity, pattern) in MESSAGES.items():
+        text = pattern.format(
             field="〈字段〉",
             value="〈值〉",
             detail="〈说明〉",
