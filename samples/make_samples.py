@@ -323,7 +323,7 @@ def main() -> None:
                 cell = ledger.ws.cell(HEADER_ROW, ledger.cols["完成进度(%)"])
                 cell.value = "进度"
                 plant(
-                    name, "重点工作台账", cell.coordinate, "HEADER_MISSING", "表头被改名"
+                    name, "重点工作台账", cell.coordinate, "HEADER_RENAMED", "表头被改名"
                 )
             elif index == 11:
                 del book["考评册"]

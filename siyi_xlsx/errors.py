@@ -79,6 +79,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "表头“{field}”不见了（被修改或删除），该列未读取。请恢复原表头“{field}”。",
     ),
+    "HEADER_RENAMED": (
+        ERROR,
+        "表头“{field}”被改成了“{value}”，该列未读取。请恢复原表头“{field}”。",
+    ),
     "HEADER_EXTRA": (WARNING, "多出的列“{value}”不是模板中的列，其内容未读取。"),
     # rows
     "ROW_MISSING": (ERROR, "缺少{detail}的填报行，请不要删除预填的行。"),

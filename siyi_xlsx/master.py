@@ -462,6 +462,11 @@ def write_master(
                 ws.set_row(0, 30)
                 write_key_values(ws, fmt, spec["instructions"], start_row=2)
                 continue
+            if sheet_spec["kind"] == "reserved":
+                ws.write_string(0, 0, sheet_spec["name"], fmt.title)
+                ws.set_column(0, 0, 100)
+                ws.write_string(2, 0, sheet_spec["note"], fmt.plain)
+                continue
             schema = schemas.load(sheet_spec["schema"])
             if sheet_spec["kind"] == "form":
                 _write_settings(ws, fmt, schema, settings or {})

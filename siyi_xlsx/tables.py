@@ -91,24 +91,34 @@ def read_table(
         )
         return None
     header_row, columns, extra = located
+    unknown = dict(extra)
     for index, column in enumerate(schema.columns, start=1):
-        if column.name not in columns:
+        if column.name in columns:
+            continue
+        cell = f"{column_letter(index)}{header_row}"
+        if (
+            index in unknown
+        ):  # the template's header was overwritten in place: one message
+            renamed = unknown.pop(index)
             issues.append(
                 where.issue(
-                    "HEADER_MISSING",
+                    "HEADER_RENAMED",
                     sheet=sheet.name,
-                    cell=f"{column_letter(index)}{header_row}",
+                    cell=cell,
                     field=column.title,
+                    value=renamed,
                 )
             )
-    for col, text in extra:
-        issues.append(
-            where.issue(
-                "HEADER_EXTRA",
-                sheet=sheet.name,
-                cell=f"{column_letter(col)}{header_row}",
-                value=text,
+        else:
+            issues.append(
+                where.issue(
+                    "HEADER_MISSING", sheet=sheet.name, cell=cell, field=column.title
+                )
             )
+    for col, text in unknown.items():
+        cell = f"{column_letter(col)}{header_row}"
+        issues.append(
+            where.issue("HEADER_EXTRA", sheet=sheet.name, cell=cell, value=text)
         )
     rows: list[TableRow] = []
     row = header_row + 1

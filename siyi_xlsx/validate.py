@@ -92,7 +92,10 @@ def check_submission(sub: Any, campaign: Any) -> None:
     own_tasks = {t.task_id: t for t in campaign.tasks_of(unit)}
     as_of = campaign.settings.as_of
 
-    ledger = sub.tables.get("unit_ledger")
+    # A table whose key column cannot be read was reported (SHEET_MISSING, HEADER_*);
+    # checking its rows, or rules that depend on it, would only repeat that message.
+    tables = {k: t for k, t in sub.tables.items() if set(t.schema.key) <= set(t.columns)}
+    ledger = tables.get("unit_ledger")
     if ledger:
         sub.ledger = _keyed_rows(
             ledger,
@@ -122,7 +125,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
                 where,
                 sub.issues,
             )
-    resp = sub.tables.get("unit_responsibility")
+    resp = tables.get("unit_responsibility")
     if resp:
         sub.responsibility = _keyed_rows(
             resp,
@@ -139,7 +142,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             where,
             sub.issues,
         )
-    sched = sub.tables.get("unit_schedule")
+    sched = tables.get("unit_schedule")
     milestones = {(m.task_id, m.seq): m for t in own_tasks.values() for m in t.milestones}
     if sched:
 
@@ -199,7 +202,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
                         value=actual,
                     )
                 )
-    if ledger:
+    if ledger and sched and {"state", "actual_date"} <= set(sched.columns):
         for task_id, row in sub.ledger.items():
             task = own_tasks[task_id]
             undone = [
@@ -238,7 +241,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
                     )
                 )
                 row.invalid.add("apply_close")
-    evaluation = sub.tables.get("unit_evaluation")
+    evaluation = tables.get("unit_evaluation")
     if evaluation:
         own_indicators = {i.code: i for i in campaign.indicators_for(unit)}
 

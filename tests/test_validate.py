@@ -243,11 +243,28 @@ def test_renamed_header_and_removed_sheet(small):
     small.fill("U01", mutate=damage)
     result = small.run()
     found = codes_at(result, "U01")
-    assert ("HEADER_MISSING", LEDGER, "G3") in found
-    assert ("HEADER_EXTRA", LEDGER, "G3") in found
+    assert ("HEADER_RENAMED", LEDGER, "G3") in found
+    assert [i.code for i in result.issues if i.sheet == LEDGER] == ["HEADER_RENAMED"]
     assert ("SHEET_MISSING", EVAL, "") in found
+    assert [i.code for i in result.issues if i.sheet == EVAL] == ["SHEET_MISSING"]
     # the rest of the file is still read
     assert not any(i.code == "ROW_MISSING" for i in result.issues)
+
+
+def test_removed_schedule_gives_one_message_not_a_cascade(small):
+    small.fill(
+        "U01",
+        {(LEDGER, "T2", "申请销号"): "是", (LEDGER, "T2", "佐证材料"): "验收单"},
+        mutate=lambda b: b.remove(b["推进表"]),
+    )
+    result = small.run()
+    assert [i.code for i in result.issues] == ["SHEET_MISSING"]
+
+
+def test_renamed_key_header_does_not_flood(small):
+    small.fill("U01", mutate=lambda b: b["重点工作台账"].cell(3, 1, "编号"))
+    result = small.run()
+    assert [(i.code, i.cell) for i in result.issues] == [("HEADER_RENAMED", "A3")]
 
 
 def test_moved_column_is_still_read(small):
