@@ -102,7 +102,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "PREFILL_CHANGED": (
         WARNING,
-        "预填的{field}被改为“{value}”，原值为“{detail}”，已按原值处理。预填内容请不要修改。",
+        "预填的{field}被改为“{value}”，下发时为“{detail}”，已按下发值处理。预填内容请不要修改，确需调整请联系办公室。",
+    ),
+    "ROWS_MOVED": (
+        WARNING,
+        "工作表“{sheet}”中预填的行被移动、插入或删除过，已按任务编号逐行核对。请不要调整预填行的顺序。",
+    ),
+    "SHEET_RENAMED": (
+        WARNING,
+        "工作表“{detail}”被改名为“{sheet}”，已按表头识别并读取。请不要修改工作表名称。",
+    ),
+    "TEMPLATE_OLD": (
+        WARNING,
+        "这是旧版填报表（模板版本 {value}，当前为 {detail}），已尽量读取。请使用办公室最新下发的填报表。",
+    ),
+    "MASTER_CHANGED": (
+        WARNING,
+        "本表下发后，任务总表中本单位的任务、节点或考评指标有调整，已按最新任务总表核对。如有新增内容，请使用新下发的填报表补报。",
+    ),
+    "FILE_NAME_OTHER_UNIT": (
+        WARNING,
+        "文件名显示为“{value}”的报送，但文件内容是“{detail}”的填报表，已按文件内容计入“{detail}”。请核实是否发错了文件。",
     ),
     # cells
     "REQUIRED": (ERROR, "{field}必须填写。{detail}"),
@@ -138,6 +158,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "COERCED_TEXT": (
         WARNING,
         "{field}“{value}”已按“{detail}”读取（去掉了多余空格或全角字符）。",
+    ),
+    "FORMULA_IN_INPUT": (
+        WARNING,
+        "{field}是公式 {value}，已按计算结果“{detail}”读取。填报格请填写数值（复制后“选择性粘贴—数值”）。",
+    ),
+    "FORMULA_NO_CACHE": (
+        ERROR,
+        "{field}是公式 {value}，但文件中没有保存计算结果。请在 Excel 或 WPS 中打开、保存后重新报送，或改填数值。",
     ),
     # cross-row rules
     "ACTUAL_AFTER_AS_OF": (

@@ -14,8 +14,8 @@ from . import schema as schemas
 from .errors import ERROR, Issue, NotSpreadsheetError, ReadError
 from .issue import META_SHEET, UNIT_SHEETS
 from .master import Campaign, Unit
-from .reader import WorkbookData, read_workbook
-from .tables import Table, Where, read_form, read_table
+from .reader import SheetData, WorkbookData, read_workbook
+from .tables import Table, Where, find_header, read_form, read_table
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
@@ -32,6 +32,7 @@ class Submission:
     size: int
     mtime: dt.datetime
     unit: Unit | None = None
+    name_unit: Unit | None = None  # the unit the file name points to, if any
     period: str | None = None
     saved_at: dt.datetime | None = None
     meta: dict[str, str] = field(default_factory=dict)
@@ -111,6 +112,7 @@ def _naive(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
+    sub.name_unit = _unit_from_name(sub.path.stem, campaign)
     meta_sheet = book.sheets.get(META_SHEET)
     if meta_sheet is not None:
         sub.meta = {
@@ -160,14 +162,29 @@ def _unit_from_name(stem: str, campaign: Campaign) -> Unit | None:
     return max(matches, key=lambda u: len(u.name)) if matches else None
 
 
+def _renamed_sheet(book: WorkbookData, schema: schemas.SheetSchema) -> SheetData | None:
+    """A sheet under another name whose header is this schema's (a renamed sheet)."""
+    known = {schemas.load(s).sheet for s in UNIT_SHEETS}
+    for name, sheet in book.sheets.items():
+        if name in known or name.startswith("_"):
+            continue
+        if find_header(sheet, schema) is not None:
+            return sheet
+    return None
+
+
 def _read_sheets(sub: Submission, book: WorkbookData) -> None:
     where = sub.where
     for schema_id in UNIT_SHEETS:
         schema = schemas.load(schema_id)
-        sheet = book.sheets.get(schema.sheet)
+        sheet = book.sheets.get(schema.sheet) or _renamed_sheet(book, schema)
         if sheet is None:
             sub.issues.append(where.issue("SHEET_MISSING", sheet=schema.sheet))
             continue
+        if sheet.name != schema.sheet:
+            sub.issues.append(
+                where.issue("SHEET_RENAMED", sheet=sheet.name, detail=schema.sheet)
+            )
         if sheet.truncated:
             sub.issues.append(
                 where.issue("FILE_TOO_LARGE", sheet=schema.sheet, detail=20000)

@@ -32,6 +32,9 @@ class RawCell:
     number_format: str
     row: int
     column: int
+    formula: str | None = (
+        None  # set when the cell holds a formula; value is its cached result
+    )
 
     @property
     def coordinate(self) -> str:
@@ -138,8 +141,38 @@ def _read_openpyxl(path: Path) -> WorkbookData:
                     data.rows[row_number] = cells
             sheets[ws.title] = data
         modified = book.properties.modified if book.properties else None
-        return WorkbookData(
-            path=path, sheets=sheets, modified=modified, sheet_order=list(sheets)
-        )
+    finally:
+        book.close()
+    _add_formulas(path, sheets)
+    return WorkbookData(
+        path=path, sheets=sheets, modified=modified, sheet_order=list(sheets)
+    )
+
+
+def _add_formulas(path: Path, sheets: dict[str, SheetData]) -> None:
+    """Second pass: note which cells hold formulas (pasted formulas, or no cached value)."""
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for ws in book.worksheets:
+            data = sheets.get(ws.title)
+            if data is None or ws.title.startswith("_"):
+                continue
+            for row in ws.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS):
+                for cell in row:
+                    if getattr(cell, "data_type", None) != "f" or not hasattr(
+                        cell, "row"
+                    ):
+                        continue
+                    cells = data.rows.setdefault(cell.row, {})
+                    old = cells.get(cell.column)
+                    value = old.value if old else None
+                    fmt = old.number_format if old else (cell.number_format or "")
+                    cells[cell.column] = RawCell(
+                        value, fmt, cell.row, cell.column, str(cell.value)
+                    )
     finally:
         book.close()

@@ -124,14 +124,19 @@ def read_table(
     row = header_row + 1
     while row <= sheet.max_row:
         cells = {name: sheet.cell(row, col) for name, col in columns.items()}
-        if all(
-            c is None or (isinstance(c.value, str) and not c.value.strip())
-            for c in cells.values()
-        ):
+        if all(_blank(c) for c in cells.values()):
             break
         rows.append(read_row(row, cells, columns, schema, where, sheet.name, issues))
         row += 1
     return Table(sheet.name, schema, header_row, columns, rows, row - 1)
+
+
+def _blank(cell: RawCell | None) -> bool:
+    if cell is None:
+        return True
+    if cell.formula:
+        return False
+    return cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
 
 
 def read_row(
@@ -152,6 +157,30 @@ def read_row(
         if cell is None:
             continue
         result.raw[column.name] = cell.value
+        if cell.formula:
+            position = positions[column.name]
+            if cell.value is None:
+                issues.append(
+                    where.issue(
+                        "FORMULA_NO_CACHE",
+                        sheet=sheet,
+                        cell=position,
+                        field=column.title,
+                        value=cell.formula,
+                    )
+                )
+                result.invalid.add(column.name)
+                continue
+            issues.append(
+                where.issue(
+                    "FORMULA_IN_INPUT",
+                    sheet=sheet,
+                    cell=position,
+                    field=column.title,
+                    value=cell.formula,
+                    detail=cell.value,
+                )
+            )
         coerced = coerce(cell.value, column, cell.number_format)
         if coerced.code:
             issues.append(

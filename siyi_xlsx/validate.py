@@ -112,19 +112,6 @@ def check_submission(sub: Any, campaign: Any) -> None:
             where,
             sub.issues,
         )
-        for task_id, row in sub.ledger.items():
-            task = own_tasks[task_id]
-            _prefill_changed(
-                row,
-                ledger,
-                {
-                    "title": task.title,
-                    "target": task.target,
-                    "deadline": task.deadline.isoformat(),
-                },
-                where,
-                sub.issues,
-            )
     resp = tables.get("unit_responsibility")
     if resp:
         sub.responsibility = _keyed_rows(
@@ -167,13 +154,6 @@ def check_submission(sub: Any, campaign: Any) -> None:
         )
         for key, row in sub.schedule.items():
             m = milestones[key]
-            _prefill_changed(
-                row,
-                sched,
-                {"content": m.content, "planned_date": m.planned_date.isoformat()},
-                where,
-                sub.issues,
-            )
             actual = row.values.get("actual_date")
             if actual and actual > as_of.isoformat():
                 sub.issues.append(
@@ -265,13 +245,6 @@ def check_submission(sub: Any, campaign: Any) -> None:
         )
         for code, row in sub.evaluation.items():
             indicator = own_indicators[code]
-            _prefill_changed(
-                row,
-                evaluation,
-                {"points": indicator.points, "name": indicator.name},
-                where,
-                sub.issues,
-            )
             score = row.values.get("self_score")
             if score is not None and score > indicator.points:
                 sub.issues.append(
@@ -297,6 +270,12 @@ def check_submission(sub: Any, campaign: Any) -> None:
                         field=column.title,
                     )
                 )
+
+    from .tamper import (
+        check_tamper,
+    )  # tamper needs the issue writer, which needs validate
+
+    check_tamper(sub, campaign, tables)
 
 
 def milestone_done(row: Any) -> bool:
@@ -374,27 +353,6 @@ def _missing(
             issues.append(
                 where.issue("ROW_MISSING", sheet=table.sheet, detail=describe(item))
             )
-
-
-def _prefill_changed(
-    row: Any, table: Any, truth: dict[str, Any], where: Any, issues: list[Any]
-) -> None:
-    for name, expected in truth.items():
-        if name not in row.cells or name not in row.raw:
-            continue
-        got = row.values.get(name)
-        if got is None or _same(got, expected):
-            continue
-        issues.append(
-            where.issue(
-                "PREFILL_CHANGED",
-                sheet=table.sheet,
-                cell=row.cell(name),
-                field=table.schema.column(name).title,
-                value=got,
-                detail=expected,
-            )
-        )
 
 
 def _same(a: Any, b: Any) -> bool:
