@@ -152,8 +152,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             where,
             sub.issues,
         )
-        for key, row in sub.schedule.items():
-            m = milestones[key]
+        for row in sub.schedule.values():
             actual = row.values.get("actual_date")
             if actual and actual > as_of.isoformat():
                 sub.issues.append(
