@@ -390,9 +390,13 @@ def main() -> None:
             if index == 13:
                 target = returned / f"{item.unit.name}报送材料.xlsx"
             shutil.copy(item.path, target)
-            set_saved_time(
-                target, dt.datetime(2022, 10, 8, 10, 0) + dt.timedelta(minutes=index)
-            )
+            saved = dt.datetime(2022, 10, 8, 2, 0) + dt.timedelta(minutes=index)  # UTC
+            if index in (
+                22,
+                23,
+            ):  # two units sent their (correct) files after the deadline
+                saved = dt.datetime(2022, 10, 12, 1, 30) + dt.timedelta(minutes=index)
+            set_saved_time(target, saved)
             if index == 12:  # the unit sent an earlier draft too
                 older = returned / f"早前稿_{name}"
                 shutil.copy(item.path, older)

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .annotate import PREFIX, RETURN_DIR, write_return_copy
 from .errors import ERROR, Issue
-from .ingest import ACCEPTED, REJECTED, SUPERSEDED, Submission, ingest
+from .ingest import ACCEPTED, REJECTED, SUPERSEDED, Submission, beijing, ingest
 from .master import Campaign, load_campaign
 from .progress import build_tables
 from .validate import check_submission
@@ -28,6 +29,7 @@ class RunResult:
     outputs: list[Path] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     task_status: dict[str, int] = field(default_factory=dict)
+    return_copies: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -76,22 +78,25 @@ def pick_newest(subs: list[Submission]) -> None:
             )
 
 
-def run(
+def analyse(
     folder: Path,
     on_file: Callable[[Path], None] | None = None,
     returned: Path | None = None,
-    output: Path | None = None,
-) -> RunResult:
-    """Run the whole batch on a campaign folder and write its result workbooks."""
+) -> tuple[RunResult, Any, Any, list[dict[str, Any]]]:
+    """Read, identify, validate and consolidate; write nothing.
+
+    Returns the result plus the task and milestone tables and the input-file records.
+    """
     campaign = load_campaign(folder)
     returned = returned or folder / RETURNED_DIR
-    output = output or folder / OUTPUT_DIR
     files, skipped = returned_files(returned)
     subs: list[Submission] = []
     for path in files:
         if on_file:
             on_file(path)
-        subs.append(ingest(path, campaign, display_name=str(path.relative_to(returned))))
+        subs.append(
+            ingest(path, campaign, display_name=path.relative_to(returned).as_posix())
+        )
     pick_newest(subs)
     for sub in subs:
         if sub.status == ACCEPTED:
@@ -106,7 +111,7 @@ def run(
             "unit": s.unit.name if s.unit else "",
             "sha256": s.sha256,
             "size": s.size,
-            "saved_at": (s.saved_at or s.mtime).isoformat(" "),
+            "saved_at": beijing(s.saved_at or s.mtime),
             "result": _result_label(s),
         }
         for s in subs
@@ -115,11 +120,42 @@ def run(
     result.task_status = (
         tasks["status"].value_counts().to_dict() if not tasks.empty else {}
     )
+    return result, tasks, milestones, inputs
+
+
+def run(
+    folder: Path,
+    on_file: Callable[[Path], None] | None = None,
+    returned: Path | None = None,
+    output: Path | None = None,
+) -> RunResult:
+    """Run the whole batch on a campaign folder and write its result workbooks and 退回件."""
+    result, tasks, milestones, inputs = analyse(folder, on_file, returned)
+    output = output or folder / OUTPUT_DIR
+    result.return_copies = write_return_copies(result.submissions, output / RETURN_DIR)
+    for row in result.returns:
+        row["return_copy"] = result.return_copies.get(row["file"], "")
     ledger_path, report_path = output / LEDGER_FILE, output / REPORT_FILE
-    write_ledger(ledger_path, campaign, tasks, milestones, inputs)
-    write_report(report_path, campaign, issues, returns, inputs)
+    write_ledger(ledger_path, result.campaign, tasks, milestones, inputs)
+    write_report(report_path, result.campaign, result.issues, result.returns, inputs)
     result.outputs = [ledger_path, report_path]
     return result
+
+
+def write_return_copies(subs: list[Submission], folder: Path) -> dict[str, str]:
+    """A 退回件 for every file with errors; stale copies from earlier runs are removed."""
+    written: dict[str, str] = {}
+    for sub in subs:
+        if sub.error_count and sub.status != SUPERSEDED:
+            unit = sub.unit.name if sub.unit else "报送单位"
+            path = write_return_copy(sub.path, sub.name, unit, sub.issues, folder)
+            if path is not None:
+                written[sub.name] = path.name
+    if folder.is_dir():
+        for old in folder.glob(PREFIX + "*"):
+            if old.name not in written.values():
+                old.unlink()
+    return written
 
 
 def _result_label(sub: Submission) -> str:
@@ -131,8 +167,14 @@ def _result_label(sub: Submission) -> str:
 
 
 def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, Any]]:
-    """报送情况: every unit of the master, with what it sent and what it must do."""
+    """报送情况: every unit of the master, with what it sent and what it must do.
+
+    按时报送 / 逾期报送: the file in use has no errors, saved by / after the end of the
+    return deadline (Beijing time); 被退回: the file in use has errors, or no file could be
+    used; 未报送: nothing arrived. Superseded files are listed with the unit.
+    """
     deadline = campaign.settings.return_deadline
+    cutoff = deadline_utc(deadline) if deadline else None
     rows = []
     for unit in campaign.units.values():
         mine = [s for s in subs if s.unit and s.unit.code == unit.code]
@@ -141,20 +183,19 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
         tasks = len(campaign.tasks_of(unit))
         errors = used.error_count if used else 0
         warnings = sum(1 for i in used.issues if i.severity != ERROR) if used else 0
+        saved = (used.saved_at or used.mtime) if used else None
+        late = bool(used and cutoff and saved > cutoff)
         if not tasks:
             status, todo = "无需报送", "本期无牵头任务"
         elif used and not errors:
-            status, todo = "已报送", ""
+            status, todo = ("逾期报送" if late else "按时报送"), ""
         elif used:
-            status, todo = "被退回", f"按问题清单修改 {errors} 处错误后重新报送"
+            status, todo = "被退回", f"按退回件修改 {errors} 处错误后重新报送"
         elif mine:
-            status, todo = (
-                "被退回",
-                "文件无法采用："
-                + "；".join(
-                    i.message for s in mine for i in s.issues if i.severity == ERROR
-                )[:200],
+            reasons = "；".join(
+                i.message for s in mine for i in s.issues if i.severity == ERROR
             )
+            status, todo = "被退回", ("文件无法采用：" + reasons)[:200]
         else:
             status = "未报送"
             todo = f"请于 {deadline.isoformat()} 前报送" if deadline else "请尽快报送"
@@ -163,14 +204,25 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
                 "code": unit.code,
                 "name": unit.name,
                 "kind": unit.kind,
+                "contact": unit.contact,
+                "phone": unit.phone,
                 "tasks": tasks,
                 "status": status,
+                "late": ("是" if late else "否") if used else "",
                 "file": used.name if used else "",
-                "saved_at": (used.saved_at or used.mtime).isoformat(" ") if used else "",
+                "saved_at": beijing(saved) if saved else "",
                 "errors": errors,
                 "warnings": warnings,
                 "others": "、".join(others),
                 "todo": todo,
+                "return_copy": "",
             }
         )
     return rows
+
+
+def deadline_utc(day: Any) -> Any:
+    """End of ``day`` in Beijing time (UTC+8), as a naive UTC datetime."""
+    import datetime as dt
+
+    return dt.datetime.combine(day, dt.time(23, 59, 59)) - dt.timedelta(hours=8)

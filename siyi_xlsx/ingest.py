@@ -59,6 +59,13 @@ class Submission:
         self.status = REJECTED
 
 
+def beijing(moment: dt.datetime | None) -> str:
+    """Show a naive UTC time as Beijing time (UTC+8), the time units and the office read."""
+    if moment is None:
+        return ""
+    return (moment + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
 def file_digest(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0

@@ -278,16 +278,26 @@ RETURNS_COLUMNS: list[tuple[str, str, float, str]] = [
     ("code", "单位编码", 9, "text"),
     ("name", "单位名称", 22, "text"),
     ("kind", "单位类型", 9, "text"),
-    ("tasks", "牵头任务数", 9, "num"),
-    ("status", "报送状态", 14, "return"),
+    ("tasks", "牵头任务数", 8, "num"),
+    ("status", "报送状态", 11, "return"),
     ("file", "采用的文件", 34, "text"),
-    ("saved_at", "文件保存时间", 18, "text"),
-    ("errors", "错误", 7, "num"),
-    ("warnings", "提醒", 7, "num"),
+    ("saved_at", "保存时间（北京时间）", 17, "text"),
+    ("late", "逾期", 6, "text"),
+    ("errors", "错误", 6, "num"),
+    ("warnings", "提醒", 6, "num"),
+    ("todo", "需要做什么", 36, "text"),
+    ("return_copy", "退回件（output/退回件/）", 34, "text"),
     ("others", "未采用的文件", 34, "text"),
-    ("todo", "需要做什么", 40, "text"),
+    ("contact", "联系人", 10, "text"),
+    ("phone", "联系电话", 14, "text"),
 ]
-RETURN_FILL = {"已报送": "green", "未报送": "red", "被退回": "amber", "无需报送": "grey"}
+RETURN_FILL = {
+    "按时报送": "green",
+    "逾期报送": "blue",
+    "被退回": "amber",
+    "未报送": "red",
+    "无需报送": "grey",
+}
 
 
 def write_report(
@@ -343,6 +353,7 @@ def write_report(
             note="；".join(f"{k} {counts.get(k, 0)} 个" for k in RETURN_FILL)
             + "。被退回：文件有错误或无法采用，请按问题清单修改后重新报送。",
             freeze_cols=2,
+            print_cols=11,
         )
         for status, fill in RETURN_FILL.items():
             ws2.conditional_format(

@@ -4,7 +4,9 @@ with openpyxl the way a unit would (by sheet, task/milestone key and column titl
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +262,7 @@ class Campaign:
         complete: bool = True,
         name: str | None = None,
         mutate=None,
+        saved: str | None = "2022-10-08T02:00:00Z",
     ) -> Path:
         """Copy unit ``code``'s workbook into returned/, filled.
 
@@ -276,10 +279,25 @@ class Campaign:
             mutate(book)
         target = self.returned / (name or self.issued(code).name)
         book.save(target)
+        if saved:
+            set_saved_time(target, saved)
         return target
 
     def run(self) -> RunResult:
         return run(self.folder)
+
+
+def set_saved_time(path: Path, when: str) -> None:
+    """Set docProps/core.xml's modified time (UTC), as the unit's own save would."""
+    with zipfile.ZipFile(path) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    core = items["docProps/core.xml"].decode()
+    items["docProps/core.xml"] = re.sub(
+        r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{when}\g<2>", core
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items.items():
+            z.writestr(name, data)
 
 
 def rows_by_key(ws) -> tuple[dict[str, int], dict[Any, int]]:

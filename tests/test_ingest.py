@@ -34,7 +34,7 @@ def test_not_xlsx_files_each_get_one_message_and_the_batch_goes_on(small):
     assert by_file["U03_损坏.xlsx"] == ["FILE_UNREADABLE"]
     assert by_file["word.xlsx"] == ["FILE_NOT_XLSX"]
     statuses = {r["code"]: r["status"] for r in result.returns}
-    assert statuses["U01"] == "已报送"
+    assert statuses["U01"] == "按时报送"
     assert statuses["U02"] == "被退回"  # attributed by the file name
     assert statuses["U03"] == "被退回"
     assert result.exit_code == 1
@@ -63,7 +63,7 @@ def test_file_name_fallback_when_metadata_removed(small):
         "UNIT_UNKNOWN"
     ]
     statuses = {r["code"]: r["status"] for r in result.returns}
-    assert statuses["U02"] == "已报送"
+    assert statuses["U02"] == "按时报送"
 
 
 def test_newest_submission_wins(small, tmp_path):

@@ -72,5 +72,5 @@ def test_return_status_sheet_lists_every_unit(sample_run):
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
     assert len(rows) == len(result.campaign.units)
     statuses = {r[4] for r in rows}
-    assert statuses == {"已报送", "被退回", "未报送"}
+    assert statuses == {"按时报送", "逾期报送", "被退回", "未报送"}
     assert sum(1 for r in rows if r[4] == "未报送") == 3

@@ -17,9 +17,9 @@ def test_clean_round_trip_has_no_issues(small):
     assert result.exit_code == 0
     statuses = {r["code"]: r["status"] for r in result.returns}
     assert statuses == {
-        "U01": "已报送",
-        "U02": "已报送",
-        "U03": "已报送",
+        "U01": "按时报送",
+        "U02": "按时报送",
+        "U03": "按时报送",
         "U04": "无需报送",
     }
 
