@@ -142,8 +142,18 @@ def run(
     return result
 
 
-def write_return_copies(subs: list[Submission], folder: Path) -> dict[str, str]:
-    """A 退回件 for every file with errors; stale copies from earlier runs are removed."""
+def check_file(path: Path, campaign: Campaign) -> Submission:
+    """Ingest and validate one file on its own (``siyi check``)."""
+    sub = ingest(path, campaign)
+    if sub.status == ACCEPTED:
+        check_submission(sub, campaign)
+    return sub
+
+
+def write_return_copies(
+    subs: list[Submission], folder: Path, prune: bool = True
+) -> dict[str, str]:
+    """A 退回件 for every file with errors; with ``prune``, stale copies are removed."""
     written: dict[str, str] = {}
     for sub in subs:
         if sub.error_count and sub.status != SUPERSEDED:
@@ -151,7 +161,7 @@ def write_return_copies(subs: list[Submission], folder: Path) -> dict[str, str]:
             path = write_return_copy(sub.path, sub.name, unit, sub.issues, folder)
             if path is not None:
                 written[sub.name] = path.name
-    if folder.is_dir():
+    if prune and folder.is_dir():
         for old in folder.glob(PREFIX + "*"):
             if old.name not in written.values():
                 old.unlink()

@@ -5,16 +5,28 @@ written), 2 usage or fatal error."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .batch import ISSUED_DIR, OUTPUT_DIR, RETURNED_DIR, run
+from .annotate import RETURN_DIR
+from .batch import (
+    ISSUED_DIR,
+    OUTPUT_DIR,
+    RETURNED_DIR,
+    analyse,
+    check_file,
+    run,
+    write_return_copies,
+)
 from .errors import SiyiError
 from .issue import issue_all
+from .jsonreport import result_json, submission_json
 from .master import MASTER_FILE, load_campaign, write_master
+from .writers import write_reminder
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -119,28 +131,56 @@ def _print_master_problems(campaign) -> None:  # noqa: ANN001
             click.echo("  …… 其余见 output/校验报告.xlsx", err=True)
 
 
-@main.command(name="run", context_settings=CONTEXT)
-@campaign_argument
-@click.option("--quiet", "-q", is_flag=True, help="不逐条列出问题。")
-def run_cmd(folder: Path, quiet: bool) -> None:
-    """读取 returned/ 中的全部回收文件，校验、汇总，写出 output/汇总台账.xlsx 和 校验报告.xlsx。"""
+def json_option(func):  # noqa: ANN001, ANN201
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="以 JSON 输出报告（代码、位置、严重程度、计数），供其他程序使用。",
+    )(func)
+
+
+def _echo_json(data: dict) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _with_progress(folder: Path, quiet: bool, work):  # noqa: ANN001, ANN202
+    """Run ``work(on_file)`` with a progress bar on stderr (none when quiet)."""
     returned = folder / RETURNED_DIR
     count = sum(1 for p in returned.rglob("*") if p.is_file()) if returned.is_dir() else 0
     try:
+        if quiet:
+            return work(None)
         with click.progressbar(
             length=count, label="读取回收文件", file=sys.stderr, show_pos=True
         ) as bar:
-            result = run(folder, on_file=lambda _path: bar.update(1))
+            return work(lambda _path: bar.update(1))
     except SiyiError as exc:
         raise FatalError(str(exc)) from exc
     except OSError as exc:
         raise FatalError(f"读写文件失败：{exc}") from exc
-    statuses: dict[str, int] = {}
-    for row in result.returns:
-        statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+
+
+def _status_line(returns: list[dict]) -> str:
+    counts: dict[str, int] = {}
+    for row in returns:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    order = ("按时报送", "逾期报送", "被退回", "未报送", "无需报送")
+    return "，".join(f"{k} {counts[k]} 个单位" for k in order if k in counts)
+
+
+@main.command(name="run", context_settings=CONTEXT)
+@campaign_argument
+@click.option("--quiet", "-q", is_flag=True, help="不逐条列出问题。")
+@json_option
+def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
+    """读取 returned/ 中的全部回收文件，校验、汇总，写出 output/ 下的汇总台账、校验报告和退回件。"""
+    result = _with_progress(folder, as_json, lambda on_file: run(folder, on_file=on_file))
+    if as_json:
+        _echo_json(result_json(result))
+        sys.exit(result.exit_code)
     click.echo(
-        f"读取 {len(result.submissions)} 个文件。报送情况："
-        + "，".join(f"{k} {v} 个单位" for k, v in statuses.items())
+        f"读取 {len(result.submissions)} 个文件。报送情况：{_status_line(result.returns)}"
     )
     click.echo(
         "任务状态：" + "，".join(f"{k} {v} 项" for k, v in result.task_status.items())
@@ -154,7 +194,118 @@ def run_cmd(folder: Path, quiet: bool) -> None:
     click.echo("结果文件：")
     for path in result.outputs:
         click.echo(f"  {path}")
+    if result.return_copies:
+        click.echo(
+            f"  {folder / OUTPUT_DIR / RETURN_DIR}（{len(result.return_copies)} 个退回件，发回各单位修改）"
+        )
     sys.exit(result.exit_code)
+
+
+@main.command(context_settings=CONTEXT)
+@campaign_argument
+@json_option
+def status(folder: Path, as_json: bool) -> None:
+    """各单位本期报送情况：按时报送 / 逾期报送 / 被退回 / 未报送（不写任何文件）。"""
+    result = _with_progress(
+        folder, True, lambda on_file: analyse(folder, on_file=on_file)[0]
+    )
+    if as_json:
+        _echo_json(result_json(result))
+        return
+    s = result.campaign.settings
+    deadline = s.return_deadline.isoformat() if s.return_deadline else "未设置"
+    click.echo(
+        f"{s.year}年 {s.period} 报送情况（报送截止 {deadline}，时间为北京时间）：{_status_line(result.returns)}"
+    )
+    for row in result.returns:
+        if row["status"] == "无需报送":
+            continue
+        line = f"  {row['code']:<6} {row['name']:<14} {row['status']:<5}"
+        if row["file"]:
+            line += f"  {row['file']}（{row['saved_at']}）"
+            if row["errors"]:
+                line += f"  错误 {row['errors']} 处"
+        if row["others"]:
+            line += f"  未采用：{row['others']}"
+        click.echo(line)
+
+
+@main.command(context_settings=CONTEXT)
+@campaign_argument
+def remind(folder: Path) -> None:
+    """生成催报通知（output/催报通知.xlsx 和 .txt）：列出未报送和被退回的单位及各自要做什么。"""
+    result = _with_progress(
+        folder, True, lambda on_file: analyse(folder, on_file=on_file)[0]
+    )
+    try:
+        paths = write_reminder(folder / OUTPUT_DIR, result.campaign, result.returns)
+    except OSError as exc:
+        raise FatalError(f"写文件失败：{exc}") from exc
+    pending = [r for r in result.returns if r["status"] in ("未报送", "被退回")]
+    if not pending:
+        click.echo("所有单位均已报送且无错误，无需催报。")
+    else:
+        click.echo(
+            f"需催报 {len(pending)} 个单位：" + "、".join(r["name"] for r in pending)
+        )
+    for path in paths:
+        click.echo(f"  {path}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--campaign",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="工作目录（默认：文件所在的工作目录，或当前目录）。",
+)
+@json_option
+def check(file: Path, folder: Path | None, as_json: bool) -> None:
+    """校验单个回收文件并列出问题（有错误时同时写出它的退回件）。无错误退出码 0，有错误 1。"""
+    folder = folder or _campaign_of(file)
+    try:
+        campaign = load_campaign(folder)
+        sub = check_file(file, campaign)
+        copy = (
+            write_return_copies([sub], folder / OUTPUT_DIR / RETURN_DIR, prune=False).get(
+                sub.name
+            )
+            if sub.error_count
+            else None
+        )
+    except SiyiError as exc:
+        raise FatalError(str(exc)) from exc
+    if as_json:
+        data = submission_json(sub)
+        data["return_copy"] = str(folder / OUTPUT_DIR / RETURN_DIR / copy) if copy else ""
+        _echo_json(data)
+        sys.exit(1 if sub.error_count else 0)
+    who = sub.unit.name if sub.unit else "未识别的单位"
+    errors = sub.error_count
+    click.echo(
+        f"{file.name}：{who}，错误 {errors} 处、提醒 {len(sub.issues) - errors} 处。"
+    )
+    for item in sub.issues:
+        click.echo(
+            f"  [{item.severity}] "
+            + (f"{item.location} " if item.location else "")
+            + item.message
+        )
+    if copy:
+        click.echo(f"退回件：{folder / OUTPUT_DIR / RETURN_DIR / copy}")
+    elif not sub.issues:
+        click.echo("可以采用。")
+    sys.exit(1 if errors else 0)
+
+
+def _campaign_of(file: Path) -> Path:
+    """The campaign folder a file sits in (…/returned/x.xlsx), else the current folder."""
+    for parent in file.resolve().parents:
+        if (parent / MASTER_FILE).is_file():
+            return parent
+    return Path(".")
 
 
 @main.command(context_settings=CONTEXT)

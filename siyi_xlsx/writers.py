@@ -417,3 +417,55 @@ def _write_inputs(book: Any, fmt: Formats, inputs: list[dict[str, Any]]) -> None
         title="本次读取的文件",
         note="回收文件只读不改；SHA-256 用于核对文件是否被替换。",
     )
+
+
+REMINDER_FILE = "催报通知"
+
+
+def write_reminder(
+    folder: Path, campaign: Campaign, returns: list[dict[str, Any]]
+) -> list[Path]:
+    """催报通知: a printable workbook and a plain text the office can send or post."""
+    s = campaign.settings
+    pending = [r for r in returns if r["status"] in ("未报送", "被退回")]
+    deadline = s.return_deadline.isoformat() if s.return_deadline else "办公室通知的日期"
+    title = f"关于报送{s.year}年重点工作进展情况（{s.period}）的催报通知"
+    intro = (
+        f"各有关单位：截至目前，下列单位尚未报送{s.period}重点工作填报表，或报送的填报表有错误已退回。"
+        f"请按“需要做什么”一栏于 {deadline} 前完成报送。被退回的单位请直接在退回件中修改红色单元格后保存报送。"
+    )
+    xlsx = folder / f"{REMINDER_FILE}.xlsx"
+    with atomic_workbook(xlsx, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+        fmt = Formats(book)
+        ws = book.add_worksheet("催报通知")
+        columns = [
+            ("no", "序号", 6, "num"),
+            ("name", "单位", 24, "text"),
+            ("status", "情况", 10, "text"),
+            ("todo", "需要做什么", 48, "text"),
+            ("contact", "联系人", 10, "text"),
+            ("phone", "联系电话", 15, "text"),
+        ]
+        frame = pd.DataFrame(
+            [{**r, "no": n} for n, r in enumerate(pending, start=1)],
+            columns=[c[0] for c in columns],
+        )
+        end = write_frame(ws, fmt, frame, columns, title=title, note=intro)
+        ws.write_string(
+            end + 1,
+            3,
+            f"“四个体系”领导小组办公室    {dt.date.today().isoformat()}",
+            fmt.plain,
+        )
+        ws.set_landscape()
+    text = folder / f"{REMINDER_FILE}.txt"
+    lines = [title, "", intro, ""]
+    lines += [
+        f"{n}. {r['name']}（{r['status']}）：{r['todo']}"
+        for n, r in enumerate(pending, start=1)
+    ] or ["（无）"]
+    lines += ["", "“四个体系”领导小组办公室"]
+    tmp = text.with_name(".~" + text.name)
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(text)
+    return [xlsx, text]

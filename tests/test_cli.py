@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from siyi_xlsx.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["init"], ["issue"], ["run"], ["docs"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["init"], ["issue"], ["run"], ["docs"], ["status"], ["remind"], ["check"]],
+)
 def test_every_command_has_chinese_help(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0
@@ -68,3 +72,105 @@ def test_format_reference_is_generated_and_up_to_date():
     from siyi_xlsx.errors import MESSAGES
 
     assert all(f"`{code}`" in committed for code in MESSAGES)
+
+
+def test_status_agrees_with_the_report_and_the_returned_folder(small):
+    import json
+
+    small.fill("U01")
+    small.fill("U02", {("重点工作台账", "T3", "完成进度(%)"): "过半"})
+    small.fill("U02", name="U02_旧稿.xlsx", saved="2022-10-01T02:00:00Z")
+    runner = CliRunner()
+    text = runner.invoke(main, ["status", str(small.folder)])
+    assert text.exit_code == 0, text.output
+    assert "按时报送 1 个单位，被退回 1 个单位，未报送 1 个单位" in text.output
+    assert "未采用：U02_旧稿.xlsx" in text.output
+    data = json.loads(runner.invoke(main, ["status", "--json", str(small.folder)]).output)
+    by_unit = {u["code"]: u["status"] for u in data["units"]}
+    assert by_unit == {
+        "U01": "按时报送",
+        "U02": "被退回",
+        "U03": "未报送",
+        "U04": "无需报送",
+    }
+    assert not (
+        small.folder / "output" / "校验报告.xlsx"
+    ).exists()  # status writes nothing
+    runner.invoke(main, ["run", str(small.folder)])
+    ws = openpyxl.load_workbook(small.folder / "output" / "校验报告.xlsx")["报送情况"]
+    header = [c.value for c in ws[3]]
+    sheet = {
+        r[0]: r[header.index("报送状态")]
+        for r in ws.iter_rows(min_row=4, values_only=True)
+        if r[0]
+    }
+    assert sheet == by_unit
+
+
+def test_late_return(small):
+    small.fill(
+        "U01", saved="2022-10-11T01:00:00Z"
+    )  # 09:00 Beijing time, the day after the deadline
+    small.fill(
+        "U02", saved="2022-10-10T15:00:00Z"
+    )  # 23:00 Beijing time on the deadline day
+    data = __import__("json").loads(
+        CliRunner().invoke(main, ["status", "--json", str(small.folder)]).output
+    )
+    by_unit = {u["code"]: (u["status"], u["saved_at"]) for u in data["units"]}
+    assert by_unit["U01"] == ("逾期报送", "2022-10-11 09:00")
+    assert by_unit["U02"] == ("按时报送", "2022-10-10 23:00")
+
+
+def test_run_json(small):
+    import json
+
+    small.fill("U01", {("重点工作台账", "T1", "完成进度(%)"): "过半"})
+    result = CliRunner().invoke(main, ["run", "--json", str(small.folder)])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["counts"]["errors"] == 1 and data["counts"]["by_code"] == {
+        "PERCENT_AMBIGUOUS": 1
+    }
+    issue = data["issues"][0]
+    assert (issue["sheet"], issue["cell"], issue["severity"], issue["code"]) == (
+        "重点工作台账",
+        "G4",
+        "错误",
+        "PERCENT_AMBIGUOUS",
+    )
+    assert len(data["return_copies"]) == 1
+
+
+def test_remind_lists_missing_and_rejected_units(small):
+    small.fill("U01")
+    small.fill("U02", {("考评册", "KP02", "自评分"): 99})
+    result = CliRunner().invoke(main, ["remind", str(small.folder)])
+    assert result.exit_code == 0, result.output
+    text = (small.folder / "output" / "催报通知.txt").read_text(encoding="utf-8")
+    assert "长青乡（被退回）：按退回件修改 1 处错误后重新报送" in text
+    assert "永安街道办事处（未报送）：请于 2022-10-10 前报送" in text
+    assert "区发展和改革局" not in text
+    ws = openpyxl.load_workbook(small.folder / "output" / "催报通知.xlsx")["催报通知"]
+    names = [r[1] for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert names == ["长青乡", "永安街道办事处"]
+
+
+def test_check_a_single_file(small):
+    clean = small.fill("U01")
+    faulty = small.fill("U02", {("重点工作台账", "T3", "完成进度(%)"): "过半"})
+    runner = CliRunner()
+    ok = runner.invoke(main, ["check", str(clean)])
+    assert ok.exit_code == 0 and "可以采用" in ok.output
+    bad = runner.invoke(main, ["check", str(faulty)])
+    assert bad.exit_code == 1
+    assert "[重点工作台账!G4]" in bad.output and "退回件" in bad.output
+    assert list((small.folder / "output" / "退回件").glob("*长青乡*"))
+    import json
+
+    data = json.loads(
+        runner.invoke(
+            main, ["check", "--json", str(faulty), "--campaign", str(small.folder)]
+        ).output
+    )
+    assert data["counts"]["errors"] == 1 and data["unit_code"] == "U02"

@@ -1,0 +1,55 @@
+"""Machine-readable reports (``--json``): codes, positions, severities and counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .errors import ERROR, Issue
+
+
+def _counts(issues: list[Issue]) -> dict[str, Any]:
+    errors = sum(1 for i in issues if i.severity == ERROR)
+    return {
+        "errors": errors,
+        "warnings": len(issues) - errors,
+        "by_code": dict(Counter(i.code for i in issues)),
+    }
+
+
+def submission_json(sub: Any) -> dict[str, Any]:
+    """One returned file: who, which period, what became of it, its issues."""
+    return {
+        "file": sub.name,
+        "sha256": sub.sha256,
+        "unit_code": sub.unit.code if sub.unit else None,
+        "unit_name": sub.unit.name if sub.unit else None,
+        "period": sub.period,
+        "status": sub.status,
+        "saved_at": (sub.saved_at or sub.mtime).isoformat() + "Z",
+        "counts": _counts(sub.issues),
+        "issues": [i.as_dict() for i in sub.issues],
+    }
+
+
+def result_json(result: Any) -> dict[str, Any]:
+    """A whole run (or ``status``): settings, units, files, issues, counts, outputs."""
+    s = result.campaign.settings
+    return {
+        "year": s.year,
+        "period": s.period,
+        "as_of": s.as_of.isoformat(),
+        "return_deadline": s.return_deadline.isoformat() if s.return_deadline else None,
+        "counts": {
+            **_counts(result.issues),
+            "files": len(result.submissions),
+            "task_status": result.task_status,
+        },
+        "exit_code": result.exit_code,
+        "units": result.returns,
+        "files": [submission_json(sub) for sub in result.submissions],
+        "ignored": result.ignored,
+        "issues": [i.as_dict() for i in result.issues],
+        "outputs": [str(p) for p in result.outputs],
+        "return_copies": result.return_copies,
+    }
