@@ -20,6 +20,7 @@ from . import __version__
 from . import schema as schemas
 from .master import Campaign, Unit
 from .resources import template
+from .selfcheck import add_self_checks, write_self_check_sheet
 from .xlsx import (
     FIRST_DATA_ROW,
     Formats,
@@ -160,11 +161,14 @@ def write_unit_workbook(
         for sheet_spec in spec["sheets"]:
             sheets[sheet_spec["name"]] = book.add_worksheet(sheet_spec["name"])
         lists = ListSheet(book)
+        counts: list[dict[str, Any]] = []
         for sheet_spec in spec["sheets"]:
             ws = sheets[sheet_spec["name"]]
             if sheet_spec["kind"] == "instructions":
                 _write_instructions(ws, fmt, spec, campaign, unit)
                 continue
+            if sheet_spec["kind"] == "self_check":
+                continue  # written last, once every table's checks are known
             schema = schemas.load(sheet_spec["schema"])
             title = f"{unit.name} " + format_text(sheet_spec["title"], campaign, unit)
             note = f"{schema.description}{spec['legend']}"
@@ -178,11 +182,19 @@ def write_unit_workbook(
                 lists=lists,
                 freeze_cols=2,
             )
+            n_rows = len(rows[schema.schema_id])
+            counts += add_self_checks(
+                book, ws, fmt, schema, n_rows, campaign.settings.as_of, fmt.needs_fix
+            )
             if schema.form:
                 _write_form(ws, fmt, schema, last + 2, lists)
             if sheet_spec.get("clauses"):
                 _write_clauses(ws, fmt, sheet_spec, last + 2, len(schema.columns))
             protect(ws)
+        for sheet_spec in spec["sheets"]:
+            if sheet_spec["kind"] == "self_check":
+                write_self_check_sheet(sheets[sheet_spec["name"]], fmt, counts)
+                protect(sheets[sheet_spec["name"]])
         _write_meta(book, campaign, unit, rows, now, spec)
         sheets[spec["sheets"][0]["name"]].activate()
     return IssuedFile(unit, path, len(rows["unit_ledger"]), len(rows["unit_schedule"]))

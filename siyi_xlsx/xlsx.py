@@ -137,6 +137,18 @@ class Formats:
         self.plain = book.add_format(
             {"font_name": "宋体", "font_size": 10, "text_wrap": True, "valign": "top"}
         )
+        self.headline = book.add_format(
+            {
+                "font_name": "黑体",
+                "font_size": 14,
+                "bold": True,
+                "font_color": "#C00000",
+                "align": "center",
+                "valign": "vcenter",
+                "border": 2,
+            }
+        )
+        self.needs_fix = book.add_format({"bg_color": "#FF7C80", "font_color": "#9C0006"})
         self.bold = book.add_format({"font_name": "宋体", "font_size": 11, "bold": True})
         self.fills = {
             "green": book.add_format({**base, "bg_color": GREEN, "align": "center"}),

@@ -20,6 +20,7 @@ def test_sheets_prefill_and_locking(small):
     book = openpyxl.load_workbook(small.issued("U01"))
     assert book.sheetnames == [
         "填报说明",
+        "自查",
         "重点工作台账",
         "责任书",
         "推进表",

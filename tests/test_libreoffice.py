@@ -76,3 +76,71 @@ def test_issued_workbook_keeps_locks_lists_and_metadata_through_libreoffice(
     shutil.copy(resaved, small.returned / "U01.xlsx")
     codes = {i.code for i in small.run().issues}
     assert codes <= {"REQUIRED", "CONFIRM_MISSING"}
+
+
+def test_self_check_counts_red_cells_when_opened_in_libreoffice(small, tmp_path):
+    import datetime as dt
+
+    edits = {
+        ("重点工作台账", "T1", "完成进度(%)"): "过半",
+        ("考评册", "KP02", "自评分"): 45,
+        ("推进表", ("T1", 1), "实际完成日期"): dt.datetime(2022, 10, 5),
+    }
+    wrong = small.fill("U01", edits)
+    right = small.fill("U02", name="right.xlsx")
+    book_wrong = openpyxl.load_workbook(
+        resave(wrong, tmp_path / "lo", tmp_path / "profile"), data_only=True
+    )
+    book_right = openpyxl.load_workbook(
+        resave(right, tmp_path / "lo", tmp_path / "profile"), data_only=True
+    )
+    assert book_wrong["自查"]["A2"].value.startswith("还有 3 处需要修改")
+    counts = {
+        r[1].value: r[2].value
+        for r in book_wrong["自查"].iter_rows(min_row=5)
+        if r[0].value
+    }
+    assert (
+        counts["完成进度(%)"] == 1
+        and counts["实际完成日期"] == 1
+        and counts["自评分"] == 1
+    )
+    assert book_right["自查"]["A2"].value.startswith("已全部填好")
+    # the red-cell rules survive LibreOffice's save
+    rules = book_wrong["推进表"].conditional_formatting
+    assert any("DATE(2022,9,30)" in r.formula[0] for cf in rules for r in cf.rules)
+
+
+def test_issued_and_return_copies_survive_xls_and_ods_conversion(small, tmp_path):
+    faulty = small.fill("U01", {("重点工作台账", "T1", "完成进度(%)"): "过半"})
+    small.run()
+    copy = next((small.folder / "output" / "退回件").glob("*.xlsx"))
+    for source in (small.issued("U02"), copy):
+        for target in ("ods", "xls"):
+            out = tmp_path / target
+            subprocess.run(
+                [
+                    SOFFICE,
+                    f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                    "--headless",
+                    "--convert-to",
+                    target,
+                    "--outdir",
+                    str(out),
+                    str(source),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=180,
+            )
+            converted = out / f"{source.stem}.{target}"
+            assert converted.is_file() and converted.stat().st_size > 0
+            back = resave(converted, tmp_path / f"{target}-back", tmp_path / "profile")
+            book = openpyxl.load_workbook(back)
+            assert book["_lists"].sheet_state in ("hidden", "veryHidden")
+            assert book["重点工作台账"].protection.sheet
+            assert any(
+                dv.type == "list" for dv in book["推进表"].data_validations.dataValidation
+            )
+            assert book["重点工作台账"].conditional_formatting
+    assert faulty.exists()
