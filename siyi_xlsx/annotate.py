@@ -36,9 +36,19 @@ def return_copy_name(name: str) -> str:
     """File name of the 退回件 for a returned file (folders flattened)."""
     base = name.replace("/", "_").replace("\\", "_")
     base = base.removeprefix(PREFIX)
-    return PREFIX + (
-        base if base.lower().endswith((".xlsx", ".xlsm")) else base + ".xlsx"
-    )
+    stem, dot, suffix = base.rpartition(".")
+    if dot and suffix.lower() in (
+        "xlsx",
+        "xlsm",
+        "xls",
+        "ods",
+        "et",
+        "ett",
+        "xlsb",
+        "fods",
+    ):
+        base = stem
+    return PREFIX + base + ".xlsx"
 
 
 def write_return_copy(

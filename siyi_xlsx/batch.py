@@ -158,7 +158,9 @@ def write_return_copies(
     for sub in subs:
         if sub.error_count and sub.status != SUPERSEDED:
             unit = sub.unit.name if sub.unit else "报送单位"
-            path = write_return_copy(sub.path, sub.name, unit, sub.issues, folder)
+            path = write_return_copy(
+                sub.read_path or sub.path, sub.name, unit, sub.issues, folder
+            )
             if path is not None:
                 written[sub.name] = path.name
     if prune and folder.is_dir():

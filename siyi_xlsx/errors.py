@@ -46,6 +46,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "工作表“{sheet}”超过 {detail} 行，超出部分未读取，请删除多余的行。",
     ),
+    "CONVERTED_FORMAT": (
+        WARNING,
+        "文件是 {detail} 格式，已自动转换为 xlsx 后读取。请以后另存为“Excel 工作簿(*.xlsx)”报送。",
+    ),
+    "NOT_A_TEMPLATE": (
+        ERROR,
+        "文件中没有填报表的工作表（只有：{detail}），不是办公室下发的填报表，未采用。请在下发的填报表中填写后报送。",
+    ),
     "META_MISSING": (
         WARNING,
         "文件中没有找到下发模板的元数据，已按文件名识别为“{detail}”；请使用办公室下发的填报表。",

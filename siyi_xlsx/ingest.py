@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as schemas
+from .convert import CONVERTIBLE, to_xlsx
 from .errors import ERROR, Issue, NotSpreadsheetError, ReadError
 from .issue import META_SHEET, UNIT_SHEETS
 from .master import Campaign, Unit
-from .reader import SheetData, WorkbookData, read_workbook
+from .reader import SheetData, WorkbookData, read_workbook, sniff
 from .tables import Table, Where, find_header, read_form, read_table
 
 ACCEPTED = "accepted"
@@ -40,6 +41,7 @@ class Submission:
     form: dict[str, tuple[Any, str]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     status: str = ACCEPTED
+    read_path: Path | None = None  # a converted .xlsx copy, when the unit sent .xls/.ods
     # filled by validation: the rows that were accepted, keyed for lookup
     ledger: dict[str, Any] = field(default_factory=dict)
     responsibility: dict[str, Any] = field(default_factory=dict)
@@ -86,22 +88,29 @@ def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> S
     sub = Submission(
         path=path, name=display_name or path.name, sha256=sha, size=size, mtime=mtime
     )
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    read_path = path
+    suffix = path.suffix.lower()
+    if suffix in CONVERTIBLE and sniff(path) != "other":
+        read_path = to_xlsx(path) or path
+        if read_path is not path:
+            sub.read_path = read_path
+            sub.issues.append(
+                Where(file=sub.name).issue("CONVERTED_FORMAT", detail=suffix)
+            )
+    if read_path.suffix.lower() not in (".xlsx", ".xlsm"):
         sub.unit = _unit_from_name(
             path.stem, campaign
         )  # so 报送情况 can say whose file failed
         sub.reject("FILE_NOT_XLSX", detail=f"扩展名为 {path.suffix or '无'}")
         return sub
     try:
-        book = read_workbook(path)
+        book = read_workbook(read_path)
     except ReadError as exc:
         sub.unit = _unit_from_name(path.stem, campaign)
-        sub.reject(
-            "FILE_NOT_XLSX"
-            if isinstance(exc, NotSpreadsheetError)
-            else "FILE_UNREADABLE",
-            detail=str(exc),
+        code = (
+            "FILE_NOT_XLSX" if isinstance(exc, NotSpreadsheetError) else "FILE_UNREADABLE"
         )
+        sub.reject(code, detail=str(exc))
         return sub
     sub.saved_at = _naive(book.modified) or mtime
     if not _identify(sub, book, campaign):
@@ -121,6 +130,11 @@ def _naive(value: dt.datetime | None) -> dt.datetime | None:
 def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
     sub.name_unit = _unit_from_name(sub.path.stem, campaign)
     meta_sheet = book.sheets.get(META_SHEET)
+    known = {schemas.load(s).sheet for s in UNIT_SHEETS}
+    if meta_sheet is None and not known & set(book.sheets):
+        sub.unit = sub.name_unit
+        sub.reject("NOT_A_TEMPLATE", detail="、".join(list(book.sheets)[:5]) or "无")
+        return False
     if meta_sheet is not None:
         sub.meta = {
             str(row[1].value).strip(): str(row[2].value).strip()

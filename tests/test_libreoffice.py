@@ -144,3 +144,42 @@ def test_issued_and_return_copies_survive_xls_and_ods_conversion(small, tmp_path
             )
             assert book["重点工作台账"].conditional_formatting
     assert faulty.exists()
+
+
+def test_ods_and_xls_returns_are_converted_and_read(small, tmp_path):
+    returned = small.fill("U01", {("重点工作台账", "T1", "完成进度(%)"): "过半"})
+    small.fill("U02")
+    before = small.run()
+    filled = tmp_path / returned.name
+    shutil.copy(returned, filled)
+    for target in ("ods", "xls"):
+        out = tmp_path / target
+        subprocess.run(
+            [
+                SOFFICE,
+                f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(out),
+                str(filled),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        for old in small.returned.glob("2022*U01*"):
+            old.unlink()
+        shutil.copy(
+            out / f"{filled.stem}.{target}", small.returned / f"{filled.stem}.{target}"
+        )
+        after = small.run()
+        keys = [k for k in issue_keys(after) if k[0] != "CONVERTED_FORMAT"]
+        assert keys == issue_keys(before), target
+        assert [i.code for i in after.issues if i.code == "CONVERTED_FORMAT"] == [
+            "CONVERTED_FORMAT"
+        ]
+        assert {r["code"]: r["status"] for r in after.returns}["U01"] == "被退回"
+        copies = list((small.folder / "output" / "退回件").glob("*.xlsx"))
+        assert [c.name for c in copies] == [f"【退回修改】{filled.stem}.xlsx"]
