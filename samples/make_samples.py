@@ -432,14 +432,12 @@ def main() -> None:
                     "PERIOD_MISMATCH",
                     "报送了上一期的表",
                 )
-        # a unit that saved as the old .xls format, and a file that was damaged in transfer
+        # a unit that sent a PDF scan instead of the workbook, and a file damaged in transfer
         u14, u15 = issued[14].unit, issued[15].unit
-        (returned / f"{u14.code}_{u14.name}.xls").write_bytes(
-            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512)
+        (returned / f"{u14.code}_{u14.name}.pdf").write_bytes(
+            b"%PDF-1.4\n% a scan of the printed form\n%%EOF\n"
         )
-        plant(
-            f"{u14.code}_{u14.name}.xls", "", "", "FILE_NOT_XLSX", "另存成了 .xls 旧格式"
-        )
+        plant(f"{u14.code}_{u14.name}.pdf", "", "", "FILE_NOT_XLSX", "报来的是扫描的 PDF")
         good = (returned / issued[15].path.name).read_bytes()
         (returned / issued[15].path.name).unlink()
         damaged = f"{u15.code}_{u15.name}_损坏.xlsx"

@@ -71,7 +71,7 @@ def write_return_copy(
         if issue.sheet in book.sheetnames and issue.cell:
             notes.setdefault((issue.sheet, issue.cell), []).append(issue)
     for (sheet, address), found in notes.items():
-        cell = book[sheet][address]
+        cell = _anchor(book[sheet], address)
         cell.fill = RED if any(i.severity == ERROR for i in found) else ORANGE
         text = "\n".join(f"【{i.severity}】{i.message}" for i in found)
         comment = Comment(text, "siyi")
@@ -89,6 +89,14 @@ def write_return_copy(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     return target
+
+
+def _anchor(ws: Any, address: str) -> Any:
+    """The cell to mark: for a cell inside a merged range, the range's top-left cell."""
+    for merged in ws.merged_cells.ranges:
+        if address in merged:
+            return ws.cell(merged.min_row, merged.min_col)
+    return ws[address]
 
 
 def _list_sheet(book: Any, name: str, unit: str, issues: list[Issue]) -> None:

@@ -239,15 +239,17 @@ def _write_form(
 def _write_clauses(
     ws: Any, fmt: Formats, spec: dict[str, Any], start: int, width: int
 ) -> None:
-    ws.merge_range(start, 0, start, width - 1, spec["clauses_title"], fmt.bold)
+    # Clauses start in column B: column A is the key column, and text below the table
+    # with an empty key is not read as data.
+    ws.merge_range(start, 1, start, width - 1, spec["clauses_title"], fmt.bold)
     row = start + 1
     for clause in spec["clauses"]:
-        ws.merge_range(row, 0, row, width - 1, clause, fmt.plain)
+        ws.merge_range(row, 1, row, width - 1, clause, fmt.plain)
         ws.set_row(row, 30)
         row += 1
     row += 1
     for line in spec["signature_lines"]:
-        ws.merge_range(row, 0, row, width - 1, line, fmt.plain)
+        ws.merge_range(row, 1, row, width - 1, line, fmt.plain)
         ws.set_row(row, 26)
         row += 1
 

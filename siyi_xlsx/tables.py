@@ -121,14 +121,35 @@ def read_table(
             where.issue("HEADER_EXTRA", sheet=sheet.name, cell=cell, value=text)
         )
     rows: list[TableRow] = []
-    row = header_row + 1
-    while row <= sheet.max_row:
+    end = header_row
+    for row, cells in _data_rows(sheet, schema, header_row, columns):
+        rows.append(read_row(row, cells, columns, schema, where, sheet.name, issues))
+        end = row
+    return Table(sheet.name, schema, header_row, columns, rows, end)
+
+
+def _data_rows(
+    sheet: SheetData, schema: SheetSchema, header_row: int, columns: dict[str, int]
+):  # noqa: ANN202
+    """The table's rows: every non-blank row up to the last one with a key.
+
+    Blank rows a unit inserted inside the table are skipped; text below the last keyed
+    row (signature fields, clauses, notes) is not table data. Without a readable key
+    column, the rows up to the first blank row are taken.
+    """
+    keys = [k for k in schema.key if k in columns]
+    found = []
+    for row in range(header_row + 1, sheet.max_row + 1):
         cells = {name: sheet.cell(row, col) for name, col in columns.items()}
         if all(_blank(c) for c in cells.values()):
-            break
-        rows.append(read_row(row, cells, columns, schema, where, sheet.name, issues))
-        row += 1
-    return Table(sheet.name, schema, header_row, columns, rows, row - 1)
+            if not keys:
+                break
+            continue
+        found.append((row, cells, any(not _blank(cells[k]) for k in keys)))
+    if keys:
+        last = max((row for row, _, keyed in found if keyed), default=header_row)
+        found = [item for item in found if item[0] <= last]
+    return [(row, cells) for row, cells, _ in found]
 
 
 def _blank(cell: RawCell | None) -> bool:

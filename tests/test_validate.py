@@ -278,3 +278,13 @@ def test_moved_column_is_still_read(small):
 
     small.fill("U01", mutate=swap)
     assert not small.run().errors
+
+
+def test_blank_rows_inserted_inside_a_table_are_skipped(small):
+    def gap(book):
+        book[SCHED].insert_rows(6)
+        book[LEDGER].insert_rows(5, amount=2)
+
+    small.fill("U01", mutate=gap)
+    result = small.run()
+    assert not result.issues, [i.text() for i in result.issues]
