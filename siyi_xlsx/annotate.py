@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .errors import ERROR, Issue
+from .xlsx import publish
 
 RETURN_DIR = "退回件"
 LIST_SHEET = "问题清单"
@@ -84,7 +85,7 @@ def write_return_copy(
     os.close(fd)
     try:
         book.save(tmp)
-        os.replace(tmp, target)
+        publish(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

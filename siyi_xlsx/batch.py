@@ -73,9 +73,9 @@ def pick_newest(subs: list[Submission]) -> None:
         kept = group[0]
         for other in group[1:]:
             other.status = SUPERSEDED
-            other.issues.append(
-                other.where.issue("DUPLICATE_SUBMISSION", detail=kept.name)
-            )
+            same = other.sha256 == kept.sha256
+            code = "DUPLICATE_SAME_CONTENT" if same else "DUPLICATE_SUBMISSION"
+            other.issues.append(other.where.issue(code, detail=kept.name))
 
 
 def analyse(
@@ -193,7 +193,7 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
         used = next((s for s in mine if s.status == ACCEPTED), None)
         others = [s.name for s in mine if s is not used]
         tasks = len(campaign.tasks_of(unit))
-        errors = used.error_count if used else 0
+        errors = used.error_count if used else sum(s.error_count for s in mine)
         warnings = sum(1 for i in used.issues if i.severity != ERROR) if used else 0
         saved = (used.saved_at or used.mtime) if used else None
         late = bool(used and cutoff and saved > cutoff)
@@ -205,7 +205,10 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
             status, todo = "被退回", f"按退回件修改 {errors} 处错误后重新报送"
         elif mine:
             reasons = "；".join(
-                i.message for s in mine for i in s.issues if i.severity == ERROR
+                i.message.rstrip("。")
+                for s in mine
+                for i in s.issues
+                if i.severity == ERROR
             )
             status, todo = "被退回", ("文件无法采用：" + reasons)[:200]
         else:

@@ -148,6 +148,14 @@ def _with_progress(folder: Path, quiet: bool, work):  # noqa: ANN001, ANN202
     """Run ``work(on_file)`` with a progress bar on stderr (none when quiet)."""
     returned = folder / RETURNED_DIR
     count = sum(1 for p in returned.rglob("*") if p.is_file()) if returned.is_dir() else 0
+    if not (folder / MASTER_FILE).is_file():
+        raise FatalError(
+            f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
+        )
+    if not returned.is_dir():
+        click.echo(
+            f"提示：没有找到回收文件夹 {returned}，按所有单位均未报送处理。", err=True
+        )
     try:
         if quiet:
             return work(None)

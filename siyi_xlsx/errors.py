@@ -75,6 +75,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "本单位本期有多个报送文件，已采用较新的“{detail}”，本文件未采用。",
     ),
+    "DUPLICATE_SAME_CONTENT": (
+        WARNING,
+        "与“{detail}”内容完全相同（重复报送），只采用一份。",
+    ),
     "SHEET_MISSING": (
         ERROR,
         "缺少工作表“{sheet}”，请使用下发的填报表，不要删除或重命名工作表。",
@@ -158,7 +162,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "{field}“{value}”已按 {detail} 读取（进度请直接填写 0 到 100 的数字）。",
     ),
-    "COERCED_NUMBER": (WARNING, "{field}“{value}”已按数字 {detail} 读取，请只填写数字。"),
+    "COERCED_NUMBER": (
+        WARNING,
+        "{field}“{value}”不是数字格式（文本、全角或带单位），已按数字 {detail} 读取，请只填写数字。",
+    ),
+    "PERCENT_ONE": (
+        WARNING,
+        "{field}填写为 1，已按 1% 读取；如指已全部完成，请填写 100。",
+    ),
+    "DATE_UNLIKELY": (
+        WARNING,
+        "{field} {value} 不在 {detail} 年度内，请核实是否填错年份。",
+    ),
     "COERCED_CHOICE": (
         WARNING,
         "{field}“{value}”已按“{detail}”读取，请从下拉列表中选择。",
@@ -182,7 +197,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "ACTUAL_WITHOUT_DONE": (
         ERROR,
-        "已填写实际完成日期 {value}，但节点状态不是“已完成”，请核实并使二者一致。",
+        "节点状态为“{value}”，但已填写实际完成日期 {detail}。节点已完成请选“已完成”，未完成请删去实际完成日期。",
     ),
     "PROGRESS_100_NOT_DONE": (
         ERROR,
@@ -198,7 +213,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}尚未填写，考评册须由单位主要负责人和战线领导签字确认。",
     ),
     # master workbook
-    "MASTER_SHEET_MISSING": (ERROR, "任务总表缺少工作表“{sheet}”，该表内容按空表处理。"),
     "REF_UNKNOWN": (
         ERROR,
         "{field}“{value}”在“{detail}”表中找不到，请从下拉列表中选择。",

@@ -16,6 +16,7 @@ from .errors import ERROR, Issue, NotSpreadsheetError, ReadError
 from .issue import META_SHEET, UNIT_SHEETS
 from .master import Campaign, Unit
 from .reader import SheetData, WorkbookData, read_workbook, sniff
+from .schema import header_key
 from .tables import Table, Where, find_header, read_form, read_table
 
 ACCEPTED = "accepted"
@@ -186,9 +187,18 @@ def _unit_from_name(stem: str, campaign: Campaign) -> Unit | None:
 def _renamed_sheet(book: WorkbookData, schema: schemas.SheetSchema) -> SheetData | None:
     """A sheet under another name whose header is this schema's (a renamed sheet)."""
     known = {schemas.load(s).sheet for s in UNIT_SHEETS}
-    for name, sheet in book.sheets.items():
-        if name in known or name.startswith("_"):
-            continue
+    candidates = [
+        (n, sh)
+        for n, sh in book.sheets.items()
+        if n not in known and not n.startswith("_")
+    ]
+    for (
+        name,
+        sheet,
+    ) in candidates:  # the same name with stray spaces or full-width letters
+        if header_key(name) == header_key(schema.sheet):
+            return sheet
+    for _name, sheet in candidates:
         if find_header(sheet, schema) is not None:
             return sheet
     return None

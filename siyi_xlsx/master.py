@@ -168,9 +168,11 @@ def load_campaign(folder: Path) -> Campaign:
         schema = schemas.load(schema_id)
         sheet = book.sheets.get(schema.sheet)
         if sheet is None:
-            issues.append(where.issue("MASTER_SHEET_MISSING", sheet=schema.sheet))
-            tables[key] = []
-            continue
+            # Without any one of these sheets every unit would be blamed for the office's
+            # mistake (unknown tasks, milestones, indicators): stop with one message.
+            raise CampaignError(
+                f"任务总表缺少“{schema.sheet}”工作表，请恢复后再运行（可参照 siyi init 生成的空白任务总表）。"
+            )
         table = read_table(sheet, schema, where, issues)
         tables[key] = _unique_rows(table, schema, where, issues) if table else []
     campaign = _build(folder, settings, tables, where, issues)

@@ -21,7 +21,8 @@ INVALID = object()  # the cell held something that cannot be used
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_DATE_TIME_SUFFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00(:00)?(\.0+)?$")
+_TIME_SUFFIX = re.compile(r"[ T]+\d{1,2}:\d{2}(:\d{2})?(\.\d+)?$")
+_MIDNIGHT = re.compile(r"T?0?0:00(:00)?(\.0+)?")
 _DATE_NO_YEAR = re.compile(r"^\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$")
 _DATE_SHORT_YEAR = re.compile(r"^\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -97,12 +98,17 @@ def _choice(raw: Any, column: Column, number_format: str) -> Coerced:
 
 
 def parse_date_text(text: str) -> Coerced:
-    """Parse a typed date; ``Coerced.value`` is an ISO string, or INVALID."""
-    original = text.strip()
+    """Parse a typed date; ``Coerced.value`` is an ISO string, or INVALID.
+
+    Only the plain ISO form (``2022-06-30``, or ``2022-06-30 00:00:00`` as office suites
+    write a date turned into text) passes silently; every other accepted form, and stray
+    spaces or a time of day, is read with a reminder.
+    """
+    original = text
     text = fold(text)
-    exact = _DATE_TIME_SUFFIX.match(text)
-    if exact:
-        text = exact.group(1)
+    clock = _TIME_SUFFIX.search(text)
+    if clock:
+        text = text[: clock.start()]
     for pattern in (_DATE_YMD, _DATE_COMPACT):
         match = pattern.match(text)
         if match:
@@ -111,7 +117,13 @@ def parse_date_text(text: str) -> Coerced:
                 value = dt.date(year, month, day).isoformat()
             except ValueError:
                 return Coerced(INVALID, "DATE_INVALID")
-            if value == original or (exact and value == text):
+            midnight = clock is None or _MIDNIGHT.fullmatch(clock.group(0).strip())
+            if (
+                text == value
+                and original.strip() == original
+                and midnight
+                and original.isascii()
+            ):
                 return Coerced(value)
             return Coerced(value, "COERCED_DATE", value)
     if _DATE_NO_YEAR.match(text) or _DATE_SHORT_YEAR.match(text):
@@ -159,7 +171,7 @@ def _tidy(value: float) -> int | float:
 
 
 def _number(raw: Any, column: Column, number_format: str) -> Coerced:
-    value, cleaned = _parse_number(raw)
+    value, from_text = _parse_number(raw)
     if value is None:
         hint = (
             f"（{column.minimum:g} 到 {column.maximum:g} 之间）"
@@ -174,7 +186,9 @@ def _number(raw: Any, column: Column, number_format: str) -> Coerced:
             return Coerced(INVALID, "NOT_AN_INTEGER")
         value = int(value)
     tidy = _tidy(value) if column.kind != "integer" else value
-    if cleaned and str(raw).strip() != _number_text(tidy):
+    if (
+        from_text
+    ):  # a number typed as text (text-formatted cell, full-width, "18分", spaces)
         return Coerced(tidy, "COERCED_NUMBER", _number_text(tidy))
     return Coerced(tidy)
 
@@ -191,15 +205,11 @@ def _percent(raw: Any, column: Column, number_format: str) -> Coerced:
         value, _ = _parse_number(text)
         if value is None:
             return Coerced(INVALID, "PERCENT_AMBIGUOUS")
-        raw = value
-        number_format = ""
         if 0 < value < 1:
             tidy = _tidy(value * 100)
             return Coerced(tidy, "COERCED_PERCENT", f"{_number_text(tidy)}%")
         tidy = _tidy(value)
-        if fold(raw if isinstance(raw, str) else str(raw)) != _number_text(tidy):
-            return Coerced(tidy, "COERCED_NUMBER", _number_text(tidy))
-        return Coerced(tidy)
+        return Coerced(tidy, "COERCED_NUMBER", _number_text(tidy))
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return Coerced(INVALID, "PERCENT_AMBIGUOUS")
     if "%" in number_format:
@@ -207,6 +217,8 @@ def _percent(raw: Any, column: Column, number_format: str) -> Coerced:
     if 0 < raw < 1:
         tidy = _tidy(float(raw) * 100)
         return Coerced(tidy, "COERCED_PERCENT", f"{_number_text(tidy)}%")
+    if raw == 1:  # 1%, or 100% typed as 1? Read as typed, but say so.
+        return Coerced(1, "PERCENT_ONE")
     return Coerced(_tidy(float(raw)))
 
 

@@ -96,7 +96,7 @@ def evaluate_task(
                 "申请销号", f"全部 {total} 个节点已完成，单位申请销号（待审核）"
             )
         return finish("已完成", f"全部 {total} 个节点已完成")
-    pace = f"序时进度 {expected:g}%，{'填报进度' if progress is not None else '按节点折算进度'} {basis:g}%"
+    pace = f"序时进度 {expected:g}%，{'填报进度' if progress is not None else '按节点折算进度'} {round(basis, 1):g}%"
     late_text = ""
     if worst:
         m = worst.milestone
@@ -147,6 +147,8 @@ def milestone_states(task: Task, submission: Any, as_of: dt.date) -> list[Milest
         done = milestone_done(row)
         actual = dt.date.fromisoformat(row.values["actual_date"]) if done else None
         state = row.values.get("state", "") if row else ""
+        if state == "已完成" and not done:
+            state = "已完成（日期有误，未计入）"  # the date was rejected: see 校验报告
         overdue = 0 if done or m.planned_date >= as_of else (as_of - m.planned_date).days
         states.append(
             MilestoneState(
@@ -172,7 +174,8 @@ def build_tables(
         row = sub.ledger.get(task.task_id) if sub else None
         values = row.values if row else {}
         states = milestone_states(task, sub, s.as_of)
-        apply_close = values.get("apply_close") == "是"
+        # a request without evidence was rejected (REQUIRED) and does not count
+        apply_close = values.get("apply_close") == "是" and bool(values.get("evidence"))
         result = evaluate_task(task, states, values.get("progress"), apply_close, s)
         tasks_out.append(
             {

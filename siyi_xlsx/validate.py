@@ -154,6 +154,18 @@ def check_submission(sub: Any, campaign: Any) -> None:
         )
         for row in sub.schedule.values():
             actual = row.values.get("actual_date")
+            year = campaign.settings.year
+            if actual and not (year - 1 <= int(actual[:4]) <= year):
+                sub.issues.append(
+                    where.issue(
+                        "DATE_UNLIKELY",
+                        sheet=sched.sheet,
+                        cell=row.cell("actual_date"),
+                        field="实际完成日期",
+                        value=actual,
+                        detail=year,
+                    )
+                )
             if actual and actual > as_of.isoformat():
                 sub.issues.append(
                     where.issue(
@@ -178,7 +190,8 @@ def check_submission(sub: Any, campaign: Any) -> None:
                         sheet=sched.sheet,
                         cell=row.cell("state"),
                         field="节点状态",
-                        value=actual,
+                        value=row.values.get("state", ""),
+                        detail=actual,
                     )
                 )
     if ledger and sched and {"state", "actual_date"} <= set(sched.columns):
@@ -187,7 +200,9 @@ def check_submission(sub: Any, campaign: Any) -> None:
             undone = [
                 m
                 for m in task.milestones
-                if not milestone_done(sub.schedule.get((task_id, m.seq)))
+                # a node the unit marked 已完成 but whose date was rejected is already
+                # reported at that date; counting it here would only repeat the problem
+                if not claimed_done(sub.schedule.get((task_id, m.seq)))
             ]
             if (
                 row.values.get("progress") == 100
@@ -220,6 +235,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
                     )
                 )
                 row.invalid.add("apply_close")
+                row.values.pop("apply_close", None)
     evaluation = tables.get("unit_evaluation")
     if evaluation:
         own_indicators = {i.code: i for i in campaign.indicators_for(unit)}
@@ -275,6 +291,13 @@ def check_submission(sub: Any, campaign: Any) -> None:
     )  # tamper needs the issue writer, which needs validate
 
     check_tamper(sub, campaign, tables)
+
+
+def claimed_done(row: Any) -> bool:
+    """The unit marked the milestone 已完成 (whether or not its date is valid)."""
+    return bool(row) and (
+        row.values.get("state") == "已完成" or row.raw.get("state") == "已完成"
+    )
 
 
 def milestone_done(row: Any) -> bool:

@@ -55,10 +55,22 @@ def atomic_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[
         book.set_calc_mode("auto")
         yield book
         book.close()
-        os.replace(tmp, path)
+        publish(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def publish(tmp: str | Path, path: Path) -> None:
+    """Move a finished temporary file into place with the usual permissions.
+
+    ``mkstemp`` creates files readable by their owner only; results on a shared office
+    folder must be readable like any other file the user saves (0666 less the umask).
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
+    os.replace(tmp, path)
 
 
 class Formats:

@@ -29,7 +29,10 @@ SEQ = schema.load("unit_schedule").column("seq")
         ("20220630", "2022-06-30", "COERCED_DATE"),
         (20220630, "2022-06-30", "COERCED_DATE"),
         ("２０２２－０６－３０", "2022-06-30", "COERCED_DATE"),
-        (" 2022-06-30 ", "2022-06-30", None),
+        (" 2022-06-30 ", "2022-06-30", "COERCED_DATE"),
+        ("2022-06-30 00:00:00", "2022-06-30", None),
+        ("2022/06/30 00:00", "2022-06-30", "COERCED_DATE"),
+        ("2022-06-30 14:30", "2022-06-30", "COERCED_DATE"),
         (44742, "2022-06-30", "COERCED_DATE"),
         ("6/30", INVALID, "DATE_AMBIGUOUS"),
         ("22.6.30", INVALID, "DATE_AMBIGUOUS"),
@@ -55,6 +58,7 @@ def test_dates(raw, value, code):
         ("30", "", 30, "COERCED_NUMBER"),
         (" 30 ", "", 30, "COERCED_NUMBER"),
         (100, "", 100, None),
+        (1, "", 1, "PERCENT_ONE"),
         (0, "", 0, None),
         ("过半", "", INVALID, "PERCENT_AMBIGUOUS"),
         ("50-60", "", INVALID, "PERCENT_AMBIGUOUS"),
@@ -105,3 +109,11 @@ def test_every_unambiguous_date_form_reads_back_the_same_day(day, pattern):
 def test_percent_formatted_cells_scale_by_100(value):
     result = coerce(value / 100, PCT, "0.00%")
     assert result.code is None and abs(result.value - value) < 1e-4
+
+
+def test_number_typed_into_a_date_formatted_cell_is_read_as_a_date(small):
+    small.fill("U01", {("推进表", ("T1", 1), "实际完成日期"): 20220630})
+    result = small.run()
+    assert [(i.code, i.cell, i.detail) for i in result.issues] == [
+        ("COERCED_DATE", "G4", "2022-06-30")
+    ]
