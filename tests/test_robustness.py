@@ -1,0 +1,92 @@
+"""Hostile and odd inputs: each gives one clear message and the batch goes on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import zipfile
+
+import openpyxl
+import pytest
+
+from siyi_xlsx.errors import CampaignError
+from siyi_xlsx.master import load_campaign
+
+LEDGER, SCHED = "重点工作台账", "推进表"
+
+
+def test_zip_bomb_is_refused_quickly(small):
+    good = small.fill("U01", name="good.xlsx")
+    bomb = small.returned / "U02_长青乡.xlsx"
+    with (
+        zipfile.ZipFile(good) as src,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr("xl/padding.xml", b"<a>" + b"A" * 300_000_000 + b"</a>")
+    assert bomb.stat().st_size < 2_000_000
+    result = small.run()
+    assert [i.code for i in result.issues if i.file == bomb.name] == ["FILE_UNREADABLE"]
+    assert {r["code"]: r["status"] for r in result.returns}["U01"] == "按时报送"
+
+
+def test_identical_duplicate_is_named_as_such(small):
+    first = small.fill("U01")
+    shutil.copy(first, small.returned / "副本.xlsx")
+    result = small.run()
+    assert [i.code for i in result.issues] == ["DUPLICATE_SAME_CONTENT"]
+
+
+def test_sheet_renamed_with_a_trailing_space(small):
+    def rename(book):
+        book["考评册"].title = "考评册 "
+
+    small.fill("U01", mutate=rename)
+    assert [i.code for i in small.run().issues] == ["SHEET_RENAMED"]
+
+
+def test_unlikely_year_and_progress_of_one(small):
+    small.fill(
+        "U01",
+        {
+            (SCHED, ("T1", 1), "实际完成日期"): "2002-06-30",
+            (LEDGER, "T2", "完成进度(%)"): 1,
+        },
+    )
+    result = small.run()
+    found = {(i.code, i.cell) for i in result.issues}
+    assert ("DATE_UNLIKELY", "G4") in found and ("PERCENT_ONE", "G5") in found
+
+
+def test_close_off_without_evidence_is_not_shown_as_requested(small):
+    small.fill(
+        "U01", {(LEDGER, "T2", "申请销号"): "是", (LEDGER, "T2", "完成进度(%)"): 100}
+    )
+    small.run()
+    ws = openpyxl.load_workbook(small.folder / "output" / "汇总台账.xlsx")["汇总台账"]
+    header = [c.value for c in ws[3]]
+    row = next(r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] == "T2")
+    assert row[header.index("状态")] == "已完成"
+
+
+@pytest.mark.parametrize("sheet", ["单位", "重点任务", "节点", "考评指标"])
+def test_master_without_a_sheet_stops_with_one_message(small, sheet):
+    path = small.folder / "任务总表.xlsx"
+    book = openpyxl.load_workbook(path)
+    del book[sheet]
+    book.save(path)
+    with pytest.raises(CampaignError, match=f"缺少“{sheet}”工作表"):
+        load_campaign(small.folder)
+
+
+def test_outputs_are_readable_by_others(small):
+    small.fill("U01", {(LEDGER, "T1", "完成进度(%)"): "过半"})
+    old = os.umask(0o022)
+    try:
+        result = small.run()
+    finally:
+        os.umask(old)
+    for path in [*result.outputs, *(small.folder / "output" / "退回件").iterdir()]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
