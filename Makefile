@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 SIYI := $(VENV)/bin/siyi
 PYTHON ?= python3
 
-.PHONY: demo test lint format samples bench clean
+.PHONY: demo test lint format samples docs bench clean
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,10 @@ demo: $(VENV)/.base
 	cp -r samples/campaign/returned/. demo/returned/
 	$(SIYI) issue demo
 	$(SIYI) run demo --quiet || [ $$? -eq 1 ]
+	$(SIYI) status demo
+	$(SIYI) remind demo
 	@echo ""
-	@echo "演示完成。结果在：$(CURDIR)/demo/output/（汇总台账.xlsx、校验报告.xlsx）；下发的填报表在 demo/issued/。"
+	@echo "演示完成。结果在：$(CURDIR)/demo/output/（汇总台账.xlsx、校验报告.xlsx、退回件/、催报通知.xlsx）；下发的填报表在 demo/issued/。"
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check siyi_xlsx tests samples benchmarks
@@ -36,6 +38,9 @@ test: $(VENV)/.test lint
 
 samples: $(VENV)/.base
 	$(PY) samples/make_samples.py
+
+docs: $(VENV)/.base
+	$(SIYI) docs > docs/格式说明.md
 
 bench: $(VENV)/.base
 	$(PY) benchmarks/bench_run.py

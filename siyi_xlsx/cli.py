@@ -31,6 +31,17 @@ from .writers import write_reminder
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
+def _chinese_help(option):  # noqa: ANN001, ANN202
+    if option is not None:
+        option.help = "显示本帮助并退出。"
+    return option
+
+
+class ChineseCommand(click.Command):
+    def get_help_option(self, ctx):  # noqa: ANN001, ANN201
+        return _chinese_help(super().get_help_option(ctx))
+
+
 class FatalError(click.ClickException):
     exit_code = 2
 
@@ -44,8 +55,54 @@ def campaign_argument(func):  # noqa: ANN001, ANN201
     )(func)
 
 
-@click.group(context_settings=CONTEXT)
-@click.version_option(__version__, "-V", "--version", message="siyi %(version)s")
+class ChineseGroup(click.Group):
+    """Usage errors and help texts in Chinese; exit code 2 for usage errors."""
+
+    command_class = ChineseCommand
+
+    def get_help_option(self, ctx):  # noqa: ANN001, ANN201
+        return _chinese_help(super().get_help_option(ctx))
+
+    def main(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            click.echo(f"参数错误：{_translate(exc.format_message())}。运行 siyi --help 查看用法。", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("已取消。", err=True)
+            sys.exit(2)
+
+
+_USAGE_WORDS = (
+    ("Invalid value for", "取值无效："),
+    ("No such option", "没有这个选项"),
+    ("No such command", "没有这个命令"),
+    ("Missing argument", "缺少参数"),
+    ("Missing option", "缺少选项"),
+    ("does not exist", "不存在"),
+    ("is a directory", "是文件夹而不是文件"),
+    ("Got unexpected extra argument", "多余的参数"),
+    ("Got unexpected extra arguments", "多余的参数"),
+    ("requires an argument", "需要一个值"),
+    ("Did you mean", "是否想输入"),
+)
+
+
+def _translate(message: str) -> str:
+    for english, chinese in _USAGE_WORDS:
+        message = message.replace(english, chinese)
+    return message.rstrip(".")
+
+
+@click.group(cls=ChineseGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", message="siyi %(version)s", help="显示版本并退出。")
 def main() -> None:
     """siyi：“四个体系”重点工作 Excel 批处理工具。
 
