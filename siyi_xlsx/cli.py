@@ -70,7 +70,10 @@ class ChineseGroup(click.Group):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
-            click.echo(f"参数错误：{_translate(exc.format_message())}。运行 siyi --help 查看用法。", err=True)
+            click.echo(
+                f"参数错误：{_translate(exc.format_message())}。运行 siyi --help 查看用法。",
+                err=True,
+            )
             sys.exit(2)
         except click.ClickException as exc:
             exc.show()
@@ -102,7 +105,9 @@ def _translate(message: str) -> str:
 
 
 @click.group(cls=ChineseGroup, context_settings=CONTEXT)
-@click.version_option(__version__, "-V", "--version", message="siyi %(version)s", help="显示版本并退出。")
+@click.version_option(
+    __version__, "-V", "--version", message="siyi %(version)s", help="显示版本并退出。"
+)
 def main() -> None:
     """siyi：“四个体系”重点工作 Excel 批处理工具。
 
@@ -160,6 +165,15 @@ def issue_cmd(folder: Path) -> None:
     try:
         campaign = load_campaign(folder)
         files = issue_all(campaign, folder / ISSUED_DIR)
+        from .evaluation import write_evaluator_workbooks, write_public_template
+
+        now = dt.datetime.now().replace(microsecond=0)
+        eval_files = write_evaluator_workbooks(
+            campaign, folder / ISSUED_DIR / "考评表", now
+        )
+        write_public_template(
+            folder / ISSUED_DIR / "考评表" / "群众测评导入模板.xlsx", campaign
+        )
     except SiyiError as exc:
         raise FatalError(str(exc)) from exc
     _print_master_problems(campaign)
@@ -172,6 +186,10 @@ def issue_cmd(folder: Path) -> None:
         click.echo(f"以下单位本期没有牵头任务，未生成填报表：{'、'.join(missing)}")
     click.echo(
         f"请将填报表发给各单位；收回的文件放入 {folder / RETURNED_DIR} 后运行  siyi run {folder}"
+    )
+    click.echo(
+        f"年终考评用的 {len(eval_files)} 份评分表（专班小组、战线领导）和群众测评导入模板在 {folder / ISSUED_DIR / '考评表'}；"
+        f"收回的评分表放入 {folder / 'evaluations'}，群众测评文件放入 {folder / 'public'}，然后运行  siyi score {folder}"
     )
 
 
@@ -371,6 +389,73 @@ def _campaign_of(file: Path) -> Path:
         if (parent / MASTER_FILE).is_file():
             return parent
     return Path(".")
+
+
+@main.command(name="score", context_settings=CONTEXT)
+@campaign_argument
+@json_option
+def score_cmd(folder: Path, as_json: bool) -> None:
+    """年终考评：汇总部门自评、专班小组评价（evaluations/）、群众测评（public/）、战线领导评价和加减分，写出 output/考评结果.xlsx。"""
+    from .score import score
+
+    if not (folder / MASTER_FILE).is_file():
+        raise FatalError(
+            f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
+        )
+    try:
+        result = score(folder)
+    except SiyiError as exc:
+        raise FatalError(str(exc)) from exc
+    except OSError as exc:
+        raise FatalError(f"读写文件失败：{exc}") from exc
+    if as_json:
+        _echo_json(
+            {
+                "units": [
+                    {
+                        "code": u.code,
+                        "name": u.name,
+                        "group": u.group,
+                        "final": u.final,
+                        "rank": u.rank,
+                        "grade": u.grade,
+                        "weighted": u.weighted,
+                        "bonus": u.bonus,
+                        "deduction": u.deduction,
+                        "sources": {k: v.value for k, v in u.sources.items()},
+                    }
+                    for u in result.units
+                ],
+                "issues": [i.as_dict() for i in result.issues],
+                "outputs": [str(p) for p in result.outputs],
+            }
+        )
+        sys.exit(1 if result.errors else 0)
+    grades: dict[str, int] = {}
+    for u in result.units:
+        grades[u.grade] = grades.get(u.grade, 0) + 1
+    click.echo(
+        f"考评 {len(result.units)} 个牵头单位："
+        + "，".join(
+            f"{g} {grades[g]} 个" for g in ("优秀", "良好", "一般", "较差") if g in grades
+        )
+    )
+    for group in sorted({u.group for u in result.units}):
+        top = sorted((u for u in result.units if u.group == group), key=lambda u: u.rank)[
+            :3
+        ]
+        click.echo(
+            f"  {group}前三："
+            + "、".join(f"{u.rank}. {u.name} {u.final:.2f}" for u in top)
+        )
+    if result.issues:
+        click.echo(
+            f"考评数据问题：错误 {result.errors} 处、提醒 {len(result.issues) - result.errors} 处（见考评结果.xlsx“考评数据问题”表）。"
+        )
+    click.echo("结果文件：")
+    for path in result.outputs:
+        click.echo(f"  {path}")
+    sys.exit(1 if result.errors else 0)
 
 
 @main.command(context_settings=CONTEXT)

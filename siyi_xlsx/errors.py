@@ -212,6 +212,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "{field}尚未填写，考评册须由单位主要负责人和战线领导签字确认。",
     ),
+    # evaluation
+    "NOT_AN_EVALUATION": (ERROR, "文件不是办公室下发的考评打分表（{detail}），未采用。"),
+    "BALLOT_INCOMPLETE": (
+        ERROR,
+        "对“{value}”的打分不完整（缺指标 {detail}），该单位在本表中的评分不计入。",
+    ),
+    "BALLOT_UNIFORM": (
+        ERROR,
+        "本表所有单位得分完全相同（均为 {value} 分），按规则视为无效票，不计入。",
+    ),
+    "PUBLIC_TOO_FEW": (
+        WARNING,
+        "“{value}”群众测评有效票 {detail}，少于规定的最少票数，群众测评按缺失处理。",
+    ),
+    "SOURCE_MISSING": (WARNING, "“{value}”缺少{field}（{detail}）。"),
     # master workbook
     "REF_UNKNOWN": (
         ERROR,

@@ -32,6 +32,11 @@ TABLE_SCHEMAS = {
     "indicators": "master_indicators",
 }
 UNIT_KINDS = ("区直部门", "乡镇", "街道")
+# read only by `siyi score` (evaluation.py): a master without them still runs the batch
+EVAL_TABLES = {
+    "adjust_rules": "master_adjust_rules",
+    "adjust_entries": "master_adjust_entries",
+}
 
 
 @dataclass
@@ -464,17 +469,20 @@ def write_master(
                 ws.set_row(0, 30)
                 write_key_values(ws, fmt, spec["instructions"], start_row=2)
                 continue
-            if sheet_spec["kind"] == "reserved":
-                ws.write_string(0, 0, sheet_spec["name"], fmt.title)
-                ws.set_column(0, 0, 100)
-                ws.write_string(2, 0, sheet_spec["note"], fmt.plain)
-                continue
             schema = schemas.load(sheet_spec["schema"])
             if sheet_spec["kind"] == "form":
-                _write_settings(ws, fmt, schema, settings or {})
+                values = (
+                    settings
+                    if schema.schema_id == "master_settings"
+                    else data.get("eval_settings")
+                )
+                _write_settings(ws, fmt, schema, values or {})
                 continue
-            key = next(k for k, v in TABLE_SCHEMAS.items() if v == schema.schema_id)
+            tables = {**TABLE_SCHEMAS, **EVAL_TABLES}
+            key = next(k for k, v in tables.items() if v == schema.schema_id)
             rows = data.get(key, [])
+            if key == "adjust_rules" and not rows:
+                rows = template("evaluation_defaults")["adjust_rules"]
             write_table(
                 ws,
                 fmt,
