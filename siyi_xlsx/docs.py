@@ -26,7 +26,10 @@ def _groups() -> list[tuple[str, list[str]]]:
     return [
         ("任务总表（办公室维护）", ids("master_workbook")),
         ("单位填报表（下发给牵头单位）", ids("unit_workbook")),
-        ("考评打分表与群众测评导入（年终考评）", ["eval_scores", "public_responses", "public_counts"]),
+        (
+            "考评打分表与群众测评导入（年终考评）",
+            ["eval_scores", "public_responses", "public_counts"],
+        ),
     ]
 
 

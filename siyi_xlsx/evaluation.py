@@ -22,7 +22,7 @@ from .master import Campaign, Unit
 from .reader import read_workbook
 from .resources import template
 from .selfcheck import add_self_checks, write_self_check_sheet
-from .tables import Where, read_form, read_row, read_table
+from .tables import Where, find_header, read_form, read_row, read_table
 from .validate import schema_issues
 from .xlsx import (
     Formats,
@@ -569,17 +569,19 @@ def read_public(
         where = Where(file=name)
         sheets = _public_sheets(path, where, issues)
         for sheet_name, sheet in sheets:
-            for schema in (raw_schema, count_schema):
-                from .tables import find_header
-
-                if find_header(sheet, schema) is None:
-                    continue
+            # the layout whose header matches more columns: votes, or counts per unit
+            matches = [
+                (len(found[1]), schema)
+                for schema in (count_schema, raw_schema)
+                if (found := find_header(sheet, schema))
+            ]
+            if matches:
+                schema = max(matches, key=lambda m: m[0])[1]
                 table = read_table(sheet, schema, where, issues)
                 for row in table.rows if table else []:
                     _tally_row(
                         row, schema, sheet_name, campaign, tallies, where, issues, name
                     )
-                break
             else:
                 issues.append(
                     where.issue(

@@ -1,0 +1,320 @@
+"""考核评价: hand-computed scores, ranks, grades and quota; invariants with hypothesis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from siyi_xlsx.cli import main
+from siyi_xlsx.errors import CampaignError
+from siyi_xlsx.scoring import Adjustment, SourceScore, score_units, trimmed_mean
+
+W = {"self": 20.0, "team": 30.0, "public": 20.0, "leader": 30.0}
+BANDS = (90.0, 80.0, 60.0)
+
+
+def row(code, group, self_, team, public, leader, adjustments=()):
+    values = {"self": self_, "team": team, "public": public, "leader": leader}
+    return {
+        "code": code,
+        "name": code,
+        "kind": group,
+        "group": group,
+        "sources": {k: SourceScore(v, "") for k, v in values.items()},
+        "adjustments": list(adjustments),
+    }
+
+
+JF01 = Adjustment("JF01", "表彰奖励", +1, 1, 1.0, 3.0, "")
+KF01 = Adjustment("KF01", "严重滞后", -1, 2, 1.0, 5.0, "")
+KF02 = Adjustment("KF02", "逾期节点", -1, 20, 0.2, 3.0, "")  # 4 points, capped at 3
+
+
+def hand_case(reweight=True, quota=25.0):
+    rows = [
+        row("A", "区直部门", 95, 92, 90, 94, [JF01]),
+        row("B", "区直部门", 90, 95, 88, 92, [KF01]),
+        row("C", "区直部门", 100, 90, None, 90),
+        row("D", "区直部门", 60, 50, 40, 55, [KF02]),
+        row("E", "乡镇街道", 85, 85, 85, 85),
+        row("F", "乡镇街道", 85, 85, 85, 85),
+        row("G", "乡镇街道", 70, 70, 70, 70),
+    ]
+    return {u.code: u for u in score_units(rows, W, reweight, BANDS, quota, True)}
+
+
+def test_hand_computed_case():
+    u = hand_case()
+    # A: 0.2×95 + 0.3×92 + 0.2×90 + 0.3×94 = 92.8, +1 表彰 = 93.8
+    assert (u["A"].weighted, u["A"].bonus, u["A"].final) == (92.8, 1.0, 93.8)
+    # B: 18 + 28.5 + 17.6 + 27.6 = 91.7, −2 (2 × 1) = 89.7
+    assert (u["B"].weighted, u["B"].deduction, u["B"].final) == (91.7, 2.0, 89.7)
+    # C: public missing, re-weighted over 80%: (20×100 + 30×90 + 30×90) ÷ 80 = 92.5
+    assert (
+        u["C"].final == 92.5
+        and u["C"].effective["self"] == 25.0
+        and "按其余来源权重折算" in u["C"].note
+    )
+    # D: 12 + 15 + 8 + 16.5 = 51.5, −3 (20 × 0.2 = 4, capped at 3) = 48.5
+    assert (u["D"].weighted, u["D"].deduction, u["D"].final) == (51.5, 3.0, 48.5)
+    assert [u[c].rank for c in "ABCD"] == [1, 3, 2, 4]
+    # quota 25% of 4 = 1: A is 优秀, C (92.5 ≥ 90) drops to 良好
+    assert [u[c].grade for c in "ABCD"] == ["优秀", "良好", "良好", "较差"]
+    assert u["C"].band == "优秀" and "超出优秀比例" in u["C"].note
+    # a tie shares the rank and the next rank is skipped
+    assert [u[c].rank for c in "EFG"] == [1, 1, 3]
+    assert [u[c].grade for c in "EFG"] == ["良好", "良好", "一般"]
+
+
+def test_missing_source_scored_zero_under_the_other_policy():
+    u = hand_case(reweight=False)
+    # C: (20×100 + 30×90 + 0 + 30×90) ÷ 100 = 74.0
+    assert u["C"].final == 74.0 and u["C"].grade == "一般" and "按 0 分计" in u["C"].note
+    assert u["C"].effective["public"] == 20.0 and u["C"].contribution["public"] == 0.0
+
+
+def test_a_tie_across_the_quota_drops_every_tied_unit():
+    rows = [
+        row("X", "g", 95, 95, 95, 95),
+        row("Y", "g", 92, 92, 92, 92),
+        row("Z", "g", 92, 92, 92, 92),
+    ]
+    u = {x.code: x for x in score_units(rows, W, True, BANDS, 66.7, True)}
+    # ⌊3 × 66.7%⌋ = 2 places; Y and Z tie for the second: granting both would make 3
+    assert [u[c].grade for c in "XYZ"] == ["优秀", "良好", "良好"]
+
+
+def test_trimmed_mean():
+    assert trimmed_mean([80, 90], 5)[0] == 85
+    value, how = trimmed_mean([60, 80, 82, 84, 86, 100], 5)  # six raters: drop 100 and 60
+    assert value == 83 and "去掉最高 100.00、最低 60.00" in how
+
+
+scores = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False))
+
+
+@st.composite
+def campaigns(draw):
+    n = draw(st.integers(min_value=1, max_value=12))
+    return [
+        row(
+            f"U{i}",
+            draw(st.sampled_from(["区直部门", "乡镇街道"])),
+            draw(scores),
+            draw(scores),
+            draw(scores),
+            draw(scores),
+        )
+        for i in range(n)
+    ]
+
+
+@given(
+    campaigns(),
+    st.booleans(),
+    st.integers(0, 3),
+    st.floats(min_value=0, max_value=100),
+    st.integers(0, 11),
+)
+def test_raising_one_source_never_lowers_the_total(
+    rows, reweight, source_index, raise_to, which
+):
+    source = ["self", "team", "public", "leader"][source_index]
+    which %= len(rows)
+    before = score_units(rows, W, reweight, BANDS, 20, True)[which]
+    current = rows[which]["sources"][source].value
+    if current is None or raise_to <= current:
+        return
+    rows[which]["sources"][source] = SourceScore(raise_to, "")
+    after = score_units(rows, W, reweight, BANDS, 20, True)[which]
+    assert after.final >= before.final
+
+
+@given(campaigns(), st.booleans(), st.floats(min_value=0, max_value=100))
+def test_ranks_follow_totals_and_the_quota_holds(rows, reweight, quota):
+    units = score_units(rows, W, reweight, BANDS, quota, True)
+    for group in {u.group for u in units}:
+        members = [u for u in units if u.group == group]
+        for a in members:
+            for b in members:
+                if a.final > b.final:
+                    assert a.rank < b.rank
+                if a.final == b.final:
+                    assert a.rank == b.rank
+            assert a.rank == 1 + sum(1 for b in members if b.final > a.final)
+        excellent = sum(1 for u in members if u.grade == "优秀")
+        assert excellent <= math.floor(len(members) * quota / 100 + 1e-9)
+        assert all(u.final >= BANDS[0] for u in members if u.grade == "优秀")
+
+
+# ----------------------------------------------------------------------------- end to end
+
+
+def _fill_ballot(path, scores_by_unit, rater, target):
+    book = openpyxl.load_workbook(path)
+    ws = book["考评打分"]
+    cols = {c.value: c.column for c in ws[3] if c.value}
+    row = 4
+    while ws.cell(row, 1).value:
+        unit, code = ws.cell(row, 1).value, ws.cell(row, cols["指标编号"]).value
+        if unit in scores_by_unit:
+            ws.cell(row, cols["评分"]).value = scores_by_unit[unit][code]
+        row += 1
+    for r in range(row, ws.max_row + 1):
+        if ws.cell(r, 2).value == "评分人（签字）":
+            ws.cell(r, 4).value = rater
+    book.save(target)
+
+
+@pytest.fixture
+def scored(small):
+    small.fill("U01", {("考评册", "KP02", "自评分"): 30})
+    small.fill("U02")
+    small.fill("U03")
+    runner = CliRunner()
+    assert runner.invoke(main, ["issue", str(small.folder)]).exit_code == 0
+    issued = small.folder / "issued" / "考评表"
+    evaluations = small.folder / "evaluations"
+    evaluations.mkdir()
+    _fill_ballot(
+        issued / "2022年专班小组评价表_产业专班.xlsx",
+        {"U01": {"KP01": 50, "KP02": 35, "KP03": 5}, "U02": {"KP01": 54, "KP02": 36}},
+        "甲",
+        evaluations / "team.xlsx",
+    )
+    _fill_ballot(
+        issued / "2022年战线领导评价表_陈副区长.xlsx",
+        {
+            "U01": {"KP01": 57, "KP02": 38, "KP03": 5},
+            "U02": {"KP01": 48, "KP02": 32},
+            "U03": {"KP01": 51, "KP02": 34},
+        },
+        "陈",
+        evaluations / "leader.xlsx",
+    )
+    public = small.folder / "public"
+    public.mkdir()
+    csv = "被评单位,渠道,满意,基本满意,不满意,不了解\n区发展和改革局,合计,30,10,0,5\n长青乡,合计,10,5,5,0\n"
+    (public / "测评汇总.csv").write_bytes(csv.encode("gbk"))
+    master = small.folder / "任务总表.xlsx"
+    book = openpyxl.load_workbook(master)
+    ws = book["加减分登记"]
+    ws["A4"], ws["B4"], ws["C4"], ws["D4"], ws["E4"] = (
+        "区发展和改革局",
+        "JF01",
+        1,
+        dt.datetime(2022, 11, 1),
+        "获市级表彰",
+    )
+    book.save(master)
+    return small
+
+
+def _ranking(folder):
+    ws = openpyxl.load_workbook(folder / "output" / "考评结果.xlsx")["总分排名"]
+    header = [c.value for c in ws[3]]
+    return {
+        r[2]: dict(zip(header, r, strict=False))
+        for r in ws.iter_rows(min_row=4, values_only=True)
+        if r[2]
+    }
+
+
+def test_score_end_to_end_matches_the_hand_computation(scored):
+    result = CliRunner().invoke(main, ["score", str(scored.folder)])
+    assert result.exit_code == 0, result.output
+    rows = _ranking(scored.folder)
+    u01, u02, u03 = rows["区发展和改革局"], rows["长青乡"], rows["永安街道办事处"]
+    # U01: self (60+30+5)/105 = 90.48, team 90/105 = 85.71, public (30×100+10×60)/40 = 90, leader 100/105 = 95.24
+    assert (
+        u01["部门自评(20%)"],
+        u01["专班小组评价(30%)"],
+        u01["群众测评(20%)"],
+        u01["战线领导评价(30%)"],
+    ) == (90.48, 85.71, 90, 95.24)
+    # 0.2×90.476 + 0.3×85.714 + 0.2×90 + 0.3×95.238 = 90.38; +1 表彰 = 91.38
+    assert (u01["加权得分"], u01["加分"], u01["最终得分"], u01["排名"]) == (
+        90.38,
+        1,
+        91.38,
+        1,
+    )
+    # only one 区直部门 unit is scored: ⌊1 × 20%⌋ = 0 places for 优秀
+    assert (u01["分数段"], u01["等次"]) == ("优秀", "良好")
+    # U02: public has 20 valid votes (< 30): re-weighted (20×100 + 30×90 + 30×80) ÷ 80 = 88.75
+    assert (u02["群众测评(20%)"], u02["最终得分"], u02["排名"]) == ("缺", 88.75, 2)
+    # U03: only self and leader: (20×100 + 30×85) ÷ 50 = 91.0
+    assert (u03["最终得分"], u03["排名"], u03["等次"]) == (91, 1, "良好")
+    book = openpyxl.load_workbook(scored.folder / "output" / "考评结果.xlsx")
+    assert book.sheetnames[:4] == ["总分排名", "得分图", "得分明细", "公示"]
+    detail = [
+        r
+        for r in book["得分明细"].iter_rows(min_row=4, values_only=True)
+        if r[0] == "区发展和改革局"
+    ]
+    assert any(r[1].startswith("加分 JF01") and "获市级表彰" in r[6] for r in detail)
+    posted = [
+        r
+        for r in book["公示"].iter_rows(values_only=True)
+        if r[1] in ("长青乡", "永安街道办事处")
+    ]
+    assert posted == [(1, "永安街道办事处", "良好"), (2, "长青乡", "良好")]
+    assert book["得分图"]._charts
+
+
+def test_zero_policy_changes_the_missing_sources(scored):
+    book = openpyxl.load_workbook(scored.folder / "任务总表.xlsx")
+    for r in book["考评设置"].iter_rows(min_row=4):
+        if r[0].value == "来源缺失时":
+            r[1].value = "按0分计"
+    book.save(scored.folder / "任务总表.xlsx")
+    CliRunner().invoke(main, ["score", str(scored.folder)])
+    rows = _ranking(scored.folder)
+    assert rows["长青乡"]["最终得分"] == 71  # (2000 + 2700 + 0 + 2400) ÷ 100
+    assert (
+        rows["永安街道办事处"]["最终得分"] == 45.5
+        and rows["永安街道办事处"]["等次"] == "较差"
+    )
+
+
+def test_weights_not_summing_to_100_are_an_error(scored):
+    book = openpyxl.load_workbook(scored.folder / "任务总表.xlsx")
+    for r in book["考评设置"].iter_rows(min_row=4):
+        if r[0].value == "群众测评权重(%)":
+            r[1].value = 25
+    book.save(scored.folder / "任务总表.xlsx")
+    result = CliRunner().invoke(main, ["score", str(scored.folder)])
+    assert result.exit_code == 2 and "权重之和为 105%" in result.output
+    from siyi_xlsx.evaluation import load_eval_config
+    from siyi_xlsx.master import load_campaign
+
+    with pytest.raises(CampaignError):
+        load_eval_config(load_campaign(scored.folder), [])
+
+
+def test_uniform_ballot_is_invalid(scored):
+    issued = scored.folder / "issued" / "考评表"
+    _fill_ballot(
+        issued / "2022年专班小组评价表_产业专班.xlsx",
+        {"U01": {"KP01": 60, "KP02": 40, "KP03": 5}, "U02": {"KP01": 60, "KP02": 40}},
+        "乙",
+        scored.folder / "evaluations" / "same.xlsx",
+    )
+    result = CliRunner().invoke(main, ["score", "--json", str(scored.folder)])
+    assert result.exit_code == 1
+    import json
+
+    data = json.loads(result.output)
+    assert [i["code"] for i in data["issues"] if i["file"] == "same.xlsx"] == [
+        "BALLOT_UNIFORM"
+    ]
+    u01 = next(u for u in data["units"] if u["code"] == "U01")
+    assert (
+        round(u01["sources"]["team"], 2) == 85.71
+    )  # the invalid ballot is not averaged in
