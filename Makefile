@@ -20,12 +20,14 @@ demo: $(VENV)/.base
 	rm -rf demo
 	$(SIYI) init demo --sample
 	cp -r samples/campaign/returned/. demo/returned/
+	cp -r samples/campaign/evaluations samples/campaign/public demo/
 	$(SIYI) issue demo
 	$(SIYI) run demo --quiet || [ $$? -eq 1 ]
 	$(SIYI) status demo
 	$(SIYI) remind demo
+	$(SIYI) score demo || [ $$? -eq 1 ]
 	@echo ""
-	@echo "演示完成。结果在：$(CURDIR)/demo/output/（汇总台账.xlsx、校验报告.xlsx、退回件/、催报通知.xlsx）；下发的填报表在 demo/issued/。"
+	@echo "演示完成。结果在：$(CURDIR)/demo/output/（汇总台账.xlsx、校验报告.xlsx、退回件/、催报通知.xlsx、考评结果.xlsx）；下发的填报表在 demo/issued/。"
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check siyi_xlsx tests samples benchmarks

@@ -171,6 +171,86 @@ def set_saved_time(path: Path, when: dt.datetime) -> None:
     tmp.replace(path)
 
 
+def make_evaluations(campaign_dir: Path, campaign, rng: random.Random, plant) -> None:
+    """Year-end inputs: filled evaluator workbooks (evaluations/) and public survey files (public/)."""
+    from siyi_xlsx.evaluation import write_evaluator_workbooks
+
+    evaluations = campaign_dir / "evaluations"
+    public = campaign_dir / "public"
+    evaluations.mkdir()
+    public.mkdir()
+    quality = {u.code: rng.uniform(0.72, 0.98) for u in campaign.units.values()}
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_evaluator_workbooks(
+            campaign, Path(tmp), dt.datetime(2022, 12, 1, 9, 0)
+        )
+        for number, path in enumerate(sorted(paths)):
+            raters = 7 if number == 0 else (3 if "专班" in path.name else 1)
+            for r in range(raters):
+                book = openpyxl.load_workbook(path)
+                ws = book["考评打分"]
+                cols = {c.value: c.column for c in ws[HEADER_ROW] if c.value}
+                row = HEADER_ROW + 1
+                while ws.cell(row, 1).value:
+                    points = ws.cell(row, cols["分值"]).value
+                    share = min(
+                        1.0,
+                        max(
+                            0.3, quality[ws.cell(row, 1).value] + rng.uniform(-0.08, 0.08)
+                        ),
+                    )
+                    ws.cell(row, cols["评分"]).value = round(points * share, 1)
+                    row += 1
+                last = row - 1
+                name = f"{path.stem}_评分人{r + 1}.xlsx"
+                if number == 1 and r == 0:  # a rater who gave every unit full marks
+                    for rr in range(HEADER_ROW + 1, last + 1):
+                        ws.cell(rr, cols["评分"]).value = ws.cell(rr, cols["分值"]).value
+                    plant(
+                        name, "考评打分", "", "BALLOT_UNIFORM", "所有单位打满分的无效票"
+                    )
+                if number == 2 and r == 0:  # a rater who skipped one line
+                    ws.cell(last, cols["评分"]).value = None
+                    plant(name, "考评打分", "", "BALLOT_INCOMPLETE", "漏打了一项")
+                for rr in range(last + 1, ws.max_row + 1):
+                    if ws.cell(rr, 2).value == "评分人（签字）":
+                        ws.cell(rr, 4).value = f"评分人{r + 1}"
+                    elif ws.cell(rr, 2).value == "评分日期":
+                        ws.cell(rr, 4).value = dt.datetime(2022, 12, 10)
+                book.save(evaluations / name)
+                set_saved_time(
+                    evaluations / name,
+                    dt.datetime(2022, 12, 12, 2, 0) + dt.timedelta(minutes=r),
+                )
+    answers = ("满意", "基本满意", "不满意", "不了解")
+    channels = ("门户网站", "网上问卷", "网格调查", "便民热线")
+    lead = sorted(campaign.lead_units(), key=lambda u: u.code)
+    votes = openpyxl.Workbook()
+    ws = votes.active
+    ws.title = "群众测评（逐票）"
+    ws.append(["群众测评逐票导入"])
+    ws.append(["每行一张票"])
+    ws.append(["被评单位", "渠道", "评价"])
+    for unit in lead[:20]:
+        for _ in range(rng.randrange(35, 60)):
+            q = quality[unit.code]
+            answer = rng.choices(answers, weights=(q * 10, 3, (1 - q) * 10, 1))[0]
+            ws.append([unit.name, rng.choice(channels), answer])
+    votes.save(public / "门户网站和问卷_逐票.xlsx")
+    lines = ["被评单位,渠道,满意,基本满意,不满意,不了解"]
+    for index, unit in enumerate(lead[20:]):
+        n = (
+            12 if index == 0 else rng.randrange(40, 80)
+        )  # the first has too few votes to count
+        q = quality[unit.code]
+        satisfied = round(n * q * 0.8)
+        basic = round((n - satisfied) * 0.6)
+        lines.append(
+            f"{unit.name},网格调查,{satisfied},{basic},{n - satisfied - basic},{rng.randrange(0, 6)}"
+        )
+    (public / "网格调查汇总.csv").write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+
+
 def main() -> None:
     rng = random.Random(20220930)
     campaign_dir = ROOT / "campaign"
@@ -444,6 +524,7 @@ def main() -> None:
         (returned / damaged).write_bytes(good[: len(good) // 2])
         plant(damaged, "", "", "FILE_UNREADABLE", "文件传输中损坏")
         (returned / "~$临时文件.xlsx").write_bytes(b"lock")
+    make_evaluations(campaign_dir, campaign, rng, plant)
     (ROOT / "planted.json").write_text(
         json.dumps(planted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )

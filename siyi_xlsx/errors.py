@@ -226,7 +226,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "“{value}”群众测评有效票 {detail}，少于规定的最少票数，群众测评按缺失处理。",
     ),
-    "SOURCE_MISSING": (WARNING, "“{value}”缺少{field}（{detail}）。"),
     # master workbook
     "REF_UNKNOWN": (
         ERROR,

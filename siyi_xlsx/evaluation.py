@@ -616,7 +616,7 @@ def _public_sheets(
         sheet = SheetData(name="CSV")
         for r, record in enumerate(csv.reader(io.StringIO(text)), start=1):
             sheet.rows[r] = {
-                c: RawCell(v, "", r, c)
+                c: RawCell(_csv_value(v), "", r, c)
                 for c, v in enumerate(record, start=1)
                 if v.strip()
             }
@@ -631,6 +631,14 @@ def _public_sheets(
         for n, s in book.sheets.items()
         if not n.startswith("_") and n != "填报说明"
     ]
+
+
+def _csv_value(text: str) -> Any:
+    """CSV has no types: a plain number is a number, not text typed into a number cell."""
+    stripped = text.strip()
+    if stripped.isdigit():
+        return int(stripped)
+    return text
 
 
 def _tally_row(

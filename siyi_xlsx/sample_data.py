@@ -16,6 +16,7 @@ private ``random.Random(seed)`` so the result is deterministic per seed.
 from __future__ import annotations
 
 import calendar
+import datetime as _dt
 import random
 from datetime import date, timedelta
 
@@ -1702,4 +1703,36 @@ def build_sample_master(seed: int = 2022) -> dict[str, list[dict]]:
         "tasks": tasks,
         "milestones": milestones,
         "indicators": indicators,
+        "adjust_entries": _adjust_entries(units),
     }
+
+
+def _adjust_entries(units: list[dict]) -> list[dict]:
+    """A few office-registered bonuses and deductions (加减分登记), fictional."""
+    by_kind = {
+        k: [u["name"] for u in units if u["kind"] == k]
+        for k in ("区直部门", "乡镇", "街道")
+    }
+    return [
+        {
+            "unit": by_kind["区直部门"][1],
+            "rule": "JF01",
+            "times": 1,
+            "date": _dt.date(2022, 9, 15),
+            "reason": "项目建设工作获市政府通报表扬",
+        },
+        {
+            "unit": by_kind["乡镇"][2],
+            "rule": "JF02",
+            "times": 2,
+            "date": _dt.date(2022, 10, 20),
+            "reason": "乡村治理经验在全市会议上交流推广",
+        },
+        {
+            "unit": by_kind["区直部门"][7],
+            "rule": "KF03",
+            "times": 1,
+            "date": _dt.date(2022, 8, 30),
+            "reason": "重点工作推进不力，被领导小组通报批评",
+        },
+    ]

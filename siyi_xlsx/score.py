@@ -28,6 +28,7 @@ from .scoring import (
     sensitivity,
     trimmed_mean,
 )
+from .tables import Where
 
 RESULT_FILE = "考评结果.xlsx"
 AUTO_SOURCES = {"严重滞后任务", "滞后任务", "逾期节点"}
@@ -190,6 +191,16 @@ def compute(folder: Path) -> ScoreResult:
                 "adjustments": adjustments_for(unit, config, tasks, milestones),
             }
         )
+    for unit in campaign.lead_units():
+        tally = tallies.get(unit.code)
+        if tally is not None and 0 < tally.valid < config.min_public:
+            issues.append(
+                Where(file="、".join(tally.sources), unit=unit.name).issue(
+                    "PUBLIC_TOO_FEW",
+                    value=unit.name,
+                    detail=f"{tally.valid} 张（最少 {config.min_public} 张）",
+                )
+            )
     units = score_units(
         rows,
         config.weights,

@@ -16,8 +16,12 @@ from .xlsx import Formats, atomic_workbook, setup_print, write_key_values
 GRADE_FILL = {"优秀": "green", "良好": "blue", "一般": "amber", "较差": "red"}
 
 
+def _group_order(group: str) -> tuple[int, str]:
+    return (0 if group == "区直部门" else 1, group)
+
+
 def _ordered(units: list[Any]) -> list[Any]:
-    return sorted(units, key=lambda u: (u.group, u.rank, u.code))
+    return sorted(units, key=lambda u: (_group_order(u.group), u.rank, u.code))
 
 
 def write_score_report(path: Path, result: Any) -> None:
@@ -243,7 +247,11 @@ def _publication(book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any) ->
     )
     ws.set_row(1, 36)
     row = 3
-    groups = sorted({u.group for u in units}) if cfg.rank_separately else ["全部单位"]
+    groups = (
+        sorted({u.group for u in units}, key=_group_order)
+        if cfg.rank_separately
+        else ["全部单位"]
+    )
     for group in groups:
         members = [u for u in units if (u.group == group or not cfg.rank_separately)]
         ws.merge_range(row, 0, row, 2, group, fmt.bold)

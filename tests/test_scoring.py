@@ -318,3 +318,38 @@ def test_uniform_ballot_is_invalid(scored):
     assert (
         round(u01["sources"]["team"], 2) == 85.71
     )  # the invalid ballot is not averaged in
+
+
+def test_public_votes_as_xlsx_and_utf8_csv(small):
+    from siyi_xlsx.evaluation import read_public
+    from siyi_xlsx.master import load_campaign
+
+    public = small.folder / "public"
+    public.mkdir()
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["被评单位", "渠道", "评价"])
+    for answer in ["满意"] * 3 + ["基本满意", "不满意", "不了解"]:
+        ws.append(["U01", "便民热线", answer])
+    ws.append(["外区某局", "便民热线", "满意"])
+    book.save(public / "热线.xlsx")
+    (public / "问卷.csv").write_text(
+        "被评单位,渠道,评价\n区发展和改革局,网上问卷,满意\n", encoding="utf-8"
+    )
+    tallies, issues = read_public(public, load_campaign(small.folder))
+    t = tallies["U01"]
+    assert (t.satisfied, t.basic, t.unsatisfied, t.unknown, t.valid) == (4, 1, 1, 1, 6)
+    assert [(i.code, i.cell) for i in issues] == [("REF_UNKNOWN", "A8")]
+
+
+def test_sensitivity_flags_rank_moves_over_three():
+    from siyi_xlsx.scoring import sensitivity
+
+    # U0 leads only thanks to the public score; without it, it falls from 1st to 6th
+    rows = [row("U0", "g", 60, 60, 100, 60)] + [
+        row(f"U{i}", "g", 70 - i, 70 - i, 40, 70 - i) for i in range(1, 6)
+    ]
+    units = score_units(rows, W, True, BANDS, 20, True)
+    ranks = sensitivity(units, True, True)
+    u0 = next(u for u in units if u.code == "U0")
+    assert u0.rank == 1 and ranks["U0"]["public"] == 6
