@@ -110,7 +110,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "INDICATOR_UNKNOWN": (
         ERROR,
-        "指标编号“{value}”不在任务总表的考评指标中，该行未采用。",
+        "指标编号“{value}”不在下发的考评指标中，该行未采用。",
     ),
     "PREFILL_CHANGED": (
         WARNING,
@@ -207,7 +207,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "申请销号须全部节点已完成，尚有节点未完成：{detail}。请完成后再申请，或将“申请销号”改为“否”。",
     ),
-    "SELF_SCORE_OVER": (ERROR, "自评分 {value} 超过该项分值 {detail}，请修改。"),
+    "SELF_SCORE_OVER": (ERROR, "{field} {value} 超过该项分值 {detail}，请修改。"),
     "CONFIRM_MISSING": (
         WARNING,
         "{field}尚未填写，考评册须由单位主要负责人和战线领导签字确认。",

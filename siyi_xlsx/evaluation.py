@@ -17,7 +17,7 @@ from . import __version__
 from . import schema as schemas
 from .errors import CampaignError, Issue, ReadError
 from .ingest import file_digest
-from .issue import META_SHEET, format_text, safe_file_name
+from .issue import META_SHEET, fingerprint, format_text, safe_file_name
 from .master import Campaign, Unit
 from .reader import read_workbook
 from .resources import template
@@ -359,6 +359,7 @@ def write_evaluator_workbooks(
                 "evaluator": ev.key,
                 "evaluator_name": ev.name,
                 "issued_at": now.isoformat(),
+                "fingerprint": fingerprint({"eval_scores": rows}),
             }
             for r, (k, v) in enumerate(values.items(), start=1):
                 meta.write_string(r, 0, k)
@@ -446,6 +447,10 @@ def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[I
             value_offset=2,
         )
         rater = str(form.get("rater", (None, ""))[0] or "")
+        if meta.get("fingerprint") and meta["fingerprint"] != fingerprint(
+            {"eval_scores": evaluator_rows(campaign, ev)}
+        ):
+            found.append(where.issue("MASTER_CHANGED"))
         sha, _ = file_digest(path)
         saved = book.modified.replace(tzinfo=None) if book.modified else None
         ballot = Ballot(name, ev.kind, ev.key, rater, saved, sha, issues=found)
@@ -468,6 +473,17 @@ def _score_ballot(
     for row in table.rows:
         key = (row.values.get("unit_code"), row.values.get("code"))
         if key not in expected:
+            if all(
+                key
+            ):  # a row the office did not issue (an indicator or unit not rated here)
+                ballot.issues.append(
+                    where.issue(
+                        "INDICATOR_UNKNOWN",
+                        sheet=table.sheet,
+                        cell=row.cell("code"),
+                        value=f"{key[0]}/{key[1]}",
+                    )
+                )
             continue
         score = row.values.get("score")
         points = expected[key].points

@@ -353,3 +353,28 @@ def test_sensitivity_flags_rank_moves_over_three():
     ranks = sensitivity(units, True, True)
     u0 = next(u for u in units if u.code == "U0")
     assert u0.rank == 1 and ranks["U0"]["public"] == 6
+
+
+def test_ballot_row_problems_are_positioned(scored):
+    issued = scored.folder / "issued" / "考评表" / "2022年专班小组评价表_产业专班.xlsx"
+    target = scored.folder / "evaluations" / "bad.xlsx"
+    _fill_ballot(
+        issued,
+        {"U01": {"KP01": 70, "KP02": 35, "KP03": 5}, "U02": {"KP01": 54, "KP02": None}},
+        "丙",
+        target,
+    )
+    book = openpyxl.load_workbook(target)
+    book["考评打分"]["C4"] = "KP09"  # a row changed to an indicator that was not issued
+    book.save(target)
+    result = CliRunner().invoke(main, ["score", "--json", str(scored.folder)])
+    import json
+
+    codes = {
+        (i["code"], i["cell"])
+        for i in json.loads(result.output)["issues"]
+        if i["file"] == "bad.xlsx"
+    }
+    assert ("INDICATOR_UNKNOWN", "C4") in codes
+    assert ("REQUIRED", "G8") in codes  # U02's KP02 left blank
+    assert ("BALLOT_INCOMPLETE", "") in codes
