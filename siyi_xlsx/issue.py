@@ -106,12 +106,13 @@ def fingerprint(rows: dict[str, list[dict[str, Any]]]) -> str:
     for schema_id, sheet_rows in rows.items():
         columns = [c.name for c in schemas.load(schema_id).prefill_columns]
         payload.append(
-            [schema_id, [[_plain(r.get(c)) for c in columns] for r in sheet_rows]]
+            [schema_id, [[plain(r.get(c)) for c in columns] for r in sheet_rows]]
         )
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A prefilled value as compared and hashed: dates as ISO text, whole floats as int."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():

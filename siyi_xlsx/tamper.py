@@ -14,20 +14,11 @@ and compared with what came back. What is an error and what is a reminder:
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from . import schema as schemas
-from .issue import fingerprint, unit_rows
+from .issue import fingerprint, plain, unit_rows
 from .resources import template
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -77,7 +68,7 @@ def check_tamper(sub: Any, campaign: Any, tables: dict[str, Any]) -> None:
             for column in schema.prefill_columns:
                 if column.name in schema.key or column.name not in row.cells:
                     continue
-                got, want = row.values.get(column.name), _plain(truth.get(column.name))
+                got, want = row.values.get(column.name), plain(truth.get(column.name))
                 if column.name in row.invalid or (
                     got is None and row.raw.get(column.name) is None
                 ):
@@ -99,7 +90,7 @@ def check_tamper(sub: Any, campaign: Any, tables: dict[str, Any]) -> None:
 
 def _key_function(schema: Any) -> Any:
     def key_of(values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(_plain(values.get(k)) for k in schema.key)
+        return tuple(plain(values.get(k)) for k in schema.key)
 
     return key_of
 

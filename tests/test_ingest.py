@@ -6,6 +6,7 @@ import datetime as dt
 import zipfile
 
 import openpyxl
+from conftest import set_saved_time
 
 from siyi_xlsx.issue import META_SHEET
 
@@ -78,7 +79,7 @@ def test_newest_submission_wins(small, tmp_path):
         "U01", {("重点工作台账", "T1", "完成进度(%)"): 40}, name="b_new.xlsx"
     )
     for path, when in ((old, "2022-10-09T08:00:00Z"), (new, "2022-10-01T08:00:00Z")):
-        _rewrite_modified(path, when)  # the file named 'old' was saved later
+        set_saved_time(path, when)  # the file named 'old' was saved later
     result = small.run()
     assert [i.code for i in result.issues if i.file == "b_new.xlsx"] == [
         "DUPLICATE_SUBMISSION"
@@ -87,20 +88,6 @@ def test_newest_submission_wins(small, tmp_path):
     header = [c.value for c in ledger[3]]
     row = next(r for r in ledger.iter_rows(min_row=4, values_only=True) if r[0] == "T1")
     assert row[header.index("填报进度(%)")] == 10
-
-
-def _rewrite_modified(path, when):
-    import re
-
-    with zipfile.ZipFile(path) as z:
-        items = {n: z.read(n) for n in z.namelist()}
-    core = items["docProps/core.xml"].decode()
-    items["docProps/core.xml"] = re.sub(
-        r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{when}\g<2>", core
-    ).encode()
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in items.items():
-            z.writestr(name, data)
 
 
 def test_returned_files_are_never_modified(small):

@@ -15,24 +15,27 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def resave(path: Path, out_dir: Path, profile: Path) -> Path:
-    """Open and save ``path`` as .xlsx in LibreOffice, as a unit using it would."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def convert(path: Path, target: str, out_dir: Path, profile: Path) -> None:
+    """``soffice --convert-to target``, with a private profile so tests can run side by side."""
+    command = [
+        SOFFICE,
+        f"-env:UserInstallation=file://{profile}",
+        "--headless",
+        "--convert-to",
+        target,
+    ]
     subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(out_dir),
-            str(path),
-        ],
+        [*command, "--outdir", str(out_dir), str(path)],
         check=True,
         capture_output=True,
         timeout=180,
     )
+
+
+def resave(path: Path, out_dir: Path, profile: Path) -> Path:
+    """Open and save ``path`` as .xlsx in LibreOffice, as a unit using it would."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    convert(path, "xlsx:Calc MS Excel 2007 XML", out_dir, profile)
     return out_dir / (path.stem + ".xlsx")
 
 
@@ -118,21 +121,7 @@ def test_issued_and_return_copies_survive_xls_and_ods_conversion(small, tmp_path
     for source in (small.issued("U02"), copy):
         for target in ("ods", "xls"):
             out = tmp_path / target
-            subprocess.run(
-                [
-                    SOFFICE,
-                    f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-                    "--headless",
-                    "--convert-to",
-                    target,
-                    "--outdir",
-                    str(out),
-                    str(source),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=180,
-            )
+            convert(source, target, out, tmp_path / "profile")
             converted = out / f"{source.stem}.{target}"
             assert converted.is_file() and converted.stat().st_size > 0
             back = resave(converted, tmp_path / f"{target}-back", tmp_path / "profile")
@@ -154,21 +143,7 @@ def test_ods_and_xls_returns_are_converted_and_read(small, tmp_path):
     shutil.copy(returned, filled)
     for target in ("ods", "xls"):
         out = tmp_path / target
-        subprocess.run(
-            [
-                SOFFICE,
-                f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-                "--headless",
-                "--convert-to",
-                target,
-                "--outdir",
-                str(out),
-                str(filled),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
+        convert(filled, target, out, tmp_path / "profile")
         for old in small.returned.glob("2022*U01*"):
             old.unlink()
         shutil.copy(
