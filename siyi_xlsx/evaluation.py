@@ -18,12 +18,11 @@ from . import schema as schemas
 from .errors import CampaignError, Issue, ReadError
 from .ingest import file_digest
 from .issue import META_SHEET, fingerprint, format_text, safe_file_name
-from .master import Campaign, Unit
+from .master import Campaign, Unit, read_settings_form
 from .reader import read_workbook
 from .resources import template
 from .selfcheck import add_self_checks, write_self_check_sheet
 from .tables import Where, find_header, read_form, read_row, read_table
-from .validate import schema_issues
 from .xlsx import (
     Formats,
     ListSheet,
@@ -91,31 +90,7 @@ def load_eval_config(campaign: Campaign, issues: list[Issue]) -> EvalConfig:
     where = Where(file="任务总表.xlsx", unit="领导小组办公室")
     form_schema = schemas.load("master_eval_settings")
     sheet = book.sheets.get(form_schema.sheet)
-    values: dict[str, Any] = {}
-    fields = (
-        read_form(sheet, form_schema.columns, where, issues, value_offset=1)
-        if sheet
-        else {}
-    )
-    for column in form_schema.columns:
-        value, address = fields.get(column.name, (None, ""))
-        if value is None:
-            value = form_schema.defaults[column.name]
-            issues.append(
-                where.issue(
-                    "SETTING_DEFAULT",
-                    sheet=form_schema.sheet,
-                    cell=address,
-                    field=column.title,
-                    detail=value,
-                )
-            )
-        values[column.name] = value
-    for name, _code, detail, value in schema_issues(values, form_schema):
-        title = form_schema.column(name).title
-        raise CampaignError(
-            f"任务总表“考评设置”表的“{title}”填写有误（{value}）：{detail or '请按说明填写'}"
-        )
+    values = read_settings_form(sheet, form_schema, where, issues)
     weights = {
         "self": values["w_self"],
         "team": values["w_team"],

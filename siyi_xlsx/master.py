@@ -194,35 +194,7 @@ def _read_settings(
         raise CampaignError(
             f"任务总表缺少“{schema.sheet}”工作表，无法确定年度、期次和数据截止日期。"
         )
-    fields = read_form(sheet, schema.columns, where, issues, value_offset=1)
-    values: dict[str, Any] = {}
-    for column in schema.columns:
-        value, address = fields.get(column.name, (None, ""))
-        if value is None and column.name in schema.defaults:
-            value = schema.defaults[column.name]
-            issues.append(
-                where.issue(
-                    "SETTING_DEFAULT",
-                    sheet=schema.sheet,
-                    cell=address,
-                    field=column.title,
-                    detail=value,
-                )
-            )
-        if value is None and column.required:
-            raise CampaignError(
-                f"任务总表“{schema.sheet}”表未填写“{column.title}”（或填写有误），请补充后再运行。"
-            )
-        values[column.name] = value
-    from .validate import schema_issues
-
-    for name, code, detail, value in schema_issues(
-        {k: v for k, v in values.items() if v is not None}, schema
-    ):
-        column = schema.column(name)
-        raise CampaignError(
-            f"任务总表“{schema.sheet}”表的“{column.title}”填写有误（{value}）：{detail or code}"
-        )
+    values = read_settings_form(sheet, schema, where, issues)
     settings = Settings(
         year=int(values["year"]),
         period=str(values["period"]),
@@ -252,6 +224,45 @@ def _read_settings(
             setattr(settings, high, schema.defaults[high])
             setattr(settings, low, schema.defaults[low])
     return settings
+
+
+def read_settings_form(
+    sheet: SheetData | None, schema: SheetSchema, where: Where, issues: list[Issue]
+) -> dict[str, Any]:
+    """Read a 设置项/值 sheet: blanks take the schema's defaults (with a reminder); a
+    required setting without default, or a value the schema rejects, stops the run."""
+    fields = (
+        read_form(sheet, schema.columns, where, issues, value_offset=1) if sheet else {}
+    )
+    values: dict[str, Any] = {}
+    for column in schema.columns:
+        value, address = fields.get(column.name, (None, ""))
+        if value is None and column.name in schema.defaults:
+            value = schema.defaults[column.name]
+            issues.append(
+                where.issue(
+                    "SETTING_DEFAULT",
+                    sheet=schema.sheet,
+                    cell=address,
+                    field=column.title,
+                    detail=value,
+                )
+            )
+        if value is None and column.required:
+            raise CampaignError(
+                f"任务总表“{schema.sheet}”表未填写“{column.title}”（或填写有误），请补充后再运行。"
+            )
+        values[column.name] = value
+    from .validate import schema_issues
+
+    for name, code, detail, value in schema_issues(
+        {k: v for k, v in values.items() if v is not None}, schema
+    ):
+        column = schema.column(name)
+        raise CampaignError(
+            f"任务总表“{schema.sheet}”表的“{column.title}”填写有误（{value}）：{detail or code}"
+        )
+    return values
 
 
 def _unique_rows(
