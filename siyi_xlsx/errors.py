@@ -218,6 +218,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "对“{value}”的打分不完整（缺指标 {detail}），该单位在本表中的评分不计入。",
     ),
+    "BALLOT_DUPLICATE": (
+        WARNING,
+        "评分人“{value}”报送了多份评分表，已采用较新的“{detail}”，本份未采用。",
+    ),
+    "RATER_MISSING": (
+        WARNING,
+        "评分表未填写评分人，已作为一份独立的评分计入；请填写评分人姓名，以便识别同一人重复报送。",
+    ),
     "BALLOT_UNIFORM": (
         ERROR,
         "本表所有单位得分完全相同（均为 {value} 分），按规则视为无效票，不计入。",

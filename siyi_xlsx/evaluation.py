@@ -506,25 +506,29 @@ def _score_ballot(
         ballot.used = False
     if not ballot.rater:
         ballot.issues.append(
-            where.issue("CONFIRM_MISSING", sheet=table.sheet, field="评分人（签字）")
+            where.issue("RATER_MISSING", sheet=table.sheet, field="评分人（签字）")
         )
 
 
 def _newest_ballots(ballots: list[Ballot]) -> None:
+    """One ballot per rater: the newest of a signed rater's ballots counts. Unsigned
+    ballots cannot be told apart, so each counts on its own unless byte-identical."""
     groups: dict[tuple[str, str, str], list[Ballot]] = {}
     for b in ballots:
         if b.used:
-            groups.setdefault((b.kind, b.evaluator, b.rater), []).append(b)
+            who = b.rater or f"未签名:{b.sha256}"
+            groups.setdefault((b.kind, b.evaluator, who), []).append(b)
     for group in groups.values():
         group.sort(key=lambda b: (b.saved_at or dt.datetime.min, b.file), reverse=True)
         for other in group[1:]:
             other.used = False
-            code = (
-                "DUPLICATE_SAME_CONTENT"
-                if other.sha256 == group[0].sha256
-                else "DUPLICATE_SUBMISSION"
+            same = other.sha256 == group[0].sha256
+            code = "DUPLICATE_SAME_CONTENT" if same else "BALLOT_DUPLICATE"
+            other.issues.append(
+                Where(file=other.file).issue(
+                    code, value=other.rater, detail=group[0].file
+                )
             )
-            other.issues.append(Where(file=other.file).issue(code, detail=group[0].file))
 
 
 # ----------------------------------------------------------------------------- public survey

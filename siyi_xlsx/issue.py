@@ -8,13 +8,17 @@ cells, so the batch knows whose file it is reading.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
 
 from . import __version__
 from . import schema as schemas
@@ -120,6 +124,46 @@ def plain(value: Any) -> Any:
     return value
 
 
+SNAPSHOT_CHUNK = 30000  # a cell holds at most 32,767 characters
+
+
+def encode_snapshot(rows: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """The prefilled cells as issued (compressed JSON in meta cells ``prefill``, ``prefill_2``…),
+    so a changed cell can be named with the value the unit was given, even after the
+    master has changed."""
+    data = {
+        sid: [
+            {c.name: plain(r.get(c.name)) for c in schemas.load(sid).prefill_columns}
+            for r in sheet_rows
+        ]
+        for sid, sheet_rows in rows.items()
+    }
+    packed = base64.b64encode(
+        zlib.compress(json.dumps(data, ensure_ascii=False).encode(), 9)
+    ).decode()
+    chunks = [
+        packed[i : i + SNAPSHOT_CHUNK] for i in range(0, len(packed), SNAPSHOT_CHUNK)
+    ] or [""]
+    return {
+        ("prefill" if n == 0 else f"prefill_{n + 1}"): chunk
+        for n, chunk in enumerate(chunks)
+    }
+
+
+def decode_snapshot(meta: dict[str, str]) -> dict[str, list[dict[str, Any]]] | None:
+    """The issued prefilled rows from a returned file's metadata, or None."""
+    if not meta.get("prefill"):
+        return None
+    packed, n = meta["prefill"], 2
+    while f"prefill_{n}" in meta:
+        packed += meta[f"prefill_{n}"]
+        n += 1
+    try:
+        return json.loads(zlib.decompress(base64.b64decode(packed)).decode())
+    except (ValueError, zlib.error, UnicodeDecodeError):
+        return None  # a damaged snapshot: fall back to the master
+
+
 def safe_file_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")
 
@@ -184,8 +228,20 @@ def write_unit_workbook(
                 freeze_cols=2,
             )
             n_rows = len(rows[schema.schema_id])
+            helpers = (
+                _write_ledger_helpers(ws, schema, rows)
+                if schema.schema_id == "unit_ledger"
+                else None
+            )
             counts += add_self_checks(
-                book, ws, fmt, schema, n_rows, campaign.settings.as_of, fmt.needs_fix
+                book,
+                ws,
+                fmt,
+                schema,
+                n_rows,
+                campaign.settings.as_of,
+                fmt.needs_fix,
+                helpers,
             )
             if schema.form:
                 _write_form(ws, fmt, schema, last + 2, lists)
@@ -199,6 +255,35 @@ def write_unit_workbook(
         _write_meta(book, campaign, unit, rows, now, spec)
         sheets[spec["sheets"][0]["name"]].activate()
     return IssuedFile(unit, path, len(rows["unit_ledger"]), len(rows["unit_schedule"]))
+
+
+def _write_ledger_helpers(
+    ws: Any, schema: schemas.SheetSchema, rows: dict[str, list[dict[str, Any]]]
+) -> dict[str, int]:
+    """Hidden, locked columns right of the ledger that look into 推进表 for each task:
+    how many of its milestones are not 已完成, and the state of its last milestone. The
+    ledger's red-cell rules (申请销号, 进度 100) use them; plain formulas that every suite
+    recalculates (a conditional format may not refer to another sheet in older Excel)."""
+    sched = schemas.load("unit_schedule")
+    col = {c.name: xl_col_to_name(i) for i, c in enumerate(sched.columns)}
+    ms = rows["unit_schedule"]
+    top, bottom = FIRST_DATA_ROW + 1, FIRST_DATA_ROW + max(len(ms), 1)
+    tasks = f"'{sched.sheet}'!${col['task_id']}${top}:${col['task_id']}${bottom}"
+    states = f"'{sched.sheet}'!${col['state']}${top}:${col['state']}${bottom}"
+    open_col, last_col = len(schema.columns), len(schema.columns) + 1
+    last_row_of = {
+        r["task_id"]: FIRST_DATA_ROW + 1 + i for i, r in enumerate(ms)
+    }  # later rows win
+    for offset, task in enumerate(rows["unit_ledger"]):
+        row = FIRST_DATA_ROW + offset
+        ws.write_formula(
+            row, open_col, f'=COUNTIFS({tasks},$A{row + 1},{states},"<>已完成")', None, 0
+        )
+        last = last_row_of.get(task["task_id"])
+        formula = f"=\"\"&'{sched.sheet}'!${col['state']}${last}" if last else '="已完成"'
+        ws.write_formula(row, last_col, formula, None, "")
+    ws.set_column(open_col, last_col, None, None, {"hidden": True})
+    return {"_open_nodes": open_col, "_last_state": last_col}
 
 
 def _write_instructions(
@@ -274,6 +359,7 @@ def meta_values(
         "unit_name": unit.name,
         "issued_at": now.isoformat(),
         "fingerprint": fingerprint(rows),
+        **encode_snapshot(rows),
         "rows": json.dumps({k: len(v) for k, v in rows.items()}),
     }
 

@@ -259,8 +259,11 @@ def read_settings_form(
         {k: v for k, v in values.items() if v is not None}, schema
     ):
         column = schema.column(name)
+        problem = where.issue(
+            code, sheet=schema.sheet, field=column.title, value=value, detail=detail
+        )
         raise CampaignError(
-            f"任务总表“{schema.sheet}”表的“{column.title}”填写有误（{value}）：{detail or code}"
+            f"任务总表“{schema.sheet}”表：{problem.message}请修改后再运行。"
         )
     return values
 

@@ -150,21 +150,21 @@ def rank_and_grade(
             unit.rank = 1 + sum(1 for other in members if other.final > unit.final)
             unit.band = band_of(unit.final, bands)
             unit.grade = unit.band
-        limit = math.floor(len(members) * quota_pct / 100 + 1e-9)
+        places = math.floor(len(members) * quota_pct / 100 + 1e-9)
         candidates = sorted(
             (u for u in members if u.band == "优秀"), key=lambda u: -u.final
         )
-        granted = 0
+        granted, closed = 0, False
         for score in sorted({u.final for u in candidates}, reverse=True):
             tied = [u for u in candidates if u.final == score]
-            if granted + len(tied) <= limit:
+            if not closed and granted + len(tied) <= places:
                 granted += len(tied)
                 continue
+            closed = True  # nobody below a tie that did not fit is 优秀 either
             for unit in tied:
                 unit.grade = "良好"
-                extra = f"达到优秀分数线，但超出优秀比例（本组最多 {limit} 个）"
+                extra = f"达到优秀分数线，但超出优秀比例（本组 {len(members)} 个单位，优秀最多 {places} 个）"
                 unit.note = f"{unit.note}；{extra}" if unit.note else extra
-            limit = granted  # nobody below a downgraded tie is 优秀 either
 
 
 def score_units(

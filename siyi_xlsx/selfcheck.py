@@ -115,6 +115,10 @@ def column_rules(
             )
         )
         words.append("手机或带区号的固定电话")
+    for rule in column.spec.get("x-red-when", []):
+        # same-row checks across columns, or against hidden helper columns ({_name})
+        conds.append(Cond.all(*(Cond.atom(term) for term in rule["all"])))
+        words.append(rule["text"])
     if column.max_length and column.kind in ("text", "list"):
         conds.append(Cond.atom(f"LEN({{c}})>{column.max_length}"))
         words.append(f"不超过 {column.max_length} 字")
@@ -156,12 +160,18 @@ def add_self_checks(
     n_rows: int,
     as_of: dt.date,
     red: Any,
+    helpers: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Add red-cell conditional formats to a table sheet; return its 自查 count rows."""
+    """Add red-cell conditional formats to a table sheet; return its 自查 count rows.
+
+    ``helpers`` names hidden helper columns (``_open_nodes`` → column index) that rules
+    may refer to as ``{_open_nodes}``.
+    """
     if n_rows <= 0:
         return []
     first, last = FIRST_DATA_ROW, FIRST_DATA_ROW + n_rows - 1
     letters = {c.name: xl_col_to_name(i) for i, c in enumerate(schema.columns)}
+    letters.update({name: xl_col_to_name(i) for name, i in (helpers or {}).items()})
     cell_refs = {name: f"${letter}{first + 1}" for name, letter in letters.items()}
     sheet_ref = "'" + schema.sheet + "'!"
     range_refs = {

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import schema as schemas
-from .issue import fingerprint, plain, unit_rows
+from .issue import decode_snapshot, fingerprint, plain, unit_rows
 from .resources import template
 
 
@@ -31,7 +31,12 @@ def check_tamper(sub: Any, campaign: Any, tables: dict[str, Any]) -> None:
     """Append tamper reminders to ``sub.issues``."""
     where = sub.where
     unit = sub.unit
-    expected_rows = unit_rows(campaign, unit)
+    current_rows = unit_rows(campaign, unit)
+    # compare with what the unit was given; the master may have changed since
+    expected_rows = decode_snapshot(sub.meta) or {
+        sid: [{k: plain(v) for k, v in r.items()} for r in rows]
+        for sid, rows in current_rows.items()
+    }
     if sub.meta:
         current = template("unit_workbook")["template_version"]
         if sub.meta.get("template_version") and sub.meta["template_version"] != current:
@@ -41,7 +46,7 @@ def check_tamper(sub: Any, campaign: Any, tables: dict[str, Any]) -> None:
                 )
             )
         if sub.meta.get("fingerprint") and sub.meta["fingerprint"] != fingerprint(
-            expected_rows
+            current_rows
         ):
             sub.issues.append(where.issue("MASTER_CHANGED"))
         named = sub.name_unit

@@ -158,3 +158,25 @@ def test_ods_and_xls_returns_are_converted_and_read(small, tmp_path):
         assert {r["code"]: r["status"] for r in after.returns}["U01"] == "被退回"
         copies = list((small.folder / "output" / "退回件").glob("*.xlsx"))
         assert [c.name for c in copies] == [f"【退回修改】{filled.stem}.xlsx"]
+
+
+def test_cross_row_rules_are_red_and_counted_too(small, tmp_path):
+    edits = {
+        ("重点工作台账", "T1", "申请销号"): "是",
+        ("重点工作台账", "T1", "佐证材料"): "验收单",
+        ("重点工作台账", "T1", "完成进度(%)"): 100,
+        ("推进表", ("T2", 1), "节点状态"): "推进中",
+    }
+    wrong = small.fill("U01", edits)
+    errors = {i.code for i in small.run().issues if i.severity == "错误"}
+    assert errors == {"CLOSE_NOT_DONE", "PROGRESS_100_NOT_DONE", "ACTUAL_WITHOUT_DONE"}
+    book = openpyxl.load_workbook(
+        resave(wrong, tmp_path / "lo", tmp_path / "profile"), data_only=True
+    )
+    counts = {
+        r[1].value: r[2].value for r in book["自查"].iter_rows(min_row=5) if r[0].value
+    }
+    assert (
+        counts["申请销号"] == 1 and counts["完成进度(%)"] == 1 and counts["节点状态"] == 1
+    )
+    assert book["自查"]["A2"].value.startswith("还有 3 处需要修改")
