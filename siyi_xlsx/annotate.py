@@ -9,6 +9,7 @@ problem with a link to its cell. The returned original is never touched.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import tempfile
 import warnings
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -71,9 +74,16 @@ def write_return_copy(
     for issue in ordered:
         if issue.sheet in book.sheetnames and issue.cell:
             notes.setdefault((issue.sheet, issue.cell), []).append(issue)
+    _clear_old_marks(book)
     for (sheet, address), found in notes.items():
-        cell = _anchor(book[sheet], address)
-        cell.fill = RED if any(i.severity == ERROR for i in found) else ORANGE
+        ws = book[sheet]
+        cell = _anchor(ws, address)
+        fill = RED if any(i.severity == ERROR for i in found) else ORANGE
+        # red while the cell still holds what was reported; corrected, it clears itself
+        rule = FormulaRule(
+            formula=[f"AND({MARK},{_still_there(cell)})"], fill=fill, stopIfTrue=True
+        )
+        ws.conditional_formatting.add(cell.coordinate, rule)
         text = "\n".join(f"【{i.severity}】{i.message}" for i in found)
         comment = Comment(text, "siyi")
         comment.width, comment.height = 320, 60 + 40 * len(found)
@@ -90,6 +100,41 @@ def write_return_copy(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     return target
+
+
+MARK = 'N("siyi")=0'  # a harmless term that identifies siyi's marks on the next round
+
+
+def _still_there(cell: Any) -> str:
+    """A condition that holds while ``cell`` keeps its present (faulty) content."""
+    ref, value = cell.coordinate, cell.value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return f"LEN(TRIM({ref}))=0"
+    if cell.data_type == "f":
+        return f"ISFORMULA({ref})"
+    if isinstance(value, bool):
+        return f"{ref}={'TRUE' if value else 'FALSE'}"
+    if isinstance(value, dt.datetime | dt.date):
+        return f"INT(N({ref}))=DATE({value.year},{value.month},{value.day})"
+    if isinstance(value, int | float):
+        return f"N({ref})={value!r}"
+    text = str(value)[:100].replace('"', '""')
+    return f'LEFT({ref},{len(str(value)[:100])})="{text}"'
+
+
+def _clear_old_marks(book: Any) -> None:
+    """Remove the comments and marks an earlier round of siyi left in a 退回件 sent back."""
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == "siyi":
+                    cell.comment = None
+        kept = ConditionalFormattingList()
+        for block in ws.conditional_formatting:
+            for rule in block.rules:
+                if not any(MARK in str(f) for f in (rule.formula or [])):
+                    kept.add(str(block.sqref), rule)
+        ws.conditional_formatting = kept
 
 
 def _anchor(ws: Any, address: str) -> Any:

@@ -156,7 +156,8 @@ def write_return_copies(
     """A 退回件 for every file with errors; with ``prune``, stale copies are removed."""
     written: dict[str, str] = {}
     for sub in subs:
-        if sub.error_count and sub.status != SUPERSEDED:
+        # a file rejected as a whole (other period, unknown unit…) cannot be fixed cell by cell
+        if sub.error_count and sub.status == ACCEPTED:
             unit = sub.unit.name if sub.unit else "报送单位"
             path = write_return_copy(
                 sub.read_path or sub.path, sub.name, unit, sub.issues, folder

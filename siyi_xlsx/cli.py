@@ -47,6 +47,14 @@ class FatalError(click.ClickException):
 
     def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
         click.echo(f"错误：{self.format_message()}", err=True)
+        if _JSON_MODE["on"]:
+            # a tool reading --json output gets a JSON answer even when the run failed
+            click.echo(
+                json.dumps(
+                    {"error": self.format_message(), "exit_code": self.exit_code},
+                    ensure_ascii=False,
+                )
+            )
 
 
 def campaign_argument(func):  # noqa: ANN001, ANN201
@@ -65,6 +73,7 @@ class ChineseGroup(click.Group):
 
     def main(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         kwargs["standalone_mode"] = False
+        _JSON_MODE["on"] = False
         try:
             return super().main(*args, **kwargs)
         except click.exceptions.Exit as exc:
@@ -206,11 +215,20 @@ def _print_master_problems(campaign) -> None:  # noqa: ANN001
             click.echo("  …… 其余见 output/校验报告.xlsx", err=True)
 
 
+_JSON_MODE = {"on": False}
+
+
+def _remember_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    _JSON_MODE["on"] = bool(value)
+    return value
+
+
 def json_option(func):  # noqa: ANN001, ANN201
     return click.option(
         "--json",
         "as_json",
         is_flag=True,
+        callback=_remember_json,
         help="以 JSON 输出报告（代码、位置、严重程度、计数），供其他程序使用。",
     )(func)
 
@@ -362,6 +380,7 @@ def check(file: Path, folder: Path | None, as_json: bool) -> None:
         raise FatalError(str(exc)) from exc
     if as_json:
         data = submission_json(sub)
+        data["needs_correction"] = bool(sub.error_count)
         data["return_copy"] = str(folder / OUTPUT_DIR / RETURN_DIR / copy) if copy else ""
         _echo_json(data)
         sys.exit(1 if sub.error_count else 0)

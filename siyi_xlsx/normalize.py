@@ -77,6 +77,8 @@ def _phone(raw: Any, column: Column, number_format: str) -> Coerced:
         return Coerced(_number_text(raw))
     text = fold(str(raw))
     compact = re.sub(r"[\s()（）]", "", text).replace("—", "-").replace("－", "-")
+    if compact != str(raw).strip():  # full-width digits, spaces or brackets were removed
+        return Coerced(compact, "COERCED_TEXT", compact)
     return Coerced(compact)
 
 

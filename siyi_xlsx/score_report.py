@@ -268,18 +268,15 @@ def _publication(book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any) ->
     ws.merge_range(
         row, 0, row, 2, "公示期间如有异议，请向领导小组办公室反映。", fmt.plain
     )
-    ws.merge_range(row + 2, 1, row + 2, 2, "“四个体系”领导小组办公室", fmt.plain)
+    right = book.add_format({"font_name": "宋体", "font_size": 11, "align": "right"})
+    ws.merge_range(row + 2, 0, row + 2, 2, "“四个体系”领导小组办公室", right)
+    # the as-of date, not today's: the same inputs give the same workbook
     ws.merge_range(
-        row + 3,
-        1,
-        row + 3,
-        2,
-        f"{dt.date.today().year}年{dt.date.today().month}月{dt.date.today().day}日",
-        fmt.plain,
+        row + 3, 0, row + 3, 2, f"{s.as_of.year}年{s.as_of.month}月{s.as_of.day}日", right
     )
     ws.set_paper(9)
     ws.set_portrait()
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(1, 1)  # one A4 page to post
     ws.center_horizontally()
     ws.set_footer("&C第 &P 页，共 &N 页")
 

@@ -32,8 +32,12 @@ def test_every_faulty_cell_is_red_with_a_comment_and_listed(small):
     for issue in result.issues:
         cell = book[issue.sheet][issue.cell]
         assert cell.comment is not None and issue.message in cell.comment.text
+        marks = [r for cf in book[issue.sheet].conditional_formatting if str(cf.sqref) == issue.cell for r in cf.rules if 'N("siyi")' in r.formula[0]]
+        assert len(marks) == 1, issue.code
         expected = "FFFF7C80" if issue.severity == "错误" else "FFFFD966"
-        assert cell.fill.fgColor.rgb == expected, issue.code
+        assert marks[0].dxf.fill.fgColor.rgb == expected, issue.code
+    marks = {str(cf.sqref): cf.rules[0].formula[0] for cf in book["重点工作台账"].conditional_formatting if 'N("siyi")' in cf.rules[0].formula[0]}
+    assert 'LEFT(G4,2)="过半"' in marks["G4"]  # red only while the faulty value is there
     listing = book["问题清单"]
     rows = [r for r in listing.iter_rows(min_row=4) if r[0].value]
     assert len(rows) == len(result.issues)
@@ -81,3 +85,19 @@ def test_no_copy_for_clean_or_unreadable_files(small):
     (small.returned / "U02_坏文件.xlsx").write_bytes(b"PK\x03\x04broken")
     result = small.run()
     assert result.return_copies == {}
+
+
+def test_second_round_clears_the_first_rounds_marks(small):
+    original = small.fill("U01", {(LEDGER, "T1", "完成进度(%)"): "过半", (EVAL, "KP02", "自评分"): 45})
+    small.run()
+    copy = small.folder / "output" / "退回件" / (PREFIX + original.name)
+    book = openpyxl.load_workbook(copy)
+    book[LEDGER]["G4"] = 50  # fixed; the self score is still wrong
+    original.unlink()
+    book.save(small.returned / copy.name)
+    small.run()
+    again = openpyxl.load_workbook(small.folder / "output" / "退回件" / (PREFIX + original.name))
+    assert again[LEDGER]["G4"].comment is None
+    marks = [cf for cf in again[LEDGER].conditional_formatting if 'N("siyi")' in cf.rules[0].formula[0]]
+    assert not marks
+    assert "超过该项分值" in again[EVAL]["F5"].comment.text

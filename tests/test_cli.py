@@ -174,3 +174,12 @@ def test_check_a_single_file(small):
         ).output
     )
     assert data["counts"]["errors"] == 1 and data["unit_code"] == "U02"
+
+
+def test_json_mode_reports_fatal_errors_as_json(tmp_path):
+    import json
+
+    result = CliRunner().invoke(main, ["status", "--json", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["exit_code"] == 2 and "找不到任务总表" in data["error"]
