@@ -2,7 +2,7 @@
 
 The copy keeps the unit's values, the template's validations, protection and metadata,
 so once corrected it is accepted as a normal return. Faulty cells are filled red (errors)
-or orange (reminders) and carry a Chinese comment; a first sheet 问题清单 lists every
+or orange (reminders) and carry a Chinese comment; a first sheet 退回修改清单 lists every
 problem with a link to its cell. The returned original is never touched.
 """
 
@@ -26,7 +26,7 @@ from .errors import ERROR, Issue
 from .xlsx import publish
 
 RETURN_DIR = "退回件"
-LIST_SHEET = "问题清单"
+LIST_SHEET = "退回修改清单"
 PREFIX = "【退回修改】"
 
 RED = PatternFill("solid", fgColor="FFFF7C80")

@@ -83,6 +83,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "缺少工作表“{sheet}”，请使用下发的填报表，不要删除或重命名工作表。",
     ),
+    "LIST_SHEET_MISSING": (
+        WARNING,
+        "缺少工作表“{sheet}”，该清单按未填写处理。请不要删除或重命名工作表。",
+    ),
+    "ADVANCE_BACKWARD": (
+        WARNING,
+        "目标位次 {value} 比当前位次 {detail} 靠后，创先晋位的目标应是提升名次，请核实。",
+    ),
     "HEADER_NOT_FOUND": (
         ERROR,
         "工作表“{sheet}”找不到表头行（应含“{detail}”等列），该表未读取。请不要修改表头。",

@@ -13,9 +13,10 @@ from typing import Any
 from . import schema as schemas
 from .convert import CONVERTIBLE, to_xlsx
 from .errors import ERROR, Issue, NotSpreadsheetError, ReadError
-from .issue import META_SHEET, UNIT_SHEETS
+from .issue import LIST_SHEETS, META_SHEET, UNIT_SHEETS
 from .master import Campaign, Unit
 from .reader import SheetData, WorkbookData, read_workbook, sniff
+from .resources import template
 from .schema import header_key
 from .tables import Table, Where, find_header, read_form, read_table
 
@@ -48,6 +49,8 @@ class Submission:
     responsibility: dict[str, Any] = field(default_factory=dict)
     schedule: dict[tuple[str, int], Any] = field(default_factory=dict)
     evaluation: dict[str, Any] = field(default_factory=dict)
+    # the unit's own lists, as accepted rows (values plus "id" for problems)
+    lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def where(self) -> Where:
@@ -206,11 +209,16 @@ def _renamed_sheet(book: WorkbookData, schema: schemas.SheetSchema) -> SheetData
 
 def _read_sheets(sub: Submission, book: WorkbookData) -> None:
     where = sub.where
-    for schema_id in UNIT_SHEETS:
+    current = template("unit_workbook")["template_version"]
+    for schema_id in UNIT_SHEETS + LIST_SHEETS:
         schema = schemas.load(schema_id)
         sheet = book.sheets.get(schema.sheet) or _renamed_sheet(book, schema)
         if sheet is None:
-            sub.issues.append(where.issue("SHEET_MISSING", sheet=schema.sheet))
+            if schema_id not in LIST_SHEETS:
+                sub.issues.append(where.issue("SHEET_MISSING", sheet=schema.sheet))
+            elif sub.meta.get("template_version", current) == current:
+                # workbooks issued before these lists existed simply do not have them
+                sub.issues.append(where.issue("LIST_SHEET_MISSING", sheet=schema.sheet))
             continue
         if sheet.name != schema.sheet:
             sub.issues.append(

@@ -39,6 +39,9 @@ from .xlsx import (
 
 META_SHEET = "_meta"
 UNIT_SHEETS = ("unit_ledger", "unit_responsibility", "unit_schedule", "unit_evaluation")
+# lists the unit writes itself, as many rows as it needs (问题清单, 攻坚破难计划, 创先晋位工作清单)
+LIST_SHEETS = ("unit_problems", "unit_hard_problems", "unit_advance")
+LIST_BLANK_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -217,17 +220,20 @@ def write_unit_workbook(
             schema = schemas.load(sheet_spec["schema"])
             title = f"{unit.name} " + format_text(sheet_spec["title"], campaign, unit)
             note = f"{schema.description}{spec['legend']}"
+            free = schema.schema_id in LIST_SHEETS
+            sheet_rows = rows.get(schema.schema_id, [])
             last = write_table(
                 ws,
                 fmt,
                 schema,
-                rows[schema.schema_id],
+                sheet_rows,
                 title=title,
                 note=note,
                 lists=lists,
-                freeze_cols=2,
+                freeze_cols=2 if not free else 1,
+                blank_rows=LIST_BLANK_ROWS if free else 0,
             )
-            n_rows = len(rows[schema.schema_id])
+            n_rows = LIST_BLANK_ROWS if free else len(sheet_rows)
             helpers = (
                 _write_ledger_helpers(ws, schema, rows)
                 if schema.schema_id == "unit_ledger"
@@ -243,11 +249,28 @@ def write_unit_workbook(
                 fmt.needs_fix,
                 helpers,
             )
+            if free and "task_id" in [c.name for c in schema.columns]:
+                own = [t["task_id"] for t in rows["unit_ledger"]]
+                col = [c.name for c in schema.columns].index("task_id")
+                ws.data_validation(
+                    FIRST_DATA_ROW,
+                    col,
+                    FIRST_DATA_ROW + LIST_BLANK_ROWS - 1,
+                    col,
+                    {
+                        "validate": "list",
+                        "source": lists.source(own or ["（无）"]),
+                        "input_title": "任务编号",
+                        "input_message": "选择本单位牵头的任务",
+                        "error_type": "stop",
+                        "error_message": "请从下拉列表选择本单位的任务编号。",
+                    },
+                )
             if schema.form:
                 _write_form(ws, fmt, schema, last + 2, lists)
             if sheet_spec.get("clauses"):
                 _write_clauses(ws, fmt, sheet_spec, last + 2, len(schema.columns))
-            protect(ws)
+            protect(ws, insert_rows=free)
         for sheet_spec in spec["sheets"]:
             if sheet_spec["kind"] == "self_check":
                 write_self_check_sheet(sheets[sheet_spec["name"]], fmt, counts)

@@ -185,6 +185,12 @@ def add_self_checks(
         cond, words = column_rules(column, schema, as_of)
         if cond is None:
             continue
+        if schema.raw.get("x-rows") == "free":
+            # a list the unit writes itself: an empty row is not a row to fix
+            filled = (
+                "(" + "+".join("LEN({" + c.name + "})" for c in schema.columns) + ")>0"
+            )
+            cond = Cond.all(Cond.atom(filled), cond)
         letter = letters[column.name]
         formula = "=" + render_cell(cond, cell_refs, f"{letter}{first + 1}")
         ws.conditional_format(

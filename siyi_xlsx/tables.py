@@ -138,11 +138,14 @@ def _data_rows(
     column, the rows up to the first blank row are taken.
     """
     keys = [k for k in schema.key if k in columns]
+    free = (
+        schema.raw.get("x-rows") == "free"
+    )  # a unit's own list: every non-blank row counts
     found = []
     for row in range(header_row + 1, sheet.max_row + 1):
         cells = {name: sheet.cell(row, col) for name, col in columns.items()}
         if all(_blank(c) for c in cells.values()):
-            if not keys:
+            if not keys and not free:
                 break
             continue
         found.append((row, cells, any(not _blank(cells[k]) for k in keys)))

@@ -286,11 +286,69 @@ def check_submission(sub: Any, campaign: Any) -> None:
                     )
                 )
 
-    from .tamper import (
-        check_tamper,
-    )  # tamper needs the issue writer, which needs validate
+    check_lists(sub, campaign, tables, own_tasks)
+    # imported here: tamper needs the issue writer, which needs this module
+    from .tamper import check_tamper
 
     check_tamper(sub, campaign, tables)
+
+
+def check_lists(
+    sub: Any, campaign: Any, tables: dict[str, Any], own_tasks: dict[str, Any]
+) -> None:
+    """问题清单, 攻坚破难计划, 创先晋位工作清单: tasks must be the unit's own; new problems
+    get an id (单位编码-期次-序号); an 创先晋位 target behind the current place is questioned."""
+    where = sub.where
+    period = campaign.settings.period
+    for schema_id in ("unit_problems", "unit_hard_problems", "unit_advance"):
+        table = tables.get(schema_id)
+        if table is None:
+            continue
+        accepted, seen = [], set()
+        for row in table.rows:
+            task_id = row.values.get("task_id")
+            if task_id is not None and task_id not in own_tasks:
+                code = "TASK_NOT_OWN" if task_id in campaign.tasks else "TASK_UNKNOWN"
+                sub.issues.append(
+                    where.issue(
+                        code,
+                        sheet=table.sheet,
+                        cell=row.cell("task_id"),
+                        field="任务编号",
+                        value=task_id,
+                    )
+                )
+                continue
+            record = {**row.values, "row": row.row, "sheet": table.sheet}
+            if schema_id == "unit_problems":
+                pid = row.values.get("problem_id")
+                if pid in seen:
+                    sub.issues.append(
+                        where.issue(
+                            "ROW_DUPLICATE",
+                            sheet=table.sheet,
+                            cell=row.cell("problem_id"),
+                            field="问题编号",
+                            value=pid,
+                        )
+                    )
+                    continue
+                record["id"] = pid or f"{sub.unit.code}-{period}-{len(accepted) + 1:02d}"
+                seen.add(record["id"])
+            if schema_id == "unit_advance":
+                current, target = row.values.get("current"), row.values.get("target")
+                if current is not None and target is not None and target > current:
+                    sub.issues.append(
+                        where.issue(
+                            "ADVANCE_BACKWARD",
+                            sheet=table.sheet,
+                            cell=row.cell("target"),
+                            value=target,
+                            detail=current,
+                        )
+                    )
+            accepted.append(record)
+        sub.lists[schema_id] = accepted
 
 
 def claimed_done(row: Any) -> bool:

@@ -386,8 +386,9 @@ def setup_print(
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
-def protect(ws: Worksheet) -> None:
-    """Lock prefilled cells; units may still resize, filter and select."""
+def protect(ws: Worksheet, insert_rows: bool = False) -> None:
+    """Lock prefilled cells; units may still resize, filter and select (and, in the lists
+    they write themselves, insert rows)."""
     ws.protect(
         "",
         {
@@ -396,6 +397,8 @@ def protect(ws: Worksheet) -> None:
             "autofilter": True,
             "select_locked_cells": True,
             "select_unlocked_cells": True,
+            "insert_rows": insert_rows,
+            "delete_rows": insert_rows,
         },
     )
 

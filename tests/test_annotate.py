@@ -28,17 +28,27 @@ def test_every_faulty_cell_is_red_with_a_comment_and_listed(small):
         hashlib.sha256(original.read_bytes()).hexdigest() == digest
     )  # the original is untouched
     book = openpyxl.load_workbook(copy)
-    assert book.sheetnames[0] == "问题清单"
+    assert book.sheetnames[0] == "退回修改清单"
     for issue in result.issues:
         cell = book[issue.sheet][issue.cell]
         assert cell.comment is not None and issue.message in cell.comment.text
-        marks = [r for cf in book[issue.sheet].conditional_formatting if str(cf.sqref) == issue.cell for r in cf.rules if 'N("siyi")' in r.formula[0]]
+        marks = [
+            r
+            for cf in book[issue.sheet].conditional_formatting
+            if str(cf.sqref) == issue.cell
+            for r in cf.rules
+            if 'N("siyi")' in r.formula[0]
+        ]
         assert len(marks) == 1, issue.code
         expected = "FFFF7C80" if issue.severity == "错误" else "FFFFD966"
         assert marks[0].dxf.fill.fgColor.rgb == expected, issue.code
-    marks = {str(cf.sqref): cf.rules[0].formula[0] for cf in book["重点工作台账"].conditional_formatting if 'N("siyi")' in cf.rules[0].formula[0]}
+    marks = {
+        str(cf.sqref): cf.rules[0].formula[0]
+        for cf in book["重点工作台账"].conditional_formatting
+        if 'N("siyi")' in cf.rules[0].formula[0]
+    }
     assert 'LEFT(G4,2)="过半"' in marks["G4"]  # red only while the faulty value is there
-    listing = book["问题清单"]
+    listing = book["退回修改清单"]
     rows = [r for r in listing.iter_rows(min_row=4) if r[0].value]
     assert len(rows) == len(result.issues)
     assert rows[0][5].value == "错误"  # errors first
@@ -88,7 +98,9 @@ def test_no_copy_for_clean_or_unreadable_files(small):
 
 
 def test_second_round_clears_the_first_rounds_marks(small):
-    original = small.fill("U01", {(LEDGER, "T1", "完成进度(%)"): "过半", (EVAL, "KP02", "自评分"): 45})
+    original = small.fill(
+        "U01", {(LEDGER, "T1", "完成进度(%)"): "过半", (EVAL, "KP02", "自评分"): 45}
+    )
     small.run()
     copy = small.folder / "output" / "退回件" / (PREFIX + original.name)
     book = openpyxl.load_workbook(copy)
@@ -96,8 +108,14 @@ def test_second_round_clears_the_first_rounds_marks(small):
     original.unlink()
     book.save(small.returned / copy.name)
     small.run()
-    again = openpyxl.load_workbook(small.folder / "output" / "退回件" / (PREFIX + original.name))
+    again = openpyxl.load_workbook(
+        small.folder / "output" / "退回件" / (PREFIX + original.name)
+    )
     assert again[LEDGER]["G4"].comment is None
-    marks = [cf for cf in again[LEDGER].conditional_formatting if 'N("siyi")' in cf.rules[0].formula[0]]
+    marks = [
+        cf
+        for cf in again[LEDGER].conditional_formatting
+        if 'N("siyi")' in cf.rules[0].formula[0]
+    ]
     assert not marks
     assert "超过该项分值" in again[EVAL]["F5"].comment.text

@@ -25,6 +25,9 @@ def test_sheets_prefill_and_locking(small):
         "责任书",
         "推进表",
         "考评册",
+        "问题清单",
+        "攻坚破难计划",
+        "创先晋位工作清单",
         "_lists",
         META_SHEET,
     ]
