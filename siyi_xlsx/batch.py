@@ -50,9 +50,15 @@ def returned_files(folder: Path) -> tuple[list[Path], list[str]]:
         return [], []
     files, skipped = [], []
     for path in sorted(folder.rglob("*")):
+        if path.is_symlink() and not path.exists():
+            skipped.append(f"{path.relative_to(folder)}（失效的链接）")
+            continue
         if not path.is_file():
             continue
         rel = path.relative_to(folder)
+        if path.is_symlink():  # the file it points to is read on its own, if it is here
+            skipped.append(f"{rel}（链接）")
+            continue
         if any(part.startswith((".", "~$")) for part in rel.parts):
             skipped.append(str(rel))
             continue

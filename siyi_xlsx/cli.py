@@ -173,6 +173,15 @@ def issue_cmd(folder: Path) -> None:
     """为每个牵头单位生成预填的填报表，写入 issued/ 文件夹。"""
     try:
         campaign = load_campaign(folder)
+        if not campaign.tasks:
+            raise FatalError(
+                "任务总表中没有可下发的重点任务（“重点任务”表为空或全部有错误），未生成填报表。"
+            )
+        existing = (
+            list((folder / ISSUED_DIR).glob("*.xlsx"))
+            if (folder / ISSUED_DIR).is_dir()
+            else []
+        )
         files = issue_all(campaign, folder / ISSUED_DIR)
         from .evaluation import write_evaluator_workbooks, write_public_template
 
@@ -190,9 +199,22 @@ def issue_cmd(folder: Path) -> None:
         f"已生成 {len(files)} 个单位的填报表（{campaign.settings.period}），共 {sum(f.tasks for f in files)} 项任务、{sum(f.milestones for f in files)} 个节点："
     )
     click.echo(f"  {folder / ISSUED_DIR}")
+    if existing:
+        click.echo(
+            f"注意：issued/ 中原有的 {len(existing)} 个文件已按最新任务总表重新生成；已发出的旧表报回后仍可读取。"
+        )
     missing = [u.name for u in campaign.units.values() if not campaign.tasks_of(u)]
     if missing:
         click.echo(f"以下单位本期没有牵头任务，未生成填报表：{'、'.join(missing)}")
+    dropped = [
+        i for i in campaign.issues if i.code in ("TASK_DROPPED", "INDICATOR_DROPPED")
+    ]
+    if dropped:
+        click.echo(
+            f"有 {len(dropped)} 项因任务总表中的错误未下发："
+            + "、".join(i.value for i in dropped)
+            + "（见上面的错误，改正后重新运行 siyi issue）"
+        )
     click.echo(
         f"请将填报表发给各单位；收回的文件放入 {folder / RETURNED_DIR} 后运行  siyi run {folder}"
     )
@@ -200,6 +222,8 @@ def issue_cmd(folder: Path) -> None:
         f"年终考评用的 {len(eval_files)} 份评分表（专班小组、战线领导）和群众测评导入模板在 {folder / ISSUED_DIR / '考评表'}；"
         f"收回的评分表放入 {folder / 'evaluations'}，群众测评文件放入 {folder / 'public'}，然后运行  siyi score {folder}"
     )
+    if any(i.severity == "错误" for i in campaign.issues):
+        sys.exit(1)
 
 
 def _print_master_problems(campaign) -> None:  # noqa: ANN001
@@ -378,6 +402,10 @@ def check(file: Path, folder: Path | None, as_json: bool) -> None:
         )
     except SiyiError as exc:
         raise FatalError(str(exc)) from exc
+    except OSError as exc:
+        raise FatalError(
+            f"无法写出退回件（{exc.strerror or exc}）：请检查 {folder / OUTPUT_DIR} 是否可写。"
+        ) from exc
     if as_json:
         data = submission_json(sub)
         data["needs_correction"] = bool(sub.error_count)
@@ -407,7 +435,7 @@ def _campaign_of(file: Path) -> Path:
     for parent in file.resolve().parents:
         if (parent / MASTER_FILE).is_file():
             return parent
-    return Path(".")
+    return Path(".")  # the message then says to give --campaign
 
 
 @main.command(name="score", context_settings=CONTEXT)

@@ -106,6 +106,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "HEADER_EXTRA": (WARNING, "多出的列“{value}”不是模板中的列，其内容未读取。"),
     # rows
     "ROW_MISSING": (ERROR, "缺少{detail}的填报行，请不要删除预填的行。"),
+    "ADDED_AFTER_ISSUE": (
+        WARNING,
+        "{detail}是本表下发后任务总表新增的，本表中没有，不算本单位的错误；请用办公室重新下发的填报表补报。",
+    ),
     "ROW_DUPLICATE": (ERROR, "{field}“{value}”重复出现，只采用第一行，请删除重复的行。"),
     "TASK_UNKNOWN": (
         ERROR,
@@ -238,6 +242,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "本表所有单位得分完全相同（均为 {value} 分），按规则视为无效票，不计入。",
     ),
+    "EVAL_INPUT_ABSENT": (
+        WARNING,
+        "没有找到有效的{value}数据（{detail} 文件夹为空或不存在），该来源对所有单位按缺失处理。",
+    ),
     "PUBLIC_TOO_FEW": (
         WARNING,
         "“{value}”群众测评有效票 {detail}，少于规定的最少票数，群众测评按缺失处理。",
@@ -246,6 +254,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "REF_UNKNOWN": (
         ERROR,
         "{field}“{value}”在“{detail}”表中找不到，请从下拉列表中选择。",
+    ),
+    "REF_COERCED": (
+        WARNING,
+        "{field}“{value}”与“{detail}”只差空格或全半角，已按“{detail}”处理，请改为一致的写法。",
+    ),
+    "TASK_DROPPED": (
+        ERROR,
+        "任务“{value}”因上面的错误未被采用：不会下发，也不会出现在汇总台账中。请改正后重新运行 siyi issue。",
+    ),
+    "INDICATOR_DROPPED": (
+        ERROR,
+        "考评指标“{value}”因缺少必填内容未被采用，不会出现在考评册中。",
     ),
     "DUPLICATE_KEY": (ERROR, "{field}“{value}”重复，只采用第一行。"),
     "SETTING_DEFAULT": (WARNING, "设置项“{field}”未填写，已使用默认值 {detail}。"),
@@ -256,6 +276,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "TASK_NO_MILESTONE": (
         WARNING,
         "任务“{value}”没有推进节点，按完成时限 {detail} 作为唯一节点判定进度。",
+    ),
+    "AS_OF_OUTSIDE_PERIOD": (
+        WARNING,
+        "数据截止日期 {value} 不在当前期次 {detail} 内，请核实“设置”表中的期次和数据截止日期是否都已更新。",
     ),
     "THRESHOLD_ORDER": (ERROR, "“{field}”({value}) 应大于“{detail}”，已改用默认阈值。"),
 }

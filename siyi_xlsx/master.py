@@ -18,7 +18,7 @@ from .errors import CampaignError, Issue, ReadError
 from .normalize import split_list
 from .reader import SheetData, read_workbook
 from .resources import template
-from .schema import INPUT, SheetSchema
+from .schema import INPUT, SheetSchema, header_key
 from .tables import Table, TableRow, Where, read_form, read_table
 from .xlsx import Formats, atomic_workbook, write_key_values, write_table
 
@@ -160,7 +160,9 @@ def load_campaign(folder: Path) -> Campaign:
     """Read ``folder/任务总表.xlsx``; raise :class:`CampaignError` if it cannot be used."""
     path = folder / MASTER_FILE
     if not path.is_file():
-        raise CampaignError(f"找不到任务总表：{path}。请先运行 siyi init {folder}")
+        raise CampaignError(
+            f"找不到任务总表：{path}。请先运行 siyi init {folder}；如果工作目录在别处，请用 --campaign 指定（siyi check）。"
+        )
     try:
         book = read_workbook(path)
     except ReadError as exc:
@@ -207,6 +209,16 @@ def _read_settings(
         pace_gap_pp=float(values["pace_gap_pp"]),
         serious_pace_gap_pp=float(values["serious_pace_gap_pp"]),
     )
+    period_range = _period_range(settings.period)
+    if period_range and not (period_range[0] <= settings.as_of <= period_range[1]):
+        issues.append(
+            where.issue(
+                "AS_OF_OUTSIDE_PERIOD",
+                sheet=schema.sheet,
+                value=settings.as_of,
+                detail=settings.period,
+            )
+        )
     for high, low in (
         ("serious_late_days", "late_days"),
         ("serious_pace_gap_pp", "pace_gap_pp"),
@@ -224,6 +236,29 @@ def _read_settings(
             setattr(settings, high, schema.defaults[high])
             setattr(settings, low, schema.defaults[low])
     return settings
+
+
+def _period_range(period: str) -> tuple[dt.date, dt.date] | None:
+    """First and last day of 2022Q3 / 2022H1 / 2022M09 / 2022."""
+    try:
+        year = int(period[:4])
+        rest = period[4:]
+        if not rest:
+            first, last = 1, 12
+        elif rest[0] == "Q":
+            first = 3 * int(rest[1]) - 2
+            last = first + 2
+        elif rest[0] == "H":
+            first = 1 if rest[1] == "1" else 7
+            last = first + 5
+        else:
+            first = last = int(rest[1:])
+    except (ValueError, IndexError):
+        return None
+    end = dt.date(year + (last == 12), 1 if last == 12 else last + 1, 1) - dt.timedelta(
+        days=1
+    )
+    return dt.date(year, first, 1), end
 
 
 def read_settings_form(
@@ -304,24 +339,47 @@ def _check_ref(
     where: Where,
     issues: list[Issue],
 ) -> bool:
+    """Every name in ``row[name]`` must be in ``known``. A name that differs only in
+    spaces or full-/half-width characters is taken as the known one, with a reminder."""
     value = row.values.get(name)
     if value is None:
         return True
-    values = split_list(value) if schema.column(name).kind == "list" else [value]
-    ok = True
+    folded = {header_key(k): k for k in known}
+    is_list = schema.column(name).kind == "list"
+    values = split_list(value) if is_list else [value]
+    ok, fixed = True, []
     for item in values:
-        if item not in known:
+        if item in known:
+            fixed.append(item)
+            continue
+        match = folded.get(header_key(item))
+        column = schema.column(name)
+        if match is not None:
             issues.append(
                 where.issue(
-                    "REF_UNKNOWN",
+                    "REF_COERCED",
                     sheet=schema.sheet,
                     cell=row.cell(name),
-                    field=schema.column(name).title,
+                    field=column.title,
                     value=item,
-                    detail=target,
+                    detail=match,
                 )
             )
-            ok = False
+            fixed.append(match)
+            continue
+        issues.append(
+            where.issue(
+                "REF_UNKNOWN",
+                sheet=schema.sheet,
+                cell=row.cell(name),
+                field=column.title,
+                value=item,
+                detail=target,
+            )
+        )
+        ok = False
+    if ok:
+        row.values[name] = "、".join(fixed) if is_list else fixed[0]
     return ok
 
 
@@ -386,11 +444,24 @@ def _build(
             [u for u in split_list(v.get("members")) if u in names],
         )
     tasks: dict[str, Task] = {}
+    dropped_tasks: set[str] = set()
     for row in tables["tasks"]:
         v = row.values
-        if not {"title", "area", "lead_unit", "target", "deadline"} <= set(v):
-            continue  # reported as REQUIRED / invalid; a task without them cannot be tracked
-        if not _check_ref(row, "lead_unit", names, s_tasks, s_units.sheet, where, issues):
+        lead_ok = _check_ref(
+            row, "lead_unit", names, s_tasks, s_units.sheet, where, issues
+        )
+        complete = {"title", "area", "lead_unit", "target", "deadline"} <= set(v)
+        if not (lead_ok and complete):
+            # reported cell by cell above; one line more says what it means for the campaign
+            dropped_tasks.add(v["task_id"])
+            issues.append(
+                where.issue(
+                    "TASK_DROPPED",
+                    sheet=s_tasks.sheet,
+                    cell=row.cell("task_id"),
+                    value=v["task_id"],
+                )
+            )
             continue
         _check_ref(row, "support_units", names, s_tasks, s_units.sheet, where, issues)
         _check_ref(
@@ -414,6 +485,8 @@ def _build(
         )
     for row in tables["milestones"]:
         v = row.values
+        if v.get("task_id") in dropped_tasks:
+            continue  # the task's own message says why it is not used
         if not _check_ref(row, "task_id", set(tasks), s_ms, s_tasks.sheet, where, issues):
             continue
         if not {"content", "planned_date"} <= set(v):
@@ -450,6 +523,14 @@ def _build(
     for row in tables["indicators"]:
         v = row.values
         if not {"name", "points", "criteria"} <= set(v):
+            issues.append(
+                where.issue(
+                    "INDICATOR_DROPPED",
+                    sheet=s_ind.sheet,
+                    cell=row.cell("code"),
+                    value=v["code"],
+                )
+            )
             continue
         indicators[v["code"]] = Indicator(
             v["code"],

@@ -237,7 +237,8 @@ def status_counts(tasks: pd.DataFrame, by: str) -> pd.DataFrame:
     """Counts of each status per ``by`` (area, lead unit, front leader), with totals."""
     if tasks.empty:
         return pd.DataFrame(columns=[by, *STATUS_ORDER, "合计"])
-    table = pd.crosstab(tasks[by], tasks["status"]).reindex(
+    labels = tasks[by].replace("", "（未指定）").fillna("（未指定）")
+    table = pd.crosstab(labels.rename(by), tasks["status"]).reindex(
         columns=list(STATUS_ORDER), fill_value=0
     )
     table["合计"] = table.sum(axis=1)

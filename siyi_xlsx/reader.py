@@ -98,6 +98,8 @@ def sniff(path: Path) -> str:
 
 def read_workbook(path: Path) -> WorkbookData:
     """Read all cell values of an .xlsx file, or raise :class:`ReadError`."""
+    if path.stat().st_size == 0:
+        raise NotSpreadsheetError("文件是空的（0 字节），可能传输没有完成，请重新发送")
     kind = sniff(path)
     if kind == "ole":
         raise NotSpreadsheetError(

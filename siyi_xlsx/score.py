@@ -168,6 +168,19 @@ def compute(folder: Path) -> ScoreResult:
     ballots, ballot_issues = read_ballots(folder / EVALUATIONS_DIR, campaign)
     tallies, public_issues = read_public(folder / PUBLIC_DIR, campaign)
     issues += ballot_issues + public_issues
+    where = Where(file="", unit="领导小组办公室")
+    if not any(b.used for b in ballots):
+        issues.append(
+            where.issue(
+                "EVAL_INPUT_ABSENT",
+                value="专班小组评价和战线领导评价",
+                detail=f"{EVALUATIONS_DIR}/",
+            )
+        )
+    if not tallies:
+        issues.append(
+            where.issue("EVAL_INPUT_ABSENT", value="群众测评", detail=f"{PUBLIC_DIR}/")
+        )
     accepted = {
         s.unit.code: s
         for s in run_result.submissions

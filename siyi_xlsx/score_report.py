@@ -21,7 +21,9 @@ def _group_order(group: str) -> tuple[int, str]:
 
 
 def _ordered(units: list[Any]) -> list[Any]:
-    return sorted(units, key=lambda u: (_group_order(u.group), u.rank, u.code))
+    return sorted(
+        units, key=lambda u: (_group_order(u.group), u.rank if u.rated else 10**6, u.code)
+    )
 
 
 def write_score_report(path: Path, result: Any) -> None:
@@ -34,7 +36,7 @@ def write_score_report(path: Path, result: Any) -> None:
         for u in units:
             row = {
                 "group": u.group if cfg.rank_separately else "全部单位",
-                "rank": u.rank,
+                "rank": u.rank if u.rated else "—",
                 "name": u.name,
                 "kind": u.kind,
             }
@@ -253,7 +255,9 @@ def _publication(book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any) ->
         else ["全部单位"]
     )
     for group in groups:
-        members = [u for u in units if (u.group == group or not cfg.rank_separately)]
+        members = [
+            u for u in units if u.rated and (u.group == group or not cfg.rank_separately)
+        ]
         ws.merge_range(row, 0, row, 2, group, fmt.bold)
         row += 1
         for col, text in enumerate(("排名", "单位", "等次")):
@@ -265,6 +269,18 @@ def _publication(book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any) ->
             ws.write_string(row, 2, u.grade, fmt.cell_num)
             row += 1
         row += 1
+    unrated = [u.name for u in units if not u.rated]
+    if unrated:
+        ws.merge_range(
+            row,
+            0,
+            row,
+            2,
+            "以下单位缺少评价数据，本次未评定：" + "、".join(unrated),
+            fmt.plain,
+        )
+        ws.set_row(row, 30)
+        row += 2
     ws.merge_range(
         row, 0, row, 2, "公示期间如有异议，请向领导小组办公室反映。", fmt.plain
     )
@@ -285,9 +301,11 @@ def _robustness(
     book: Any, fmt: Formats, units: list[Any], ranks: dict[str, dict[str, int]], cfg: Any
 ) -> None:
     rows = []
-    for u in units:
-        moved = {src: ranks[u.code][src] - u.rank for src, _ in SOURCES}
-        worst = max(abs(v) for v in moved.values())
+    for u in (u for u in units if u.rated):
+        moved = {
+            src: ranks[u.code][src] - u.rank for src, _ in SOURCES if src in ranks[u.code]
+        }
+        worst = max((abs(v) for v in moved.values()), default=0)
         row = {
             "group": u.group if cfg.rank_separately else "全部单位",
             "name": u.name,
@@ -295,7 +313,7 @@ def _robustness(
             "worst": worst,
             "flag": "排名变动超过 3 位" if worst > 3 else "",
         }
-        row.update({src: ranks[u.code][src] for src, _ in SOURCES})
+        row.update({src: ranks[u.code].get(src, "无法评定") for src, _ in SOURCES})
         rows.append(row)
     columns = [
         ("group", "分组", 10, "text"),

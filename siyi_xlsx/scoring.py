@@ -70,6 +70,7 @@ class UnitScore:
     band: str = ""
     grade: str = ""
     note: str = ""
+    rated: bool = True  # False when no source at all could be scored: 无法评定
 
 
 def trimmed_mean(values: list[float], trim_above: int) -> tuple[float, str]:
@@ -113,7 +114,10 @@ def weigh(unit: UnitScore, reweight_missing: bool) -> None:
         unit.contribution[source] = share * value / 100
     unit.weighted = round(sum(unit.contribution.values()), 2)
     missing = [SOURCE_LABEL[s] for s in unit.weights if unit.sources[s].value is None]
-    if missing:
+    unit.rated = bool(present)
+    if not present:
+        unit.note = "没有任何可用的评价来源，无法评定（不参加排名和等次）"
+    elif missing:
         how = "按其余来源权重折算" if reweight_missing else "缺失来源按 0 分计"
         unit.note = f"缺少{'、'.join(missing)}，{how}"
 
@@ -144,6 +148,9 @@ def rank_and_grade(
     """Competition ranks within each group, bands, then the 优秀 quota per group."""
     groups: dict[str, list[UnitScore]] = {}
     for unit in units:
+        if not unit.rated:
+            unit.rank, unit.band, unit.grade = 0, "", "无法评定"
+            continue
         groups.setdefault(unit.group if separately else "全部单位", []).append(unit)
     for members in groups.values():
         for unit in members:
@@ -199,10 +206,11 @@ def sensitivity(
     units: list[UnitScore], reweight_missing: bool, separately: bool
 ) -> dict[str, dict[str, int]]:
     """Rank of each unit with each source removed in turn (its weight spread over the rest)."""
-    result: dict[str, dict[str, int]] = {u.code: {} for u in units}
+    rated = [u for u in units if u.rated]
+    result: dict[str, dict[str, int]] = {u.code: {} for u in rated}
     for source, _label in SOURCES:
         clones = []
-        for u in units:
+        for u in rated:
             weights = {s: w for s, w in u.weights.items() if s != source}
             clone = UnitScore(
                 u.code,
@@ -218,7 +226,8 @@ def sensitivity(
             clones.append(clone)
         groups: dict[str, list[UnitScore]] = {}
         for c in clones:
-            groups.setdefault(c.group if separately else "全部单位", []).append(c)
+            if c.rated:  # with this source removed a unit may have nothing left
+                groups.setdefault(c.group if separately else "全部单位", []).append(c)
         for members in groups.values():
             for c in members:
                 result[c.code][source] = 1 + sum(1 for o in members if o.final > c.final)

@@ -111,6 +111,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             lambda t: f"任务 {t.task_id}（{t.title}）",
             where,
             sub.issues,
+            _issued_keys(sub, "unit_ledger", ("task_id",)),
         )
     resp = tables.get("unit_responsibility")
     if resp:
@@ -128,6 +129,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             lambda t: f"任务 {t.task_id}（{t.title}）",
             where,
             sub.issues,
+            _issued_keys(sub, "unit_responsibility", ("task_id",)),
         )
     sched = tables.get("unit_schedule")
     milestones = {(m.task_id, m.seq): m for t in own_tasks.values() for m in t.milestones}
@@ -151,6 +153,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             lambda m: f"任务 {m.task_id} 第 {m.seq} 个节点（{m.content}）",
             where,
             sub.issues,
+            _issued_keys(sub, "unit_schedule", ("task_id", "seq")),
         )
         for row in sub.schedule.values():
             actual = row.values.get("actual_date")
@@ -257,6 +260,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             lambda i: f"指标 {i.code}（{i.name}）",
             where,
             sub.issues,
+            _issued_keys(sub, "unit_evaluation", ("code",)),
         )
         for code, row in sub.evaluation.items():
             indicator = own_indicators[code]
@@ -427,12 +431,28 @@ def _missing(
     describe: Any,
     where: Any,
     issues: list[Any],
+    issued: set[Any] | None = None,
 ) -> None:
+    """ROW_MISSING for rows that were issued and are gone; a row the master gained
+    after this workbook went out is not the unit's fault (ADDED_AFTER_ISSUE)."""
     for key, item in expected.items():
-        if key not in found:
-            issues.append(
-                where.issue("ROW_MISSING", sheet=table.sheet, detail=describe(item))
-            )
+        if key in found:
+            continue
+        code = "ROW_MISSING" if issued is None or key in issued else "ADDED_AFTER_ISSUE"
+        issues.append(where.issue(code, sheet=table.sheet, detail=describe(item)))
+
+
+def _issued_keys(sub: Any, schema_id: str, fields: tuple[str, ...]) -> set[Any] | None:
+    """Keys of the rows this workbook was issued with, from its metadata snapshot."""
+    from .issue import decode_snapshot
+
+    snapshot = decode_snapshot(sub.meta)
+    if not snapshot or schema_id not in snapshot:
+        return None
+    rows = snapshot[schema_id]
+    if len(fields) == 1:
+        return {r.get(fields[0]) for r in rows}
+    return {tuple(r.get(f) for f in fields) for r in rows}
 
 
 def _same(a: Any, b: Any) -> bool:

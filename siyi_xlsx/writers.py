@@ -300,6 +300,23 @@ RETURN_FILL = {
 }
 
 
+def code_meaning(code: str) -> str:
+    """The message template of a code, with its blanks shown as 〈…〉 — a Chinese gloss."""
+    from .errors import MESSAGES
+
+    pattern = MESSAGES.get(code, ("", code))[1]
+    return pattern.format(
+        field="〈字段〉",
+        value="〈值〉",
+        detail="〈说明〉",
+        sheet="〈工作表〉",
+        file="〈文件〉",
+        unit="〈单位〉",
+        cell="〈单元格〉",
+        code=code,
+    )
+
+
 def write_report(
     path: Path,
     campaign: Campaign,
@@ -382,12 +399,14 @@ def write_report(
             if records
             else pd.DataFrame(columns=["code", "severity", "count"])
         )
+        summary = summary.assign(meaning=summary["code"].map(code_meaning))
         write_frame(
             ws3,
             fmt,
             summary,
             [
                 ("code", "问题代码", 24, "text"),
+                ("meaning", "是什么问题", 60, "text"),
                 ("severity", "严重程度", 10, "text"),
                 ("count", "次数", 8, "num"),
             ],

@@ -90,3 +90,66 @@ def test_outputs_are_readable_by_others(small):
         os.umask(old)
     for path in [*result.outputs, *(small.folder / "output" / "退回件").iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_office_typos_in_the_master(small):
+    from click.testing import CliRunner
+
+    from siyi_xlsx.cli import main
+
+    path = small.folder / "任务总表.xlsx"
+    book = openpyxl.load_workbook(path)
+    ws = book["重点任务"]
+    ws["E5"] = "区发展和 改革局"  # T2: a stray inner space: taken as the known unit
+    ws["E6"] = "长青镇"  # T3: a unit that does not exist: T3 is dropped, and said so
+    book.save(path)
+    campaign = load_campaign(small.folder)
+    codes = {(i.code, i.cell) for i in campaign.issues}
+    assert (
+        ("REF_COERCED", "E5") in codes
+        and ("REF_UNKNOWN", "E6") in codes
+        and ("TASK_DROPPED", "A6") in codes
+    )
+    assert "T2" in campaign.tasks and "T3" not in campaign.tasks
+    assert not any(
+        i.code == "REF_UNKNOWN" and i.sheet == "节点" for i in campaign.issues
+    )  # no cascade
+    result = CliRunner().invoke(main, ["issue", str(small.folder)])
+    assert result.exit_code == 1 and "因任务总表中的错误未下发：T3" in result.output
+
+
+def test_empty_file_and_period_without_matching_date(small):
+    (small.returned / "U02_长青乡.xlsx").write_bytes(b"")
+    path = small.folder / "任务总表.xlsx"
+    book = openpyxl.load_workbook(path)
+    for r in book["设置"].iter_rows(min_row=4):
+        if r[0].value == "当前期次":
+            r[1].value = "2022Q4"
+    book.save(path)
+    result = small.run()
+    found = {(i.code, i.file) for i in result.issues}
+    assert ("AS_OF_OUTSIDE_PERIOD", "任务总表.xlsx") in found
+    empty = next(i for i in result.issues if i.file == "U02_长青乡.xlsx")
+    assert empty.code == "FILE_NOT_XLSX" and "0 字节" in empty.message
+
+
+def test_score_without_any_evaluation_input_says_so(small):
+    from siyi_xlsx.score import score
+
+    small.fill("U01")
+    result = score(small.folder)
+    absent = [i for i in result.issues if i.code == "EVAL_INPUT_ABSENT"]
+    assert len(absent) == 2
+    units = {u.code: u for u in result.units}
+    assert units["U01"].rated and units["U03"].grade == "无法评定"  # U03 sent nothing
+
+
+def test_check_reports_an_unwritable_output_folder(small):
+    from click.testing import CliRunner
+
+    from siyi_xlsx.cli import main
+
+    faulty = small.fill("U01", {(LEDGER, "T1", "完成进度(%)"): "过半"})
+    (small.folder / "output").write_text("not a folder")
+    result = CliRunner().invoke(main, ["check", str(faulty)])
+    assert result.exit_code == 2 and "无法写出退回件" in result.output

@@ -139,8 +139,9 @@ def test_raising_one_source_never_lowers_the_total(
 @given(campaigns(), st.booleans(), st.floats(min_value=0, max_value=100))
 def test_ranks_follow_totals_and_the_quota_holds(rows, reweight, quota):
     units = score_units(rows, W, reweight, BANDS, quota, True)
+    assert all(u.grade == "无法评定" and u.rank == 0 for u in units if not u.rated)
     for group in {u.group for u in units}:
-        members = [u for u in units if u.group == group]
+        members = [u for u in units if u.group == group and u.rated]
         for a in members:
             for b in members:
                 if a.final > b.final:
@@ -378,3 +379,10 @@ def test_ballot_row_problems_are_positioned(scored):
     assert ("INDICATOR_UNKNOWN", "C4") in codes
     assert ("REQUIRED", "G8") in codes  # U02's KP02 left blank
     assert ("BALLOT_INCOMPLETE", "") in codes
+
+
+def test_a_unit_without_any_source_is_not_ranked():
+    rows = [row("A", "g", 80, 80, 80, 80), row("B", "g", None, None, None, None)]
+    u = {x.code: x for x in score_units(rows, W, True, BANDS, 50, True)}
+    assert (u["A"].rank, u["A"].grade) == (1, "良好")
+    assert (u["B"].rated, u["B"].rank, u["B"].grade) == (False, 0, "无法评定")

@@ -161,3 +161,20 @@ def test_unit_change_is_named_against_the_issued_value_after_a_master_change(sma
         if i.code == "PREFILL_CHANGED"
     ]
     assert changed == [("E5", "2022-09-09", "2022-08-31")]
+
+
+def test_rows_added_to_the_master_after_issue_are_not_blamed_on_the_unit(small):
+    small.issue()
+    book = openpyxl.load_workbook(small.folder / "任务总表.xlsx")
+    ws = book["节点"]
+    ws["A14"], ws["B14"], ws["C14"], ws["D14"] = (
+        "T1",
+        5,
+        "竣工验收",
+        dt.datetime(2022, 12, 31),
+    )
+    book.save(small.folder / "任务总表.xlsx")
+    small.fill("U01")
+    result = small.run()
+    assert {i.code for i in result.issues} == {"MASTER_CHANGED", "ADDED_AFTER_ISSUE"}
+    assert result.errors == 0
