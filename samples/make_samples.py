@@ -139,6 +139,7 @@ def fill_workbook(path: Path, rng: random.Random, diligence: float) -> dict:
         points = evalu.get(row, "分值")
         evalu.set(row, "自评分", round(points * rng.uniform(0.8, 1.0), 1))
         evalu.set(row, "自评说明及佐证", "对照评分标准逐项自评，佐证材料见附件。")
+    _fill_lists(book, ledger, rng)
     ws = evalu.ws
     for row in range(evalu.rows[-1] + 1, ws.max_row + 1):
         label = ws.cell(row, 2).value
@@ -149,6 +150,78 @@ def fill_workbook(path: Path, rng: random.Random, diligence: float) -> dict:
         elif label == "确认日期":
             ws.cell(row, 4).value = dt.datetime(2022, 10, 8)
     return {"book": book, "ledger": ledger, "resp": resp, "sched": sched, "eval": evalu}
+
+
+PROBLEM_POOL = (
+    (
+        "项目用地报批周期长，影响开工",
+        "要素保障",
+        "省级用地指标下达晚",
+        "提请区政府协调，分期报批",
+    ),
+    ("配套资金未及时到位", "资金保障", "财政收支压力大", "积极争取上级专项资金"),
+    ("配合单位反馈材料不及时", "部门协同", "协调机制不健全", "建立周调度、日通报机制"),
+    (
+        "群众对施工噪音投诉较多",
+        "群众诉求",
+        "夜间施工管理不到位",
+        "调整施工时间，公开投诉电话",
+    ),
+)
+
+
+def _fill_lists(book, ledger: Sheet, rng: random.Random) -> None:
+    """About a third of the units report problems, a hard problem and a ranking target."""
+    if rng.random() > 0.35:
+        return
+    tasks = [ledger.get(r, "任务编号") for r in ledger.rows]
+    problems = Sheet(book["问题清单"])
+    for n, (text, category, cause, measure) in enumerate(
+        rng.sample(PROBLEM_POOL, rng.choice((1, 2)))
+    ):
+        row = 4 + n
+        status = rng.choice(("整改中", "已整改", "未整改"))
+        values = {
+            "任务编号": rng.choice(tasks),
+            "问题描述": text,
+            "问题类别": category,
+            "问题来源": rng.choice(("单位自查", "四不两直督查")),
+            "原因分析": cause,
+            "整改措施": measure,
+            "整改时限": dt.datetime(2022, rng.choice((8, 10, 11)), 30),
+            "整改状态": status,
+        }
+        if status == "已整改":
+            values.update(
+                {
+                    "佐证材料": "整改报告",
+                    "销号日期": dt.datetime(2022, 9, 20),
+                    "举一反三措施": "建立长效机制，举一反三排查同类问题",
+                }
+            )
+        for title, value in values.items():
+            problems.ws.cell(row, problems.cols[title]).value = value
+    hard = Sheet(book["攻坚破难计划"])
+    for title, value in {
+        "任务编号": tasks[0],
+        "难点堵点": "跨部门审批环节多",
+        "攻坚措施": "推行并联审批、容缺受理",
+        "责任人": person(rng),
+        "完成时限": dt.datetime(2022, 12, 31),
+        "进展情况": "已召开专题协调会",
+        "攻坚状态": "推进中",
+    }.items():
+        hard.ws.cell(4, hard.cols[title]).value = value
+    advance = Sheet(book["创先晋位工作清单"])
+    current = rng.randrange(3, 10)
+    for title, value in {
+        "指标名称": "营商环境评价得分",
+        "排名层级": "全市",
+        "当前位次": current,
+        "目标位次": current - 2,
+        "主要措施": "对标先进地区补短板",
+    }.items():
+        advance.ws.cell(4, advance.cols[title]).value = value
 
 
 def set_saved_time(path: Path, when: dt.datetime) -> None:

@@ -9,9 +9,12 @@ from typing import Any
 
 from .annotate import PREFIX, RETURN_DIR, write_return_copy
 from .errors import ERROR, Issue
+from .history import earlier_periods, save_run
 from .ingest import ACCEPTED, REJECTED, SUPERSEDED, Submission, beijing, ingest
 from .master import Campaign, load_campaign
 from .progress import build_tables
+from .summary import SUMMARY_FILE, write_summary
+from .supervision import consolidate_problems, error_book, task_changes
 from .validate import check_submission
 from .writers import LEDGER_FILE, REPORT_FILE, write_ledger, write_report
 
@@ -30,6 +33,9 @@ class RunResult:
     ignored: list[str] = field(default_factory=list)
     task_status: dict[str, int] = field(default_factory=dict)
     return_copies: dict[str, str] = field(default_factory=dict)
+    problems: Any = None  # 问题清单 consolidated across units and periods (DataFrame)
+    error_book: Any = None  # 错题本 (DataFrame)
+    previous: list[Any] = field(default_factory=list)  # earlier periods from history/
 
     @property
     def errors(self) -> int:
@@ -109,7 +115,10 @@ def analyse(
             check_submission(sub, campaign)
     accepted = {s.unit.code: s for s in subs if s.status == ACCEPTED and s.unit}
     tasks, milestones = build_tables(campaign, accepted)
+    previous = earlier_periods(folder, campaign.settings)
+    problems, problem_issues = consolidate_problems(campaign, accepted, previous)
     issues = list(campaign.issues) + [i for s in subs for i in s.issues]
+    issues += problem_issues + task_changes(campaign, tasks, previous)
     returns = unit_returns(campaign, subs)
     inputs = [
         {
@@ -123,6 +132,8 @@ def analyse(
         for s in subs
     ] + [{"file": name, "result": "已忽略（临时或隐藏文件）"} for name in skipped]
     result = RunResult(campaign, subs, issues, returns, ignored=skipped)
+    result.problems, result.previous = problems, previous
+    result.error_book = error_book(problems, previous)
     result.task_status = (
         tasks["status"].value_counts().to_dict() if not tasks.empty else {}
     )
@@ -134,8 +145,10 @@ def run(
     on_file: Callable[[Path], None] | None = None,
     returned: Path | None = None,
     output: Path | None = None,
+    record_history: bool = True,
 ) -> RunResult:
-    """Run the whole batch on a campaign folder and write its result workbooks and 退回件."""
+    """Run the whole batch on a campaign folder and write its result workbooks and 退回件;
+    the period's tables are added to history/ for the next period."""
     result, tasks, milestones, inputs = analyse(folder, on_file, returned)
     output = output or folder / OUTPUT_DIR
     result.return_copies = write_return_copies(result.submissions, output / RETURN_DIR)
@@ -144,7 +157,19 @@ def run(
     ledger_path, report_path = output / LEDGER_FILE, output / REPORT_FILE
     write_ledger(ledger_path, result.campaign, tasks, milestones, inputs)
     write_report(report_path, result.campaign, result.issues, result.returns, inputs)
-    result.outputs = [ledger_path, report_path]
+    summary_path = output / SUMMARY_FILE
+    write_summary(summary_path, result, tasks)
+    result.outputs = [ledger_path, report_path, summary_path]
+    if record_history:
+        save_run(
+            folder,
+            result.campaign.settings,
+            tasks,
+            milestones,
+            result.problems,
+            result.returns,
+            inputs,
+        )
     return result
 
 

@@ -103,6 +103,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "表头“{field}”被改成了“{value}”，该列未读取。请恢复原表头“{field}”。",
     ),
+    "HEADER_MISSING_OPTIONAL": (
+        WARNING,
+        "没有“{field}”列（表头被删改，或是旧版填报表），该列按未填写处理。",
+    ),
     "HEADER_EXTRA": (WARNING, "多出的列“{value}”不是模板中的列，其内容未读取。"),
     # rows
     "ROW_MISSING": (ERROR, "缺少{detail}的填报行，请不要删除预填的行。"),
@@ -249,6 +253,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "PUBLIC_TOO_FEW": (
         WARNING,
         "“{value}”群众测评有效票 {detail}，少于规定的最少票数，群众测评按缺失处理。",
+    ),
+    # supervision across periods
+    "REPEAT_PROBLEM": (
+        WARNING,
+        "本期新报的“{value}”类问题，本单位此前已出现过（{detail}），列为重复再犯，请在举一反三措施中说明。",
+    ),
+    "PROBLEM_DROPPED": (
+        WARNING,
+        "{detail}未整改销号的问题 {value} 本期清单中没有，仍按未整改计。已整改的请在问题清单中保留该行并选“已整改”。",
+    ),
+    "TASK_REOPENED": (
+        WARNING,
+        "任务 {value} 已完成或申请销号后又出现未完成（{detail}），请核实。",
+    ),
+    "DEADLINE_MOVED": (
+        WARNING,
+        "任务 {value} 的完成时限与上期不同（{detail}），请确认调整已经批准。",
     ),
     # master workbook
     "REF_UNKNOWN": (

@@ -107,10 +107,72 @@ def unit_rows(campaign: Campaign, unit: Unit) -> dict[str, list[dict[str, Any]]]
     )
 
 
+def carry_over(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any) -> None:
+    """Prefill the input cells with the unit's accepted values of the last period: progress
+    and texts in the ledger, milestones already done, and its problems still open."""
+
+    def number(text: Any) -> float | None:
+        try:
+            return float(text)
+        except (TypeError, ValueError):
+            return None
+
+    tasks = (
+        {r["task_id"]: r for r in last.tasks.to_dict("records")}
+        if not last.tasks.empty
+        else {}
+    )
+    for row in rows["unit_ledger"]:
+        before = tasks.get(row["task_id"])
+        if before and before.get("returned") == "已报送":
+            row["progress"] = number(before.get("reported_pct"))
+            for name in ("status_text", "problems", "next_steps"):
+                row[name] = before.get(name) or None
+    done = {}
+    if not last.milestones.empty:
+        for r in last.milestones.to_dict("records"):
+            if str(r.get("state", "")) == "已完成" and r.get("actual_date"):
+                done[(r["task_id"], str(r["seq"]))] = r
+    for row in rows["unit_schedule"]:
+        before = done.get((row["task_id"], str(row["seq"])))
+        if before:
+            row["state"] = "已完成"
+            row["actual_date"] = dt.date.fromisoformat(str(before["actual_date"])[:10])
+            row["evidence"] = before.get("evidence") or None
+    problems = last.problems
+    if not problems.empty and "unit_code" in problems:
+        still_open = problems[
+            (problems["unit_code"] == unit.code) & (problems["status"] != "已整改")
+        ]
+        fields = (
+            "task_id",
+            "description",
+            "category",
+            "source",
+            "cause",
+            "measure",
+            "lesson",
+            "status",
+            "evidence",
+        )
+        rows["unit_problems"] = [
+            {
+                "problem_id": p["id"],
+                **{f: p.get(f) or None for f in fields},
+                "deadline": dt.date.fromisoformat(p["deadline"][:10])
+                if p.get("deadline")
+                else None,
+            }
+            for p in still_open.to_dict("records")
+        ]
+
+
 def fingerprint(rows: dict[str, list[dict[str, Any]]]) -> str:
     """SHA-256 over every prefilled cell, in sheet and row order."""
     payload = []
     for schema_id, sheet_rows in rows.items():
+        if schema_id in LIST_SHEETS:
+            continue  # the unit's own lists: nothing prefilled to protect
         columns = [c.name for c in schemas.load(schema_id).prefill_columns]
         payload.append(
             [schema_id, [[plain(r.get(c)) for c in columns] for r in sheet_rows]]
@@ -140,6 +202,7 @@ def encode_snapshot(rows: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
             for r in sheet_rows
         ]
         for sid, sheet_rows in rows.items()
+        if sid not in LIST_SHEETS
     }
     packed = base64.b64encode(
         zlib.compress(json.dumps(data, ensure_ascii=False).encode(), 9)
@@ -174,10 +237,15 @@ def safe_file_name(text: str) -> str:
 def issue_all(
     campaign: Campaign, out_dir: Path, now: dt.datetime | None = None
 ) -> list[IssuedFile]:
-    """Write one workbook per lead unit into ``out_dir``."""
+    """Write one workbook per lead unit into ``out_dir``, carrying over each unit's last
+    accepted values from history/ so that it updates rather than re-types."""
+    from .history import earlier_periods
+
     now = now or dt.datetime.now().replace(microsecond=0)
+    previous = earlier_periods(campaign.folder, campaign.settings)
+    last = previous[-1] if previous else None
     return [
-        write_unit_workbook(campaign, unit, out_dir, now)
+        write_unit_workbook(campaign, unit, out_dir, now, last)
         for unit in campaign.lead_units()
     ]
 
@@ -197,11 +265,13 @@ def format_text(text: str, campaign: Campaign, unit: Unit) -> str:
 
 
 def write_unit_workbook(
-    campaign: Campaign, unit: Unit, out_dir: Path, now: dt.datetime
+    campaign: Campaign, unit: Unit, out_dir: Path, now: dt.datetime, last: Any = None
 ) -> IssuedFile:
     """Write ``unit``'s workbook and return where it went."""
     spec = template("unit_workbook")
     rows = unit_rows(campaign, unit)
+    if last is not None:
+        carry_over(rows, unit, last)
     path = out_dir / safe_file_name(format_text(spec["file_name"], campaign, unit))
     with atomic_workbook(path, created=now) as book:
         fmt = Formats(book)
@@ -233,7 +303,7 @@ def write_unit_workbook(
                 freeze_cols=2 if not free else 1,
                 blank_rows=LIST_BLANK_ROWS if free else 0,
             )
-            n_rows = LIST_BLANK_ROWS if free else len(sheet_rows)
+            n_rows = LIST_BLANK_ROWS + len(sheet_rows) if free else len(sheet_rows)
             helpers = (
                 _write_ledger_helpers(ws, schema, rows)
                 if schema.schema_id == "unit_ledger"

@@ -109,10 +109,19 @@ def read_table(
                     value=renamed,
                 )
             )
-        else:
+        elif column.required or column.role != "input":
             issues.append(
                 where.issue(
                     "HEADER_MISSING", sheet=sheet.name, cell=cell, field=column.title
+                )
+            )
+        else:  # e.g. a column added to the template after this workbook was issued
+            issues.append(
+                where.issue(
+                    "HEADER_MISSING_OPTIONAL",
+                    sheet=sheet.name,
+                    cell=cell,
+                    field=column.title,
                 )
             )
     for col, text in unknown.items():

@@ -82,10 +82,10 @@ def test_lists_are_read_with_ids_and_checked(small):
     result = small.run()
     found = {(i.code, i.sheet, i.cell) for i in result.issues}
     assert ("TASK_NOT_OWN", PROBLEMS, "B6") in found
-    assert ("REQUIRED", PROBLEMS, "J8") in found and (
+    assert ("REQUIRED", PROBLEMS, "K8") in found and (
         "REQUIRED",
         PROBLEMS,
-        "K8",
+        "L8",
     ) in found  # 已整改 needs evidence and date
     assert ("ADVANCE_BACKWARD", ADVANCE, "D4") in found
     sub = next(s for s in result.submissions if s.unit.code == "U01")
