@@ -125,6 +125,11 @@ def fill_workbook(path: Path, rng: random.Random, diligence: float) -> dict:
             ),
         )
         ledger.set(row, "下步计划", "按推进表节点倒排工期，确保按时完成。")
+        if (
+            rng.random() < 0.85
+        ):  # most tasks have their “1+4+N” work plan and rules on file
+            ledger.set(row, "工作方案", f"《{ledger.get(row, '任务编号')}实施方案》")
+            ledger.set(row, "配套制度", "周调度制度、督办通报制度")
         if share == 1 and rng.random() < 0.5:
             ledger.set(row, "申请销号", "是")
             ledger.set(row, "佐证材料", "验收报告、完成情况说明")

@@ -505,6 +505,62 @@ def score_cmd(folder: Path, as_json: bool) -> None:
     sys.exit(1 if result.errors else 0)
 
 
+@main.command(name="report", context_settings=CONTEXT)
+@campaign_argument
+def report_cmd(folder: Path) -> None:
+    """督导检查专报：对每个牵头单位做五项检查（体系建设、目标量化、过程管理、工作成效、问题整改），写出 output/督导检查专报.xlsx。"""
+    from .report import write_supervision_report
+
+    if not (folder / MASTER_FILE).is_file():
+        raise FatalError(
+            f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
+        )
+    try:
+        path, units = write_supervision_report(folder)
+    except SiyiError as exc:
+        raise FatalError(str(exc)) from exc
+    except OSError as exc:
+        raise FatalError(f"读写文件失败：{exc}") from exc
+    lights = {"红": 0, "黄": 0, "绿": 0}
+    for u in units:
+        lights[u.worst] += 1
+    click.echo(
+        f"五项检查 {len(units)} 个牵头单位：红灯 {lights['红']} 个、黄灯 {lights['黄']} 个、绿灯 {lights['绿']} 个。"
+    )
+    click.echo(f"结果文件：\n  {path}")
+
+
+@main.command(name="bulletin", context_settings=CONTEXT)
+@campaign_argument
+@click.option(
+    "--period",
+    required=True,
+    help="期次：2022Q3（季度通报）、2022H1（半年通报）或 2022（年度晒单）。",
+)
+def bulletin_cmd(folder: Path, period: str) -> None:
+    """通报：按进度给各单位排名，与上期比较，按任务总表“通报规则”列出表扬、批评和诫勉谈话建议；年度通报另附每个单位的晒单。"""
+    from .bulletin import bulletin
+
+    if not (folder / MASTER_FILE).is_file():
+        raise FatalError(
+            f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
+        )
+    try:
+        path, table = bulletin(folder, period)
+    except SiyiError as exc:
+        raise FatalError(str(exc)) from exc
+    except OSError as exc:
+        raise FatalError(f"读写文件失败：{exc}") from exc
+    praise = list(table[table["verdict"] == "表扬"]["unit"]) if not table.empty else []
+    blame = list(table[table["verdict"] == "批评"]["unit"]) if not table.empty else []
+    click.echo(
+        f"{period} 通报：{len(table)} 个单位排名；表扬 {len(praise)} 个，批评 {len(blame)} 个。"
+    )
+    if blame:
+        click.echo("  批评：" + "、".join(blame))
+    click.echo(f"结果文件：\n  {path}")
+
+
 @main.command(context_settings=CONTEXT)
 def docs() -> None:
     """打印格式说明：各工作表的列、填写要求和全部问题代码（Markdown）。"""

@@ -51,18 +51,10 @@ def consolidate_problems(
     """This period's problems: what units reported, plus earlier open problems they left out."""
     s = campaign.settings
     issues: list[Issue] = []
-    history = (
-        pd.concat(
-            [
-                p.problems.assign(_period=p.period)
-                for p in previous
-                if not p.problems.empty
-            ],
-            ignore_index=True,
-        )
-        if previous
-        else pd.DataFrame()
-    )
+    earlier = [
+        p.problems.assign(_period=p.period) for p in previous if not p.problems.empty
+    ]
+    history = pd.concat(earlier, ignore_index=True) if earlier else pd.DataFrame()
     first_seen: dict[str, str] = {}
     if not history.empty and "id" in history:
         for row in history.itertuples():

@@ -1,0 +1,168 @@
+"""The five checks of the 督导检查组 (seed §四(四)3), per unit, from the returned workbooks
+and the consolidated tables:
+
+1. 查体系建设 — “1+4+N”: a work plan, the four documents (责任书 filled, 推进表 filled,
+   督办单 answered where issued, 考评册 signed) and at least one rule, for every task;
+2. 查目标量化 — every target states a number, and the four-level chain is complete;
+3. 查过程管理 — progress against plan (序时进度): the tasks behind and the largest gap;
+4. 查工作成效 — 创先晋位 targets met (实际位次 ≤ 目标位次);
+5. 查问题整改 — problems closed, overdue problems, 攻坚破难 items moving.
+
+Each check gives a light (绿 passes, 黄 partly, 红 fails) and the finding in words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+CHECKS = ("体系建设", "目标量化", "过程管理", "工作成效", "问题整改")
+_NUMBER = re.compile(r"\d")
+
+
+@dataclass
+class UnitChecks:
+    code: str
+    name: str
+    results: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # check -> (light, finding)
+
+    @property
+    def worst(self) -> str:
+        lights = [light for light, _ in self.results.values()]
+        return "红" if "红" in lights else "黄" if "黄" in lights else "绿"
+
+
+def _light(failed: int, total: int) -> str:
+    if total == 0 or failed == 0:
+        return "绿"
+    return "红" if failed * 2 >= total else "黄"
+
+
+def five_checks(
+    campaign: Any,
+    submissions: dict[str, Any],
+    tasks: pd.DataFrame,
+    problems: pd.DataFrame,
+) -> list[UnitChecks]:
+    out = []
+    for unit in campaign.lead_units():
+        sub = submissions.get(unit.code)
+        own = campaign.tasks_of(unit)
+        checks = UnitChecks(unit.code, unit.name)
+        if sub is None:
+            for name in CHECKS:
+                checks.results[name] = ("红", "未报送填报表，无法检查")
+            out.append(checks)
+            continue
+        # 1 体系建设
+        missing = []
+        for task in own:
+            row = sub.ledger.get(task.task_id)
+            values = row.values if row else {}
+            lacks = [
+                label
+                for key, label in (("work_plan", "工作方案"), ("rules", "配套制度"))
+                if not values.get(key)
+            ]
+            resp = sub.responsibility.get(task.task_id)
+            if not resp or not all(
+                resp.values.get(k) for k in ("unit_head", "deputy", "officer")
+            ):
+                lacks.append("责任书")
+            if any(
+                (task.task_id, m.seq) not in sub.schedule
+                or "state" not in sub.schedule[(task.task_id, m.seq)].values
+                for m in task.milestones
+            ):
+                lacks.append("推进表")
+            if lacks:
+                missing.append(f"{task.task_id}缺{'、'.join(lacks)}")
+        signed = all(v[0] is not None for v in sub.form.values()) and bool(sub.form)
+        if not signed:
+            missing.append("考评册未签字确认")
+        checks.results["体系建设"] = (
+            _light(len(missing), len(own) + 1),
+            "；".join(missing) or "“1+4+N”齐全",
+        )
+        # 2 目标量化
+        vague = [t.task_id for t in own if not _NUMBER.search(t.target or "")]
+        chain = [
+            t
+            for t in own
+            if not (
+                sub.responsibility.get(t.task_id)
+                and sub.responsibility[t.task_id].values.get("officer_phone")
+                and t.front_leader
+            )
+        ]
+        findings = ([f"目标未量化：{'、'.join(vague)}"] if vague else []) + (
+            [f"四级包保不全：{'、'.join(t.task_id for t in chain)}"] if chain else []
+        )
+        checks.results["目标量化"] = (
+            _light(len(vague) + len(chain), 2 * len(own)),
+            "；".join(findings) or "目标均已量化，四级包保齐全",
+        )
+        # 3 过程管理
+        mine = tasks[tasks["lead_unit"] == unit.name] if not tasks.empty else tasks
+        behind = mine[mine["status"].isin(["滞后", "严重滞后"])]
+        gaps = (
+            pd.to_numeric(mine["gap_pp"], errors="coerce").fillna(0)
+            if not mine.empty
+            else pd.Series(dtype=float)
+        )
+        light = (
+            "红"
+            if (mine["status"] == "严重滞后").any()
+            else "黄"
+            if len(behind)
+            else "绿"
+        )
+        text = (
+            f"{len(behind)} 项落后于序时进度（{'、'.join(behind['task_id'])}），最大落后 {gaps.max():g} 个百分点"
+            if len(behind)
+            else "均达到序时进度"
+        )
+        checks.results["过程管理"] = (light, text)
+        # 4 工作成效
+        advance = sub.lists.get("unit_advance", [])
+        judged = [a for a in advance if a.get("result") is not None]
+        unmet = [a["indicator"] for a in judged if a["result"] > a["target"]]
+        if not advance:
+            checks.results["工作成效"] = ("黄", "未填写创先晋位工作清单")
+        else:
+            pending = len(advance) - len(judged)
+            text = (
+                f"{len(judged) - len(unmet)}/{len(judged)} 项达到目标位次"
+                + (f"；未达到：{'、'.join(unmet)}" if unmet else "")
+                + (f"；{pending} 项尚无实际位次" if pending else "")
+            )
+            checks.results["工作成效"] = (_light(len(unmet), len(judged)), text)
+        # 5 问题整改
+        rows = (
+            problems[problems["unit_code"] == unit.code]
+            if not problems.empty
+            else problems
+        )
+        closed = int((rows["status"] == "已整改").sum()) if not rows.empty else 0
+        overdue = int((rows["overdue"] == "逾期").sum()) if not rows.empty else 0
+        hard = sub.lists.get("unit_hard_problems", [])
+        stalled = [h for h in hard if h.get("state") == "未启动"]
+        light = (
+            "红"
+            if overdue
+            else "黄"
+            if stalled or (len(rows) and closed < len(rows))
+            else "绿"
+        )
+        rate = f"整改销号 {closed}/{len(rows)}" if len(rows) else "未报问题"
+        text = f"{rate}；逾期未整改 {overdue} 个；攻坚破难 {len(hard)} 项" + (
+            f"（{len(stalled)} 项未启动）" if stalled else ""
+        )
+        checks.results["问题整改"] = (light, text)
+        out.append(checks)
+    return out

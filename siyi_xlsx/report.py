@@ -1,0 +1,116 @@
+"""督导检查专报.xlsx: one row per unit with the five checks and their lights, the detail of
+each check, and the list of findings to hand to the leaders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .batch import OUTPUT_DIR, analyse
+from .checks import CHECKS, five_checks
+from .writers import write_frame
+from .xlsx import Formats, atomic_workbook, write_key_values
+
+REPORT_FILE = "督导检查专报.xlsx"
+LIGHT_FILL = {"红": "red", "黄": "amber", "绿": "green"}
+DEFINITIONS = [
+    (
+        "查体系建设",
+        "“1+4+N”是否齐全：每项任务有工作方案、配套制度，责任书“四级包保”已填，推进表节点状态已填，考评册已签字确认。",
+    ),
+    (
+        "查目标量化",
+        "量化目标是否含具体数字；战线领导、牵头部门一把手、分管领导、具体负责人及电话是否齐全。",
+    ),
+    ("查过程管理", "对照序时进度：滞后、严重滞后的任务及最大落后百分点。"),
+    ("查工作成效", "创先晋位工作清单中已有实际位次的指标是否达到目标位次。"),
+    ("查问题整改", "问题清单整改销号情况、逾期未整改的问题、攻坚破难计划是否启动。"),
+    (
+        "亮灯",
+        "绿：通过；黄：部分未达到；红：半数以上未达到、有严重滞后或逾期未整改问题，或未报送。",
+    ),
+]
+
+
+def write_supervision_report(folder: Path) -> tuple[Path, list[Any]]:
+    result, tasks, _milestones, _inputs = analyse(folder)
+    accepted = {
+        s.unit.code: s for s in result.submissions if s.status == "accepted" and s.unit
+    }
+    units = five_checks(result.campaign, accepted, tasks, result.problems)
+    path = folder / OUTPUT_DIR / REPORT_FILE
+    s = result.campaign.settings
+    with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+        fmt = Formats(book)
+        rows = []
+        for u in sorted(
+            units, key=lambda u: ({"红": 0, "黄": 1, "绿": 2}[u.worst], u.code)
+        ):
+            row = {"name": u.name, "overall": u.worst}
+            row.update({c: u.results[c][0] for c in CHECKS})
+            row["findings"] = "；".join(
+                f"{c}：{u.results[c][1]}" for c in CHECKS if u.results[c][0] != "绿"
+            )
+            rows.append(row)
+        columns = (
+            [("name", "单位", 22, "text"), ("overall", "总体", 6, "light")]
+            + [(c, c, 9, "light") for c in CHECKS]
+            + [("findings", "主要问题", 80, "text")]
+        )
+        counts = (
+            pd.Series([u.worst for u in units]).value_counts().to_dict() if units else {}
+        )
+        write_frame(
+            book.add_worksheet("专报"),
+            fmt,
+            pd.DataFrame(rows, columns=[c[0] for c in columns]),
+            columns,
+            title=f"{s.year}年重点工作督导检查专报（{s.period}）",
+            note=f"共检查 {len(units)} 个牵头单位：红灯 {counts.get('红', 0)} 个、黄灯 {counts.get('黄', 0)} 个、绿灯 {counts.get('绿', 0)} 个。五项检查的标准见“说明”。",
+            freeze_cols=1,
+            print_cols=len(columns),
+        )
+        detail = [
+            {
+                "name": u.name,
+                "check": c,
+                "light": u.results[c][0],
+                "finding": u.results[c][1],
+            }
+            for u in units
+            for c in CHECKS
+        ]
+        write_frame(
+            book.add_worksheet("检查明细"),
+            fmt,
+            pd.DataFrame(detail, columns=["name", "check", "light", "finding"]),
+            [
+                ("name", "单位", 22, "text"),
+                ("check", "检查项", 10, "text"),
+                ("light", "亮灯", 6, "light"),
+                ("finding", "检查结果", 90, "text"),
+            ],
+            title="五项检查明细",
+            note="每个单位每项检查一行。",
+            freeze_cols=1,
+        )
+        findings = [d for d in detail if d["light"] != "绿"]
+        findings.sort(key=lambda d: (d["light"] != "红", d["name"]))
+        write_frame(
+            book.add_worksheet("发现问题清单"),
+            fmt,
+            pd.DataFrame(findings, columns=["name", "check", "light", "finding"]),
+            [
+                ("name", "单位", 22, "text"),
+                ("check", "检查项", 10, "text"),
+                ("light", "亮灯", 6, "light"),
+                ("finding", "问题", 90, "text"),
+            ],
+            title="督导检查发现的问题（报领导小组）",
+            note="红灯在前。",
+        )
+        write_key_values(book.add_worksheet("说明"), fmt, DEFINITIONS, widths=(14, 100))
+    return path, units
