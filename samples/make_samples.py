@@ -77,7 +77,9 @@ class Sheet:
         return self.ws.cell(row, self.cols[title]).coordinate
 
 
-def fill_workbook(path: Path, rng: random.Random, diligence: float) -> dict:
+def fill_workbook(
+    path: Path, rng: random.Random, diligence: float, as_of: dt.date = AS_OF
+) -> dict:
     """Fill an issued workbook as a careful unit would; return handles for planting."""
     book = openpyxl.load_workbook(path)
     ledger, resp, sched, evalu = (
@@ -88,10 +90,15 @@ def fill_workbook(path: Path, rng: random.Random, diligence: float) -> dict:
         task = sched.get(row, "任务编号")
         planned = sched.get(row, "计划完成日期")
         planned = planned.date() if isinstance(planned, dt.datetime) else planned
-        if planned <= AS_OF and rng.random() < diligence:
+        if sched.get(row, "节点状态") == "已完成" and sched.get(row, "实际完成日期"):
+            done_by_task.setdefault(task, []).append(
+                True
+            )  # done last period: carried over, kept
+            continue
+        if planned <= as_of and rng.random() < diligence:
             actual = planned - dt.timedelta(days=rng.randrange(0, 6))
             if rng.random() < 0.12:
-                actual = min(AS_OF, planned + dt.timedelta(days=rng.randrange(1, 20)))
+                actual = min(as_of, planned + dt.timedelta(days=rng.randrange(1, 20)))
             sched.set(row, "实际完成日期", dt.datetime.combine(actual, dt.time()))
             sched.set(row, "节点状态", "已完成")
             sched.set(
@@ -99,7 +106,7 @@ def fill_workbook(path: Path, rng: random.Random, diligence: float) -> dict:
             )
             done_by_task.setdefault(task, []).append(True)
         else:
-            started = planned <= AS_OF + dt.timedelta(days=45)
+            started = planned <= as_of + dt.timedelta(days=45)
             sched.set(row, "节点状态", "推进中" if started else "未开始")
             done_by_task.setdefault(task, []).append(False)
     for row in ledger.rows:
@@ -181,10 +188,13 @@ def _fill_lists(book, ledger: Sheet, rng: random.Random) -> None:
         return
     tasks = [ledger.get(r, "任务编号") for r in ledger.rows]
     problems = Sheet(book["问题清单"])
+    first_free = 4
+    while problems.ws.cell(first_free, problems.cols["问题描述"]).value:
+        first_free += 1  # rows carried over from last period stay; new problems go below
     for n, (text, category, cause, measure) in enumerate(
         rng.sample(PROBLEM_POOL, rng.choice((1, 2)))
     ):
-        row = 4 + n
+        row = first_free + n
         status = rng.choice(("整改中", "已整改", "未整改"))
         values = {
             "任务编号": rng.choice(tasks),
@@ -329,12 +339,165 @@ def make_evaluations(campaign_dir: Path, campaign, rng: random.Random, plant) ->
     (public / "网格调查汇总.csv").write_bytes(("\n".join(lines) + "\n").encode("gbk"))
 
 
+PREVIOUS = {
+    "year": 2022,
+    "period": "2022M07",
+    "as_of": dt.date(2022, 7, 31),
+    "return_deadline": dt.date(2022, 8, 5),
+}
+
+
+def make_previous_period(campaign_dir: Path, rng: random.Random) -> dict:
+    """The July report, already run by the office: leaves history/2022M07/ behind.
+
+    Planted for the quarter that follows: a task closed off in July that reopens, a
+    deadline that moved between the two masters, a problem closed in July (错题本) whose
+    kind comes back (重复再犯), and an open problem a unit leaves out of its next list.
+    """
+    from siyi_xlsx.batch import run
+
+    data = build_sample_master()
+    early = sorted(
+        (t for t in data["tasks"] if t["deadline"] <= PREVIOUS["as_of"]),
+        key=lambda t: t["task_id"],
+    )
+    reopen = early[0]
+    moved = next(t for t in data["tasks"] if t["deadline"] >= dt.date(2022, 11, 30))
+    old_deadline = moved["deadline"] + dt.timedelta(
+        days=31
+    )  # July's master gave it a month more
+    moved["deadline"] = old_deadline
+    last = max(
+        (m for m in data["milestones"] if m["task_id"] == moved["task_id"]),
+        key=lambda m: m["seq"],
+    )
+    last["planned_date"] = old_deadline
+    by_unit = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "july"
+        folder.mkdir()
+        write_master(folder / "任务总表.xlsx", data, PREVIOUS)
+        campaign = load_campaign(folder)
+        (folder / "returned").mkdir()
+        issued = sorted(
+            issue_all(campaign, folder / "issued", now=dt.datetime(2022, 7, 20, 9, 0)),
+            key=lambda f: f.unit.code,
+        )
+        units = {u.name: u for u in campaign.units.values()}
+        repeat_unit = issued[2].unit
+        dropped_unit = issued[3].unit
+        for item in issued:
+            handles = fill_workbook(
+                item.path,
+                random.Random(item.unit.code),
+                diligence=0.95,
+                as_of=PREVIOUS["as_of"],
+            )
+            book, ledger, sched = handles["book"], handles["ledger"], handles["sched"]
+            if item.unit.name == reopen["lead_unit"]:
+                for row in sched.rows:
+                    if sched.get(row, "任务编号") == reopen["task_id"]:
+                        planned = sched.get(row, "计划完成日期")
+                        sched.set(row, "节点状态", "已完成")
+                        sched.set(row, "实际完成日期", planned)
+                for row in ledger.rows:
+                    if ledger.get(row, "任务编号") == reopen["task_id"]:
+                        ledger.set(row, "完成进度(%)", 100)
+                        ledger.set(row, "申请销号", "是")
+                        ledger.set(row, "佐证材料", "验收报告")
+            problems = Sheet(book["问题清单"])
+            if item.unit.code in (repeat_unit.code, dropped_unit.code):
+                closed = item.unit.code == repeat_unit.code
+                values = {
+                    "任务编号": ledger.get(ledger.rows[0], "任务编号"),
+                    "问题描述": "项目用地报批慢" if closed else "配套资金未到位",
+                    "问题类别": "要素保障" if closed else "资金保障",
+                    "问题来源": "四不两直督查",
+                    "原因分析": "报批材料准备不充分",
+                    "整改措施": "专人跟踪报批",
+                    "整改时限": dt.datetime(2022, 7, 25),
+                    "整改状态": "已整改" if closed else "整改中",
+                }
+                if closed:
+                    values.update(
+                        {
+                            "佐证材料": "用地批复",
+                            "销号日期": dt.datetime(2022, 7, 28),
+                            "举一反三措施": "建立用地报批提前介入机制",
+                        }
+                    )
+                for title, value in values.items():
+                    problems.ws.cell(4, problems.cols[title]).value = value
+            book.save(item.path)
+            shutil.copy(item.path, folder / "returned" / item.path.name)
+        run(folder)
+        shutil.copytree(folder / "history", campaign_dir / "history")
+        by_unit = {
+            "reopen": reopen,
+            "moved": moved,
+            "repeat": repeat_unit,
+            "dropped": dropped_unit,
+            "units": units,
+        }
+    return by_unit
+
+
+def plant_across_periods(
+    item, book, ledger: Sheet, sched: Sheet, previous: dict, plant
+) -> None:
+    """Q3 changes against July: the reopened task, the repeated problem, the dropped one."""
+    name = item.path.name
+    if item.unit.name == previous["reopen"]["lead_unit"]:
+        task = previous["reopen"]["task_id"]
+        last = max(r for r in sched.rows if sched.get(r, "任务编号") == task)
+        sched.set(last, "节点状态", "推进中")  # found not done after all at the Q3 check
+        sched.set(last, "实际完成日期", None)
+        for row in ledger.rows:
+            if ledger.get(row, "任务编号") == task:
+                ledger.set(row, "完成进度(%)", 80)
+                ledger.set(row, "申请销号", "否")
+        plant(
+            "历史对比", "", "", "TASK_REOPENED", "7 月申请销号的任务 9 月又有节点未完成"
+        )
+    problems = Sheet(book["问题清单"])
+    if item.unit.code == previous["dropped"].code:
+        for r in range(4, 40):
+            for c in problems.cols.values():
+                problems.ws.cell(r, c).value = None
+        plant(
+            name, "问题清单", "", "PROBLEM_DROPPED", "7 月未整改的问题 9 月清单里没有了"
+        )
+    if item.unit.code == previous["repeat"].code:
+        row = 4
+        while problems.ws.cell(row, problems.cols["问题描述"]).value:
+            row += 1
+        values = {
+            "任务编号": ledger.get(ledger.rows[0], "任务编号"),
+            "问题描述": "新增地块征收进度慢",
+            "问题类别": "要素保障",
+            "问题来源": "单位自查",
+            "整改措施": "成立征收专班",
+            "整改时限": dt.datetime(2022, 11, 30),
+            "整改状态": "整改中",
+        }
+        for title, value in values.items():
+            problems.ws.cell(row, problems.cols[title]).value = value
+        plant(
+            name,
+            "问题清单",
+            f"D{row}",
+            "REPEAT_PROBLEM",
+            "7 月整改过的“要素保障”问题又出现",
+        )
+
+
 def main() -> None:
     rng = random.Random(20220930)
     campaign_dir = ROOT / "campaign"
     if campaign_dir.exists():
         shutil.rmtree(campaign_dir)
     campaign_dir.mkdir(parents=True)
+    previous = make_previous_period(campaign_dir, rng)
     write_master(campaign_dir / "任务总表.xlsx", build_sample_master(), SETTINGS)
     campaign = load_campaign(campaign_dir)
     returned = campaign_dir / "returned"
@@ -360,6 +523,7 @@ def main() -> None:
                 handles[k] for k in ("book", "ledger", "sched", "eval", "resp")
             )
             first = ledger.rows[0]
+            plant_across_periods(item, book, ledger, sched, previous, plant)
             if index == 1:
                 plant(
                     name,
@@ -602,6 +766,13 @@ def main() -> None:
         (returned / damaged).write_bytes(good[: len(good) // 2])
         plant(damaged, "", "", "FILE_UNREADABLE", "文件传输中损坏")
         (returned / "~$临时文件.xlsx").write_bytes(b"lock")
+    plant(
+        "历史对比",
+        "",
+        "",
+        "DEADLINE_MOVED",
+        f"任务 {previous['moved']['task_id']} 的完成时限比 7 月提前了一个月",
+    )
     make_evaluations(campaign_dir, campaign, rng, plant)
     (ROOT / "planted.json").write_text(
         json.dumps(planted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"

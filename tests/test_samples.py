@@ -105,3 +105,24 @@ def test_sample_year_end_scores(sample_run):
         assert {u.rank for u in members} >= {1}
     team = next(u for u in result.units if "去掉最高" in u.sources["team"].basis)
     assert team.sources["team"].value is not None  # the 7-rater team was trimmed
+
+
+def test_sample_spans_two_periods(sample_run):
+    folder, result = sample_run
+    book = openpyxl.load_workbook(folder / "output" / "领导汇总.xlsx")
+    trend = [r[0] for r in book["趋势"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert trend == ["2022M07", "2022Q3"]
+    closed_in_july = [
+        r
+        for r in book["错题本"].iter_rows(min_row=4, values_only=True)
+        if r[0] and "2022M07" in r[0]
+    ]
+    assert (
+        closed_in_july and closed_in_july[0][6] == "建立用地报批提前介入机制"
+    )  # not lost in Q3
+    carried = [
+        r
+        for r in book["未整改问题"].iter_rows(min_row=4, values_only=True)
+        if r[0] and "延续" in (r[9] or "")
+    ]
+    assert carried  # July's open problem the unit left out is still counted
