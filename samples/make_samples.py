@@ -23,9 +23,10 @@ import openpyxl
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
+from siyi_xlsx.inspection import INSPECTION_FILE, write_inspection_workbook  # noqa: E402
 from siyi_xlsx.issue import META_SHEET, issue_all  # noqa: E402
 from siyi_xlsx.master import load_campaign, write_master  # noqa: E402
-from siyi_xlsx.sample_data import build_sample_master  # noqa: E402
+from siyi_xlsx.sample_data import build_sample_master, sample_inspection  # noqa: E402
 
 SETTINGS = {
     "year": 2022,
@@ -499,6 +500,7 @@ def main() -> None:
     campaign_dir.mkdir(parents=True)
     previous = make_previous_period(campaign_dir, rng)
     write_master(campaign_dir / "任务总表.xlsx", build_sample_master(), SETTINGS)
+    write_inspection_workbook(campaign_dir / INSPECTION_FILE, sample_inspection())
     campaign = load_campaign(campaign_dir)
     returned = campaign_dir / "returned"
     returned.mkdir()
@@ -524,6 +526,16 @@ def main() -> None:
             )
             first = ledger.rows[0]
             plant_across_periods(item, book, ledger, sched, previous, plant)
+            if "督办单DB2022-01" in book.sheetnames:  # one unit answers its 督办单
+                page = book["督办单DB2022-01"]
+                answers = {
+                    "办理情况": "已召开专题调度会，滞后节点已完成 2 个",
+                    "办理结果": "办理中",
+                    "反馈日期": dt.datetime(2022, 10, 8),
+                }
+                for row in page.iter_rows():
+                    if row[0].value in answers:
+                        row[1].value = answers[row[0].value]
             if index == 1:
                 plant(
                     name,

@@ -11,6 +11,7 @@ from .annotate import PREFIX, RETURN_DIR, write_return_copy
 from .errors import ERROR, Issue
 from .history import earlier_periods, save_run
 from .ingest import ACCEPTED, REJECTED, SUPERSEDED, Submission, beijing, ingest
+from .inspection import load_inspection
 from .master import Campaign, load_campaign
 from .progress import build_tables
 from .summary import SUMMARY_FILE, write_summary
@@ -36,6 +37,12 @@ class RunResult:
     problems: Any = None  # 问题清单 consolidated across units and periods (DataFrame)
     error_book: Any = None  # 错题本 (DataFrame)
     previous: list[Any] = field(default_factory=list)  # earlier periods from history/
+    visits: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # 现场检查 from 督导检查.xlsx
+    orders: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # 督办单 with the units' feedback
 
     @property
     def errors(self) -> int:
@@ -119,6 +126,8 @@ def analyse(
     problems, problem_issues = consolidate_problems(campaign, accepted, previous)
     issues = list(campaign.issues) + [i for s in subs for i in s.issues]
     issues += problem_issues + task_changes(campaign, tasks, previous)
+    inspection = load_inspection(campaign)
+    issues += inspection.issues
     returns = unit_returns(campaign, subs)
     inputs = [
         {
@@ -133,6 +142,8 @@ def analyse(
     ] + [{"file": name, "result": "已忽略（临时或隐藏文件）"} for name in skipped]
     result = RunResult(campaign, subs, issues, returns, ignored=skipped)
     result.problems, result.previous = problems, previous
+    result.visits = inspection.visits
+    result.orders = order_status(inspection.orders, accepted, campaign.settings.as_of)
     result.error_book = error_book(problems, previous)
     result.task_status = (
         tasks["status"].value_counts().to_dict() if not tasks.empty else {}
@@ -179,6 +190,32 @@ def check_file(path: Path, campaign: Campaign) -> Submission:
     if sub.status == ACCEPTED:
         check_submission(sub, campaign)
     return sub
+
+
+def order_status(
+    orders: list[dict[str, Any]], accepted: dict[str, Submission], as_of: Any
+) -> list[dict[str, Any]]:
+    """Each 督办单 with the feedback its unit sent back, and whether it is overdue."""
+    out = []
+    for order in orders:
+        sub = next(
+            (s for s in accepted.values() if s.unit and s.unit.name == order["unit"]),
+            None,
+        )
+        feedback = sub.order_feedback.get(order["order_id"], {}) if sub else {}
+        done = order.get("status") == "已办结" or feedback.get("result") == "已办结"
+        late = not done and order["deadline"] < as_of.isoformat()
+        out.append(
+            {
+                **order,
+                **{f"fb_{k}": v for k, v in feedback.items()},
+                "overdue": "逾期" if late else "",
+                "answered": "已反馈"
+                if feedback
+                else ("—" if order.get("status") == "已办结" else "未反馈"),
+            }
+        )
+    return out
 
 
 def write_return_copies(

@@ -159,6 +159,15 @@ def init(folder: Path, sample: bool, force: bool) -> None:
             "as_of": today,
         }
         write_master(master, None, settings)
+    from .inspection import INSPECTION_FILE, write_inspection_workbook
+
+    if not (folder / INSPECTION_FILE).exists() or force:
+        checks = None
+        if sample:
+            from .sample_data import sample_inspection
+
+            checks = sample_inspection()
+        write_inspection_workbook(folder / INSPECTION_FILE, checks)
     click.echo(f"已建立工作目录：{folder}")
     click.echo(
         f"  任务总表：{master}"

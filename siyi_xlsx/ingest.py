@@ -51,6 +51,9 @@ class Submission:
     evaluation: dict[str, Any] = field(default_factory=dict)
     # the unit's own lists, as accepted rows (values plus "id" for problems)
     lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    order_feedback: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # 督办编号 -> feedback
 
     @property
     def where(self) -> Where:
@@ -208,7 +211,10 @@ def _renamed_sheet(book: WorkbookData, schema: schemas.SheetSchema) -> SheetData
 
 
 def _read_sheets(sub: Submission, book: WorkbookData) -> None:
+    from .inspection import read_order_feedback
+
     where = sub.where
+    sub.order_feedback = read_order_feedback(book.sheets, where, sub.issues)
     current = template("unit_workbook")["template_version"]
     for schema_id in UNIT_SHEETS + LIST_SHEETS:
         schema = schemas.load(schema_id)

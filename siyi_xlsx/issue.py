@@ -242,10 +242,15 @@ def issue_all(
     from .history import earlier_periods
 
     now = now or dt.datetime.now().replace(microsecond=0)
+    from .inspection import load_inspection
+
     previous = earlier_periods(campaign.folder, campaign.settings)
     last = previous[-1] if previous else None
+    inspection = load_inspection(campaign)
     return [
-        write_unit_workbook(campaign, unit, out_dir, now, last)
+        write_unit_workbook(
+            campaign, unit, out_dir, now, last, inspection.open_orders_of(unit.name)
+        )
         for unit in campaign.lead_units()
     ]
 
@@ -265,7 +270,12 @@ def format_text(text: str, campaign: Campaign, unit: Unit) -> str:
 
 
 def write_unit_workbook(
-    campaign: Campaign, unit: Unit, out_dir: Path, now: dt.datetime, last: Any = None
+    campaign: Campaign,
+    unit: Unit,
+    out_dir: Path,
+    now: dt.datetime,
+    last: Any = None,
+    orders: list[dict[str, Any]] | None = None,
 ) -> IssuedFile:
     """Write ``unit``'s workbook and return where it went."""
     spec = template("unit_workbook")
@@ -345,6 +355,10 @@ def write_unit_workbook(
             if sheet_spec["kind"] == "self_check":
                 write_self_check_sheet(sheets[sheet_spec["name"]], fmt, counts)
                 protect(sheets[sheet_spec["name"]])
+        if orders:
+            from .inspection import write_order_pages
+
+            write_order_pages(book, fmt, lists, orders)
         _write_meta(book, campaign, unit, rows, now, spec)
         sheets[spec["sheets"][0]["name"]].activate()
     return IssuedFile(unit, path, len(rows["unit_ledger"]), len(rows["unit_schedule"]))

@@ -98,6 +98,29 @@ def write_supervision_report(folder: Path) -> tuple[Path, list[Any]]:
             freeze_cols=1,
         )
         findings = [d for d in detail if d["light"] != "绿"]
+        for visit in result.visits:
+            light = "红" if visit.get("rating") in ("差", "一般") else "黄"
+            note = (
+                f"；整改要求：{visit['requirement']}" if visit.get("requirement") else ""
+            )
+            findings.append(
+                {
+                    "name": visit["unit"],
+                    "check": f"{visit['method']}（{visit['date']}）",
+                    "light": light,
+                    "finding": visit["findings"] + note,
+                }
+            )
+        for order in result.orders:
+            if order["overdue"]:
+                findings.append(
+                    {
+                        "name": order["unit"],
+                        "check": f"督办单{order['order_id']}",
+                        "light": "红",
+                        "finding": f"{order['matter']}：已过完成时限 {order['deadline']}，{order['answered']}",
+                    }
+                )
         findings.sort(key=lambda d: (d["light"] != "红", d["name"]))
         write_frame(
             book.add_worksheet("发现问题清单"),

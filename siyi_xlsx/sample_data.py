@@ -1736,3 +1736,54 @@ def _adjust_entries(units: list[dict]) -> list[dict]:
             "reason": "重点工作推进不力，被领导小组通报批评",
         },
     ]
+
+
+def sample_inspection(seed: int = 2022) -> dict[str, list[dict]]:
+    """A few fictional 四不两直 visits and 督办单 for the sample's 督导检查.xlsx."""
+    data = build_sample_master(seed)
+    tasks = {t["task_id"]: t for t in data["tasks"]}
+    first, second, third = (tasks[k] for k in ("ZD001", "ZD013", "ZD040"))
+    return {
+        "visits": [
+            {
+                "date": _dt.date(2022, 8, 16),
+                "unit": first["lead_unit"],
+                "task_id": "ZD001",
+                "method": "四不两直",
+                "inspectors": "督导检查组",
+                "findings": "部分地块播种面积统计与台账不一致",
+                "rating": "一般",
+                "requirement": "9 月底前完成核对并更新台账",
+            },
+            {
+                "date": _dt.date(2022, 9, 6),
+                "unit": second["lead_unit"],
+                "task_id": "ZD013",
+                "method": "四不两直",
+                "inspectors": "督导检查组",
+                "findings": "现场进度与报送进度基本一致",
+                "rating": "较好",
+                "requirement": "",
+            },
+        ],
+        "orders": [
+            {
+                "order_id": "DB2022-01",
+                "task_id": "ZD013",
+                "unit": second["lead_unit"],
+                "matter": f"加快推进“{second['title']}”滞后节点",
+                "requirement": "10 月 15 日前报送节点完成情况及佐证",
+                "deadline": _dt.date(2022, 10, 15),
+                "status": "办理中",
+            },
+            {
+                "order_id": "DB2022-02",
+                "task_id": "ZD040",
+                "unit": third["lead_unit"],
+                "matter": f"核实“{third['title']}”群众反映问题",
+                "requirement": "9 月 20 日前书面反馈核查结果",
+                "deadline": _dt.date(2022, 9, 20),
+                "status": "待办理",
+            },
+        ],
+    }

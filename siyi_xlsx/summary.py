@@ -206,6 +206,43 @@ def write_summary(path: Path, result: Any, tasks: pd.DataFrame) -> None:
             ("closed_period", "销号期次", 9, "text"),
             ("recheck", "复查结果", 14, "text"),
         ]
+        orders = pd.DataFrame(result.orders)
+        write_frame(
+            book.add_worksheet("督办单"),
+            fmt,
+            orders,
+            [
+                ("order_id", "督办编号", 10, "text"),
+                ("unit", "承办单位", 18, "text"),
+                ("task_id", "任务", 8, "text"),
+                ("matter", "督办事项", 30, "text"),
+                ("deadline", "完成时限", 11, "text"),
+                ("status", "办理状态", 9, "text"),
+                ("answered", "反馈", 8, "text"),
+                ("fb_result", "单位反馈结果", 11, "text"),
+                ("fb_progress", "办理情况", 36, "text"),
+                ("overdue", "逾期", 6, "text"),
+            ],
+            title="督办单办理情况",
+            note="来自督导检查.xlsx 的督办单，以及承办单位在填报表督办单页的反馈。",
+        )
+        write_frame(
+            book.add_worksheet("现场检查"),
+            fmt,
+            pd.DataFrame(result.visits),
+            [
+                ("date", "检查日期", 11, "text"),
+                ("unit", "被查单位", 18, "text"),
+                ("task_id", "任务", 8, "text"),
+                ("method", "方式", 10, "text"),
+                ("inspectors", "检查人员", 14, "text"),
+                ("findings", "发现问题", 40, "text"),
+                ("rating", "评价", 6, "text"),
+                ("requirement", "整改要求", 30, "text"),
+            ],
+            title="现场检查记录（四不两直）",
+            note="来自督导检查.xlsx。",
+        )
         write_frame(
             book.add_worksheet("错题本"),
             fmt,
