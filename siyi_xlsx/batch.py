@@ -9,7 +9,7 @@ from typing import Any
 
 from .annotate import PREFIX, RETURN_DIR, write_return_copy
 from .errors import ERROR, Issue
-from .history import earlier_periods, save_run
+from .history import accepted_values, earlier_periods, save_run
 from .ingest import ACCEPTED, REJECTED, SUPERSEDED, Submission, beijing, ingest
 from .inspection import load_inspection
 from .master import Campaign, load_campaign
@@ -180,6 +180,13 @@ def run(
             result.problems,
             result.returns,
             inputs,
+            accepted_values(
+                {
+                    s.unit.code: s
+                    for s in result.submissions
+                    if s.status == ACCEPTED and s.unit
+                }
+            ),
         )
     return result
 

@@ -4,6 +4,7 @@ history of earlier ones. Rules (praise, criticism, 诫勉谈话) live in the mas
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,22 +165,73 @@ def bulletin(folder: Path, period: str) -> tuple[Path, pd.DataFrame]:
     else:
         table["change"] = "—"
     table["warn"] = ""
+    # 诫勉谈话 counts criticisms actually published (siyi bulletin of earlier periods, under
+    # the rules then in force), never earlier periods re-scored with today's rules
+    published = published_criticisms(folder, chosen.period)
     if rules.warn_after >= 2:
         for i, row in table.iterrows():
-            streak = [row["verdict"] == "批评"] + [
-                (not h.empty and (h[h["unit"] == row["unit"]]["verdict"] == "批评").any())
-                for h in reversed(history)
-            ]
-            run = 0
-            for flag in streak:
-                if not flag:
+            if row["verdict"] != "批评":
+                continue
+            run = 1
+            for names in published:
+                if row["unit"] not in names:
                     break
                 run += 1
             if run >= rules.warn_after:
-                table.at[i, "warn"] = f"连续 {run} 期被批评，建议对主要负责人诫勉谈话"
+                table.at[i, "warn"] = f"连续 {run} 期被通报批评，建议对主要负责人诫勉谈话"
+    record_bulletin(folder, chosen.period, table)
     path = folder / OUTPUT_DIR / BULLETIN_FILE
     _write(path, campaign, period, chosen, table, rules)
     return path, table
+
+
+def _bulletin_dir(folder: Path) -> Path:
+    return folder / "history" / "_bulletins"
+
+
+def record_bulletin(folder: Path, period: str, table: pd.DataFrame) -> None:
+    """Keep what this bulletin published (append-only: one file per publication)."""
+    target = _bulletin_dir(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    data = {
+        "period": period,
+        "criticised": list(table[table["verdict"] == "批评"]["unit"])
+        if not table.empty
+        else [],
+        "praised": list(table[table["verdict"] == "表扬"]["unit"])
+        if not table.empty
+        else [],
+    }
+    (target / f"{period}_{stamp}.json").write_text(
+        json.dumps(data, ensure_ascii=False), encoding="utf-8"
+    )
+
+
+def published_criticisms(folder: Path, period: str) -> list[set[str]]:
+    """The units criticised in each earlier published bulletin, newest first (latest
+    publication per period)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for path in (
+        sorted(_bulletin_dir(folder).glob("*.json"))
+        if _bulletin_dir(folder).is_dir()
+        else []
+    ):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        latest[data.get("period", "")] = data
+    end = period_end(period) or dt.date.max
+    earlier = [
+        (period_end(p) or dt.date.min, d)
+        for p, d in latest.items()
+        if p != period and (period_end(p) or dt.date.max) < end
+    ]
+    return [
+        set(d.get("criticised", []))
+        for _e, d in sorted(earlier, key=lambda x: x[0], reverse=True)
+    ]
 
 
 def _typed(tasks: pd.DataFrame) -> pd.DataFrame:

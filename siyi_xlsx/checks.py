@@ -48,15 +48,25 @@ def five_checks(
     submissions: dict[str, Any],
     tasks: pd.DataFrame,
     problems: pd.DataFrame,
+    rejected: dict[str, str] | None = None,
 ) -> list[UnitChecks]:
+    """The five checks for every lead unit; ``rejected`` names a unit's file that was sent
+    but not used, so the finding does not say it sent nothing."""
+    rejected = rejected or {}
     out = []
     for unit in campaign.lead_units():
         sub = submissions.get(unit.code)
         own = campaign.tasks_of(unit)
         checks = UnitChecks(unit.code, unit.name)
         if sub is None:
+            sent = rejected.get(unit.code)
+            why = (
+                f"报送的文件未被采用（{sent}），无法检查"
+                if sent
+                else "未报送填报表，无法检查"
+            )
             for name in CHECKS:
-                checks.results[name] = ("红", "未报送填报表，无法检查")
+                checks.results[name] = ("红", why)
             out.append(checks)
             continue
         # 1 体系建设
@@ -110,11 +120,6 @@ def five_checks(
         # 3 过程管理
         mine = tasks[tasks["lead_unit"] == unit.name] if not tasks.empty else tasks
         behind = mine[mine["status"].isin(["滞后", "严重滞后"])]
-        gaps = (
-            pd.to_numeric(mine["gap_pp"], errors="coerce").fillna(0)
-            if not mine.empty
-            else pd.Series(dtype=float)
-        )
         light = (
             "红"
             if (mine["status"] == "严重滞后").any()
@@ -122,10 +127,14 @@ def five_checks(
             if len(behind)
             else "绿"
         )
+        # each lagging task with the reason its status was given (逾期节点 or 序时进度)
         text = (
-            f"{len(behind)} 项落后于序时进度（{'、'.join(behind['task_id'])}），最大落后 {gaps.max():g} 个百分点"
+            f"{len(behind)} 项滞后："
+            + "；".join(
+                f"{r.task_id}{r.status}（{r.reason}）" for r in behind.itertuples()
+            )
             if len(behind)
-            else "均达到序时进度"
+            else "均达到序时进度，无逾期节点"
         )
         checks.results["过程管理"] = (light, text)
         # 4 工作成效

@@ -186,10 +186,9 @@ def issue_cmd(folder: Path) -> None:
             raise FatalError(
                 "任务总表中没有可下发的重点任务（“重点任务”表为空或全部有错误），未生成填报表。"
             )
+        issued_dir = folder / ISSUED_DIR
         existing = (
-            list((folder / ISSUED_DIR).glob("*.xlsx"))
-            if (folder / ISSUED_DIR).is_dir()
-            else []
+            {p.name for p in issued_dir.glob("*.xlsx")} if issued_dir.is_dir() else set()
         )
         files = issue_all(campaign, folder / ISSUED_DIR)
         from .evaluation import write_evaluator_workbooks, write_public_template
@@ -208,9 +207,10 @@ def issue_cmd(folder: Path) -> None:
         f"已生成 {len(files)} 个单位的填报表（{campaign.settings.period}），共 {sum(f.tasks for f in files)} 项任务、{sum(f.milestones for f in files)} 个节点："
     )
     click.echo(f"  {folder / ISSUED_DIR}")
-    if existing:
+    replaced = existing & {f.path.name for f in files}
+    if replaced:
         click.echo(
-            f"注意：issued/ 中原有的 {len(existing)} 个文件已按最新任务总表重新生成；已发出的旧表报回后仍可读取。"
+            f"注意：issued/ 中同名的 {len(replaced)} 个填报表已按最新任务总表重新生成；已发出的旧表报回后仍可读取。"
         )
     missing = [u.name for u in campaign.units.values() if not campaign.tasks_of(u)]
     if missing:

@@ -298,6 +298,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "任务“{value}”没有推进节点，按完成时限 {detail} 作为唯一节点判定进度。",
     ),
+    "RETURN_DEADLINE_STALE": (
+        WARNING,
+        "报送截止日期 {value} 早于数据截止日期 {detail}，可能是上一期的日期没有更新，请核实“设置”表。",
+    ),
     "AS_OF_OUTSIDE_PERIOD": (
         WARNING,
         "数据截止日期 {value} 不在当前期次 {detail} 内，请核实“设置”表中的期次和数据截止日期是否都已更新。",

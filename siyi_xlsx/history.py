@@ -26,6 +26,8 @@ class PeriodTables:
     milestones: pd.DataFrame
     problems: pd.DataFrame
     units: list[dict[str, Any]] = field(default_factory=list)
+    # the accepted values of every unit's sheets: {unit code: {schema id: [row values]}}
+    values: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
 
 
 def period_end(period: str) -> dt.date | None:
@@ -43,6 +45,7 @@ def save_run(
     problems: pd.DataFrame,
     returns: list[dict[str, Any]],
     inputs: list[dict[str, Any]],
+    values: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
 ) -> Path:
     """Add this run's tables to history/<period>/<time>/ (a new folder, never reused)."""
     base = folder / HISTORY_DIR / settings.period
@@ -53,6 +56,9 @@ def save_run(
     tasks.to_csv(tmp / "tasks.csv", index=False, encoding="utf-8-sig")
     milestones.to_csv(tmp / "milestones.csv", index=False, encoding="utf-8-sig")
     problems.to_csv(tmp / "problems.csv", index=False, encoding="utf-8-sig")
+    (tmp / "values.json").write_text(
+        json.dumps(values or {}, ensure_ascii=False, default=str), encoding="utf-8"
+    )
     meta = {
         "period": settings.period,
         "as_of": settings.as_of.isoformat(),
@@ -71,6 +77,35 @@ def _read(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     except (OSError, ValueError, pd.errors.EmptyDataError):
         return pd.DataFrame()
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def accepted_values(
+    submissions: dict[str, Any],
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """What each unit's accepted file said, sheet by sheet, for the next period's prefill."""
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for code, sub in submissions.items():
+        sheets = {
+            "unit_ledger": [r.values for r in sub.ledger.values()],
+            "unit_responsibility": [r.values for r in sub.responsibility.values()],
+            "unit_schedule": [r.values for r in sub.schedule.values()],
+            "unit_evaluation": [r.values for r in sub.evaluation.values()],
+        }
+        for name, rows in sub.lists.items():
+            if name != "unit_problems":  # problems come from the consolidated table
+                sheets[name] = [
+                    {k: v for k, v in r.items() if k not in ("row", "sheet")}
+                    for r in rows
+                ]
+        out[code] = sheets
+    return out
 
 
 def earlier_periods(folder: Path, settings: Any) -> list[PeriodTables]:
@@ -102,6 +137,7 @@ def earlier_periods(folder: Path, settings: Any) -> list[PeriodTables]:
                 _read(run / "milestones.csv"),
                 _read(run / "problems.csv"),
                 meta.get("units", []),
+                _read_json(run / "values.json"),
             )
         )
     found.sort(key=lambda t: period_end(t.period) or dt.date.min)

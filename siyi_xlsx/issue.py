@@ -108,8 +108,14 @@ def unit_rows(campaign: Campaign, unit: Unit) -> dict[str, list[dict[str, Any]]]
 
 
 def carry_over(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any) -> None:
-    """Prefill the input cells with the unit's accepted values of the last period: progress
-    and texts in the ledger, milestones already done, and its problems still open."""
+    """Prefill the input cells with the unit's accepted values of the last period — every
+    input of every sheet (progress, texts, the four-level chain, milestones, self scores,
+    申请销号, its own lists) and its problems still open — so it updates, not re-types."""
+    saved = getattr(last, "values", {}).get(unit.code)
+    if saved:
+        _carry_saved(rows, saved)
+        _carry_problems(rows, unit, last)
+        return
 
     def number(text: Any) -> float | None:
         try:
@@ -139,6 +145,42 @@ def carry_over(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any) -> 
             row["state"] = "已完成"
             row["actual_date"] = dt.date.fromisoformat(str(before["actual_date"])[:10])
             row["evidence"] = before.get("evidence") or None
+    _carry_problems(rows, unit, last)
+
+
+def _carry_saved(
+    rows: dict[str, list[dict[str, Any]]], saved: dict[str, list[dict[str, Any]]]
+) -> None:
+    for schema_id in (*UNIT_SHEETS, "unit_hard_problems", "unit_advance"):
+        schema = schemas.load(schema_id)
+        before = saved.get(schema_id, [])
+        inputs = [c for c in schema.columns if c.role == "input"]
+        if schema_id not in UNIT_SHEETS:  # the unit's own lists are carried whole
+            rows[schema_id] = [
+                {c.name: _typed(c, r.get(c.name)) for c in schema.columns} for r in before
+            ]
+            continue
+        by_key = {tuple(str(r.get(k)) for k in schema.key): r for r in before}
+        for row in rows.get(schema_id, []):
+            old = by_key.get(tuple(str(row.get(k)) for k in schema.key))
+            if old:
+                for column in inputs:
+                    if old.get(column.name) is not None:
+                        row[column.name] = _typed(column, old[column.name])
+
+
+def _typed(column: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if column.kind == "date":
+        try:
+            return dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return None
+    return value
+
+
+def _carry_problems(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any) -> None:
     problems = last.problems
     if not problems.empty and "unit_code" in problems:
         still_open = problems[

@@ -209,6 +209,15 @@ def _read_settings(
         pace_gap_pp=float(values["pace_gap_pp"]),
         serious_pace_gap_pp=float(values["serious_pace_gap_pp"]),
     )
+    if settings.return_deadline and settings.return_deadline < settings.as_of:
+        issues.append(
+            where.issue(
+                "RETURN_DEADLINE_STALE",
+                sheet=schema.sheet,
+                value=settings.return_deadline,
+                detail=settings.as_of,
+            )
+        )
     period_range = _period_range(settings.period)
     if period_range and not (period_range[0] <= settings.as_of <= period_range[1]):
         issues.append(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .batch import OUTPUT_DIR, analyse
 from .checks import CHECKS, five_checks
+from .master import _period_range
 from .writers import write_frame
 from .xlsx import Formats, atomic_workbook, write_key_values
 
@@ -40,7 +41,12 @@ def write_supervision_report(folder: Path) -> tuple[Path, list[Any]]:
     accepted = {
         s.unit.code: s for s in result.submissions if s.status == "accepted" and s.unit
     }
-    units = five_checks(result.campaign, accepted, tasks, result.problems)
+    rejected = {
+        s.unit.code: s.name
+        for s in result.submissions
+        if s.unit and s.status == "rejected"
+    }
+    units = five_checks(result.campaign, accepted, tasks, result.problems, rejected)
     path = folder / OUTPUT_DIR / REPORT_FILE
     s = result.campaign.settings
     with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
@@ -98,7 +104,12 @@ def write_supervision_report(folder: Path) -> tuple[Path, list[Any]]:
             freeze_cols=1,
         )
         findings = [d for d in detail if d["light"] != "绿"]
+        start, end = _period_range(s.period) or (dt.date.min, dt.date.max)
         for visit in result.visits:
+            if not start.isoformat() <= str(visit["date"])[:10] <= end.isoformat():
+                continue  # visits of other periods belong to their own reports
+            if visit.get("rating") in ("好", "较好") and not visit.get("requirement"):
+                continue  # a good visit with nothing to fix is not a finding
             light = "红" if visit.get("rating") in ("差", "一般") else "黄"
             note = (
                 f"；整改要求：{visit['requirement']}" if visit.get("requirement") else ""

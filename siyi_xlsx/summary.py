@@ -353,8 +353,9 @@ def _front(
         )
     )
     ws.write_string(3, 9, f"{rate:g}%", big)
-    _bar(book, ws, "按重点领域", n_area, "各重点领域任务状态", (5, 0), (560, 300))
-    _bar(book, ws, "按战线领导", n_leader, "各战线领导分管任务状态", (5, 6), (560, 300))
+    # two charts side by side within columns A–L (12 × 11.5 characters ≈ 950 px)
+    _bar(book, ws, "按重点领域", n_area, "各重点领域任务状态", (5, 0), (470, 300))
+    _bar(book, ws, "按战线领导", n_leader, "各战线领导分管任务状态", (5, 6), (470, 300))
     line = book.add_chart({"type": "line"})
     for offset, status in enumerate(STATUS_ORDER):
         line.add_series(
@@ -368,25 +369,27 @@ def _front(
         )
     line.set_title({"name": "各期任务状态趋势", "name_font": {"size": 11}})
     line.set_legend({"position": "bottom"})
-    line.set_size({"width": 560, "height": 260})
+    line.set_size({"width": 470, "height": 260})
     ws.insert_chart(21, 0, line)
     rank = book.add_chart({"type": "bar"})
     shown = min(n_units, 12)
+    # the units that need attention: the lowest rates (the ranking sheet lists the best first)
+    first, last_row = 3 + max(n_units - shown, 0), 2 + n_units
     rank.add_series(
         {
             "name": "正常推进率(%)",
-            "categories": ["单位排名", 3, 1, 2 + shown, 1],
-            "values": ["单位排名", 3, 6, 2 + shown, 6],
-            "fill": {"color": "#70AD47"},
+            "categories": ["单位排名", first, 1, last_row, 1],
+            "values": ["单位排名", first, 6, last_row, 6],
+            "fill": {"color": "#C00000"},
         }
     )
     rank.set_title(
-        {"name": f"牵头单位正常推进率（前 {shown} 名）", "name_font": {"size": 11}}
+        {"name": f"正常推进率最低的 {shown} 个牵头单位", "name_font": {"size": 11}}
     )
     rank.set_legend({"none": True})
     rank.set_y_axis({"reverse": True})
     rank.set_x_axis({"min": 0, "max": 100})
-    rank.set_size({"width": 560, "height": 260})
+    rank.set_size({"width": 470, "height": 260})
     ws.insert_chart(21, 6, rank)
     start = 39
     ws.merge_range(

@@ -78,9 +78,12 @@ def consolidate_problems(
                 and not history.empty
                 and "category" in history
             ):
+                # a repeat offence: the same kind of problem again after one was closed
+                # (an earlier one still open is the same problem, not a repeat)
                 earlier = history[
                     (history["unit_code"] == code)
                     & (history["category"] == row.get("category", ""))
+                    & (history["status"] == CLOSED)
                 ]
                 if not earlier.empty:
                     row["repeat"] = "重复再犯"

@@ -63,7 +63,7 @@ def test_quarterly_bulletins_over_two_periods(small):
     criticised = _rows(small.folder, "批评")
     assert (
         criticised["区发展和改革局"]["诫勉谈话建议"]
-        == "连续 2 期被批评，建议对主要负责人诫勉谈话"
+        == "连续 2 期被通报批评，建议对主要负责人诫勉谈话"
     )
     table = _rows(small.folder, "通报")
     assert table["长青乡"]["较上期"] in ("↓1", "↓2", "—")

@@ -47,16 +47,20 @@ def test_two_periods(small):
             "任务编号": "T1",
             "问题描述": "征地进度慢",
             "问题类别": "要素保障",
+            "原因分析": "补偿标准争议",
             "整改措施": "专班攻坚",
+            "举一反三措施": "提前开展征地摸底",
             "整改时限": dt.datetime(2022, 9, 1),
-            "整改状态": "整改中",
+            "整改状态": "已整改",
+            "佐证材料": "交地确认书",
+            "销号日期": dt.datetime(2022, 9, 20),
         },
         {
             "任务编号": "T2",
             "问题描述": "资金拨付慢",
             "问题类别": "资金保障",
             "整改措施": "协调财政",
-            "整改时限": dt.datetime(2022, 12, 1),
+            "整改时限": dt.datetime(2022, 9, 1),
             "整改状态": "未整改",
         },
     ]
@@ -69,12 +73,11 @@ def test_two_periods(small):
         mutate=_problems(q3),
     )
     first = small.run()
-    ids = list(first.problems["id"])
-    assert ids == ["U01-2022Q3-01", "U01-2022Q3-02"]
+    assert list(first.problems["id"]) == ["U01-2022Q3-01", "U01-2022Q3-02"]
     assert list(first.problems["overdue"]) == [
-        "逾期",
         "",
-    ]  # 2022-09-01 < 2022-09-30, not closed
+        "逾期",
+    ]  # due 2022-09-01, still open on 09-30
 
     _next_period(small)
     book = openpyxl.load_workbook(small.folder / "任务总表.xlsx")
@@ -83,25 +86,15 @@ def test_two_periods(small):
     issued = small.issue()["U01"]
     prefilled = openpyxl.load_workbook(issued)
     assert (
-        prefilled[PROBLEMS]["A4"].value == "U01-2022Q3-01"
-    )  # open problems come back prefilled
+        prefilled[PROBLEMS]["A4"].value == "U01-2022Q3-02"
+    )  # only the open problem comes back
     assert (
         prefilled["重点工作台账"]["H4"].value == "按计划推进"
-    )  # last period's 进展情况 to update
+    )  # last period's 进展情况, to update
+    assert (
+        prefilled["重点工作台账"]["K5"].value == "是"
+    )  # the 申请销号 request is carried, not lost
     q4 = [
-        {
-            "问题编号": "U01-2022Q3-01",
-            "任务编号": "T1",
-            "问题描述": "征地进度慢",
-            "问题类别": "要素保障",
-            "原因分析": "补偿标准争议",
-            "整改措施": "专班攻坚",
-            "举一反三措施": "提前开展征地摸底",
-            "整改时限": dt.datetime(2022, 9, 1),
-            "整改状态": "已整改",
-            "佐证材料": "交地确认书",
-            "销号日期": dt.datetime(2022, 11, 20),
-        },
         {
             "任务编号": "T1",
             "问题描述": "又一处地块未交",
@@ -109,26 +102,25 @@ def test_two_periods(small):
             "整改措施": "约谈",
             "整改时限": dt.datetime(2023, 1, 31),
             "整改状态": "整改中",
-        },
+        }
     ]
     # U01-2022Q3-02 is left out; T2 (closed off in Q3) now reports an open milestone
-    small.fill(
-        "U01",
-        {
-            ("推进表", ("T2", 2), "节点状态"): "推进中",
-            ("推进表", ("T2", 2), "实际完成日期"): None,
-        },
-        mutate=_problems(q4),
-    )
+    edits = {
+        ("推进表", ("T2", 2), "节点状态"): "推进中",
+        ("推进表", ("T2", 2), "实际完成日期"): None,
+        ("重点工作台账", "T2", "完成进度(%)"): 50,
+        ("重点工作台账", "T2", "申请销号"): "否",
+    }
+    small.fill("U01", edits, mutate=_problems(q4))
     second = small.run()
     codes = {(i.code, i.value) for i in second.issues}
     assert ("TASK_REOPENED", "T2") in codes
     assert ("DEADLINE_MOVED", "T2") in codes
     assert ("PROBLEM_DROPPED", "U01-2022Q3-02") in codes
-    assert ("REPEAT_PROBLEM", "要素保障") in codes
+    assert ("REPEAT_PROBLEM", "要素保障") in codes  # the kind closed in Q3 is back
     problems = second.problems.set_index("id")
     assert problems.loc["U01-2022Q3-02", "origin"] == "2022Q3延续（本期未报）"
-    assert problems.loc["U01-2022Q4-02", "repeat"] == "重复再犯"
+    assert problems.loc["U01-2022Q4-01", "repeat"] == "重复再犯"
     assert list(second.error_book["id"]) == ["U01-2022Q3-01"]
     summary = openpyxl.load_workbook(small.folder / "output" / "领导汇总.xlsx")
     book_rows = [
@@ -137,8 +129,10 @@ def test_two_periods(small):
     assert book_rows[0][0] == "U01-2022Q3-01" and book_rows[0][6] == "提前开展征地摸底"
     trend = [r for r in summary["趋势"].iter_rows(min_row=4, values_only=True) if r[0]]
     assert [r[0] for r in trend] == ["2022Q3", "2022Q4"]
-    history = sorted(p.name for p in (small.folder / "history").iterdir())
-    assert history == ["2022Q3", "2022Q4"]
+    assert sorted(p.name for p in (small.folder / "history").iterdir()) == [
+        "2022Q3",
+        "2022Q4",
+    ]
 
 
 def test_history_is_never_overwritten(small):
