@@ -29,7 +29,7 @@ demo: $(VENV)/.base
 	$(SIYI) report demo
 	$(SIYI) bulletin demo --period 2022Q3
 	@echo ""
-	@echo "演示完成。结果在：$(CURDIR)/demo/output/（汇总台账.xlsx、领导汇总.xlsx、校验报告.xlsx、退回件/、催报通知.xlsx、考评结果.xlsx、督导检查专报.xlsx、通报.xlsx）；下发的填报表在 demo/issued/。"
+	@echo "演示完成。结果在：$(CURDIR)/demo/output/（汇总台账.xlsx、领导汇总.xlsx、校验报告.xlsx、退回件/、催报通知.xlsx、考评结果.xlsx、督导检查专报.xlsx、通报_2022Q3.xlsx）；下发的填报表在 demo/issued/。"
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check siyi_xlsx tests samples benchmarks

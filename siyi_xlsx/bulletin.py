@@ -22,7 +22,7 @@ from .tables import Where
 from .writers import write_frame
 from .xlsx import Formats, atomic_workbook
 
-BULLETIN_FILE = "通报.xlsx"
+BULLETIN_FILE = "通报_{period}.xlsx"
 _PERIOD = re.compile(r"^\d{4}(Q[1-4]|H[12]|M(0[1-9]|1[0-2]))?$")
 
 
@@ -117,7 +117,7 @@ def standings(tasks: pd.DataFrame, problems: pd.DataFrame, rules: Rules) -> pd.D
 
 
 def bulletin(folder: Path, period: str) -> tuple[Path, pd.DataFrame]:
-    """Write output/通报.xlsx for ``period`` (2022Q3, 2022H1 or 2022)."""
+    """Write output/通报_<period>.xlsx for ``period`` (2022Q3, 2022H1 or 2022)."""
     if not _PERIOD.match(period):
         raise CampaignError(
             f"期次“{period}”格式不对，应为 2022Q3（季度）、2022H1（半年）、2022M09（月）或 2022（年度）。"
@@ -180,7 +180,9 @@ def bulletin(folder: Path, period: str) -> tuple[Path, pd.DataFrame]:
             if run >= rules.warn_after:
                 table.at[i, "warn"] = f"连续 {run} 期被通报批评，建议对主要负责人诫勉谈话"
     record_bulletin(folder, chosen.period, table)
-    path = folder / OUTPUT_DIR / BULLETIN_FILE
+    path = (
+        folder / OUTPUT_DIR / BULLETIN_FILE.format(period=period)
+    )  # one file per period: earlier bulletins stay
     _write(path, campaign, period, chosen, table, rules)
     return path, table
 
@@ -261,6 +263,12 @@ def _write(
 ) -> None:
     s = campaign.settings
     yearly = len(period) == 4
+    # a bulletin asked for before its period has ended says it is an interim result
+    unfinished = (
+        "（期间尚未结束，为阶段性结果）"
+        if (period_end(period) or dt.date.min) > dt.date.fromisoformat(chosen.as_of[:10])
+        else ""
+    )
     kind = (
         "年度晒单"
         if yearly
@@ -291,7 +299,7 @@ def _write(
             fmt,
             table,
             columns,
-            title=f"{s.year}年重点工作{kind}（{period}，数据截至 {chosen.as_of}）",
+            title=f"{s.year}年重点工作{kind}（{period}，数据截至 {chosen.as_of}）{unfinished}",
             note=f"按正常推进率排名（相同时按完成率）；较上期：名次变化。表扬：无滞后和逾期问题且完成率≥{rules.praise_done_pct:g}%；批评：严重滞后≥{rules.criticise_serious} 项或逾期问题≥{rules.criticise_overdue} 个。",
         )
         praise = table[table["verdict"] == "表扬"]

@@ -4,7 +4,7 @@ so the documentation can never disagree with what the tool writes and checks."""
 from __future__ import annotations
 
 from . import schema as schemas
-from .errors import MESSAGES
+from .errors import MESSAGES, code_meaning
 from .resources import template
 
 KIND = {
@@ -82,16 +82,7 @@ def format_reference() -> str:
         "",
     ]
     lines += ["| 代码 | 严重程度 | 说明模板 |", "|---|---|---|"]
-    for code, (severity, pattern) in MESSAGES.items():
-        text = pattern.format(
-            field="〈字段〉",
-            value="〈值〉",
-            detail="〈说明〉",
-            sheet="〈工作表〉",
-            file="〈文件〉",
-            unit="〈单位〉",
-            cell="〈单元格〉",
-            code=code,
-        )
+    for code, (severity, _pattern) in MESSAGES.items():
+        text = code_meaning(code)
         lines.append(f"| `{code}` | {severity} | {_cell(text)} |")
     return "\n".join(lines) + "\n"

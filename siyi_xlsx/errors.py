@@ -310,6 +310,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def code_meaning(code: str) -> str:
+    """A code's message template with its blanks shown as 〈…〉 — the Chinese gloss used in
+    the format reference and the report's 问题统计."""
+    pattern = MESSAGES.get(code, ("", code))[1]
+    blanks = {
+        "field": "〈字段〉",
+        "value": "〈值〉",
+        "detail": "〈说明〉",
+        "sheet": "〈工作表〉",
+        "file": "〈文件〉",
+        "unit": "〈单位〉",
+        "cell": "〈单元格〉",
+    }
+    return pattern.format(code=code, **blanks)
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem found in one place: a file, a sheet, a cell."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ERROR, Issue
+from .errors import ERROR, Issue, code_meaning
 from .master import Campaign
 from .progress import STATUS_ORDER, status_counts
 from .xlsx import (
@@ -298,23 +298,6 @@ RETURN_FILL = {
     "未报送": "red",
     "无需报送": "grey",
 }
-
-
-def code_meaning(code: str) -> str:
-    """The message template of a code, with its blanks shown as 〈…〉 — a Chinese gloss."""
-    from .errors import MESSAGES
-
-    pattern = MESSAGES.get(code, ("", code))[1]
-    return pattern.format(
-        field="〈字段〉",
-        value="〈值〉",
-        detail="〈说明〉",
-        sheet="〈工作表〉",
-        file="〈文件〉",
-        unit="〈单位〉",
-        cell="〈单元格〉",
-        code=code,
-    )
 
 
 def write_report(

@@ -18,8 +18,8 @@ def _set(path, sheet, label, value):
     book.save(path)
 
 
-def _rows(folder, sheet):
-    ws = openpyxl.load_workbook(folder / "output" / "通报.xlsx")[sheet]
+def _rows(folder, sheet, period):
+    ws = openpyxl.load_workbook(folder / "output" / f"通报_{period}.xlsx")[sheet]
     header = [c.value for c in ws[3]]
     return {
         r[1]: dict(zip(header, r, strict=False))
@@ -38,7 +38,7 @@ def test_quarterly_bulletins_over_two_periods(small):
     assert runner.invoke(main, ["run", str(small.folder)]).exit_code == 0
     result = runner.invoke(main, ["bulletin", str(small.folder), "--period", "2022Q3"])
     assert result.exit_code == 0, result.output
-    table = _rows(small.folder, "通报")
+    table = _rows(small.folder, "通报", "2022Q3")
     # 长青乡: its only task is 未开始 (on track) → rate 100 → first
     assert table["长青乡"]["排名"] == 1 and table["长青乡"]["表扬/批评"] is None
     assert (
@@ -60,18 +60,18 @@ def test_quarterly_bulletins_over_two_periods(small):
         ).exit_code
         == 0
     )
-    criticised = _rows(small.folder, "批评")
+    criticised = _rows(small.folder, "批评", "2022Q4")
     assert (
         criticised["区发展和改革局"]["诫勉谈话建议"]
         == "连续 2 期被通报批评，建议对主要负责人诫勉谈话"
     )
-    table = _rows(small.folder, "通报")
+    table = _rows(small.folder, "通报", "2022Q4")
     assert table["长青乡"]["较上期"] in ("↓1", "↓2", "—")
     yearly = runner.invoke(main, ["bulletin", str(small.folder), "--period", "2022"])
     assert yearly.exit_code == 0
     assert (
         "区发展和改革局"
-        in openpyxl.load_workbook(small.folder / "output" / "通报.xlsx").sheetnames
+        in openpyxl.load_workbook(small.folder / "output" / "通报_2022.xlsx").sheetnames
     )  # 晒单 per unit
 
 
