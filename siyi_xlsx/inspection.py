@@ -135,9 +135,17 @@ def order_sheet_name(order: dict[str, Any]) -> str:
 
 
 def write_order_pages(
-    book: Any, fmt: Formats, lists: ListSheet, orders: list[dict[str, Any]]
-) -> None:
-    """One printable A4 page per open 督办单: the matter (locked) and the feedback fields."""
+    book: Any,
+    fmt: Formats,
+    lists: ListSheet,
+    orders: list[dict[str, Any]],
+    as_of: dt.date,
+) -> list[dict[str, Any]]:
+    """One printable A4 page per open 督办单: the matter (locked) and the feedback fields,
+    which turn red like every other input; returns the 自查 count rows for the pages."""
+    from .selfcheck import column_rules, render_array, render_cell
+
+    counts: list[dict[str, Any]] = []
     spec = template("inspection_workbook")["order_page"]
     feedback = schemas.load("order_feedback")
     for order in orders:
@@ -169,17 +177,48 @@ def write_order_pages(
         row += 1
         ws.merge_range(row, 0, row, 1, "承办单位反馈", fmt.bold)
         row += 1
+        at = {column.name: row + offset for offset, column in enumerate(feedback.columns)}
+        cells = {name: f"$B${r + 1}" for name, r in at.items()}
+        sheet_cells = {name: f"'{ws.name}'!$B${r + 1}" for name, r in at.items()}
         for column in feedback.columns:
+            row = at[column.name]
             ws.write_string(row, 0, column.title, fmt.label)
             write_cell(ws, row, 1, None, fmt.for_column(column, "input"))
             add_validation(ws, row, row, 1, column, lists)
             ws.set_row(row, 60 if column.name == "progress" else 24)
-            row += 1
+            cond, words = column_rules(column, feedback, as_of)
+            if cond is not None:
+                ws.conditional_format(
+                    row,
+                    1,
+                    row,
+                    1,
+                    {
+                        "type": "formula",
+                        "criteria": "=" + render_cell(cond, cells, f"B{row + 1}"),
+                        "format": fmt.needs_fix,
+                    },
+                )
+                formula = (
+                    "=SUMPRODUCT(--"
+                    + render_array(cond, sheet_cells, sheet_cells[column.name])
+                    + ")"
+                )
+                counts.append(
+                    {
+                        "sheet": ws.name,
+                        "column": column.title,
+                        "formula": formula,
+                        "rules": "；".join(words),
+                    }
+                )
+        row = max(at.values()) + 1
         ws.merge_range(row + 1, 0, row + 1, 1, spec["footer"], fmt.note)
         ws.set_paper(9)
         ws.set_portrait()
         ws.fit_to_pages(1, 1)
         protect(ws)
+    return counts
 
 
 def read_order_feedback(

@@ -393,14 +393,14 @@ def write_unit_workbook(
             if sheet_spec.get("clauses"):
                 _write_clauses(ws, fmt, sheet_spec, last + 2, len(schema.columns))
             protect(ws, insert_rows=free)
+        if orders:
+            from .inspection import write_order_pages
+
+            counts += write_order_pages(book, fmt, lists, orders, campaign.settings.as_of)
         for sheet_spec in spec["sheets"]:
             if sheet_spec["kind"] == "self_check":
                 write_self_check_sheet(sheets[sheet_spec["name"]], fmt, counts)
                 protect(sheets[sheet_spec["name"]])
-        if orders:
-            from .inspection import write_order_pages
-
-            write_order_pages(book, fmt, lists, orders)
         _write_meta(book, campaign, unit, rows, now, spec)
         sheets[spec["sheets"][0]["name"]].activate()
     return IssuedFile(unit, path, len(rows["unit_ledger"]), len(rows["unit_schedule"]))

@@ -120,3 +120,42 @@ def test_extension_request_needs_a_reason(small):
         "督办单DB01",
         "B14",
     ) in found  # reason, new date
+
+
+def test_order_page_checks_itself(small, tmp_path):
+    import shutil
+    import subprocess
+
+    write_inspection_workbook(small.folder / INSPECTION_FILE, {"orders": ORDERS})
+    book = openpyxl.load_workbook(small.issued("U01"))
+    rules = [
+        r.formula[0] for cf in book["督办单DB01"].conditional_formatting for r in cf.rules
+    ]
+    assert any(
+        '"申请延期"' in f for f in rules
+    )  # reason and date required for an extension
+    checks = [r[0].value for r in book["自查"].iter_rows(min_row=5) if r[0].value]
+    assert "督办单DB01" in checks
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return
+    filled = small.fill("U01", mutate=_feedback("协调中", "申请延期"))
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'p'}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(tmp_path),
+            str(filled),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    again = openpyxl.load_workbook(tmp_path / filled.name, data_only=True)
+    assert again["自查"]["A2"].value.startswith(
+        "还有 2 处需要修改"
+    )  # 延期理由 and 申请延期至
