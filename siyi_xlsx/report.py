@@ -36,6 +36,16 @@ DEFINITIONS = [
 ]
 
 
+def _finding_columns(finding_title: str) -> list[tuple[str, str, float, str]]:
+    """单位 | 检查项 | 亮灯 | finding — the layout of both the detail and the findings sheets."""
+    return [
+        ("name", "单位", 22, "text"),
+        ("check", "检查项", 10, "text"),
+        ("light", "亮灯", 6, "light"),
+        ("finding", finding_title, 90, "text"),
+    ]
+
+
 def write_supervision_report(folder: Path) -> tuple[Path, list[Any]]:
     result, tasks, _milestones, _inputs = analyse(folder)
     accepted = {
@@ -92,13 +102,8 @@ def write_supervision_report(folder: Path) -> tuple[Path, list[Any]]:
         write_frame(
             book.add_worksheet("检查明细"),
             fmt,
-            pd.DataFrame(detail, columns=["name", "check", "light", "finding"]),
-            [
-                ("name", "单位", 22, "text"),
-                ("check", "检查项", 10, "text"),
-                ("light", "亮灯", 6, "light"),
-                ("finding", "检查结果", 90, "text"),
-            ],
+            pd.DataFrame(detail, columns=[c[0] for c in _finding_columns("检查结果")]),
+            _finding_columns("检查结果"),
             title="五项检查明细",
             note="每个单位每项检查一行。",
             freeze_cols=1,
@@ -136,13 +141,8 @@ def write_supervision_report(folder: Path) -> tuple[Path, list[Any]]:
         write_frame(
             book.add_worksheet("发现问题清单"),
             fmt,
-            pd.DataFrame(findings, columns=["name", "check", "light", "finding"]),
-            [
-                ("name", "单位", 22, "text"),
-                ("check", "检查项", 10, "text"),
-                ("light", "亮灯", 6, "light"),
-                ("finding", "问题", 90, "text"),
-            ],
+            pd.DataFrame(findings, columns=[c[0] for c in _finding_columns("问题")]),
+            _finding_columns("问题"),
             title="督导检查发现的问题（报领导小组）",
             note="红灯在前。",
         )

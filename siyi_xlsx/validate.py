@@ -96,40 +96,12 @@ def check_submission(sub: Any, campaign: Any) -> None:
     # checking its rows, or rules that depend on it, would only repeat that message.
     tables = {k: t for k, t in sub.tables.items() if set(t.schema.key) <= set(t.columns)}
     ledger = tables.get("unit_ledger")
-    if ledger:
-        sub.ledger = _keyed_rows(
-            ledger,
-            ("task_id",),
-            lambda k: _task_known(k[0], own_tasks, campaign),
-            where,
-            sub.issues,
-        )
-        _missing(
-            ledger,
-            own_tasks,
-            sub.ledger,
-            lambda t: f"任务 {t.task_id}（{t.title}）",
-            where,
-            sub.issues,
-            _issued_keys(sub, "unit_ledger", ("task_id",)),
-        )
     resp = tables.get("unit_responsibility")
+    if ledger:
+        sub.ledger = _task_rows(ledger, "unit_ledger", sub, own_tasks, campaign)
     if resp:
-        sub.responsibility = _keyed_rows(
-            resp,
-            ("task_id",),
-            lambda k: _task_known(k[0], own_tasks, campaign),
-            where,
-            sub.issues,
-        )
-        _missing(
-            resp,
-            own_tasks,
-            sub.responsibility,
-            lambda t: f"任务 {t.task_id}（{t.title}）",
-            where,
-            sub.issues,
-            _issued_keys(sub, "unit_responsibility", ("task_id",)),
+        sub.responsibility = _task_rows(
+            resp, "unit_responsibility", sub, own_tasks, campaign
         )
     sched = tables.get("unit_schedule")
     milestones = {(m.task_id, m.seq): m for t in own_tasks.values() for m in t.milestones}
@@ -421,6 +393,30 @@ def _keyed_rows(
             )
             continue
         rows[rid] = row
+    return rows
+
+
+def _task_rows(
+    table: Any, schema_id: str, sub: Any, own_tasks: dict[str, Any], campaign: Any
+) -> dict[Any, Any]:
+    """Rows keyed by task (台账, 责任书): unknown or foreign tasks reported, issued tasks missing."""
+    rows = _keyed_rows(
+        table,
+        ("task_id",),
+        lambda k: _task_known(k[0], own_tasks, campaign),
+        sub.where,
+        sub.issues,
+    )
+    describe = lambda t: f"任务 {t.task_id}（{t.title}）"  # noqa: E731
+    _missing(
+        table,
+        own_tasks,
+        rows,
+        describe,
+        sub.where,
+        sub.issues,
+        _issued_keys(sub, schema_id, ("task_id",)),
+    )
     return rows
 
 
