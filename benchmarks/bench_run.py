@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from siyi_xlsx.batch import run  # noqa: E402
-from siyi_xlsx.ingest import ingest  # noqa: E402
-from siyi_xlsx.issue import issue_all  # noqa: E402
-from siyi_xlsx.master import load_campaign  # noqa: E402
+from siyi_xlsx.pipeline import run  # noqa: E402
+from siyi_xlsx.read.master import load_campaign  # noqa: E402
+from siyi_xlsx.read.returned import ingest  # noqa: E402
+from siyi_xlsx.write.unit_workbook import issue_all  # noqa: E402
 
 
 def main() -> None:

@@ -23,10 +23,12 @@ import openpyxl
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from siyi_xlsx.inspection import INSPECTION_FILE, write_inspection_workbook  # noqa: E402
-from siyi_xlsx.issue import META_SHEET, issue_all  # noqa: E402
-from siyi_xlsx.master import load_campaign, write_master  # noqa: E402
-from siyi_xlsx.sample_data import build_sample_master, sample_inspection  # noqa: E402
+from siyi_xlsx.read.inspection import INSPECTION_FILE  # noqa: E402
+from siyi_xlsx.read.master import load_campaign  # noqa: E402
+from siyi_xlsx.sample import build_sample_master, sample_inspection  # noqa: E402
+from siyi_xlsx.write.inspection import write_inspection_workbook  # noqa: E402
+from siyi_xlsx.write.master import write_master  # noqa: E402
+from siyi_xlsx.write.unit_workbook import META_SHEET, issue_all  # noqa: E402
 
 SETTINGS = {
     "year": 2022,
@@ -262,7 +264,7 @@ def set_saved_time(path: Path, when: dt.datetime) -> None:
 
 def make_evaluations(campaign_dir: Path, campaign, rng: random.Random, plant) -> None:
     """Year-end inputs: filled evaluator workbooks (evaluations/) and public survey files (public/)."""
-    from siyi_xlsx.evaluation import write_evaluator_workbooks
+    from siyi_xlsx.write.evaluator import write_evaluator_workbooks
 
     evaluations = campaign_dir / "evaluations"
     public = campaign_dir / "public"
@@ -355,7 +357,7 @@ def make_previous_period(campaign_dir: Path, rng: random.Random) -> dict:
     deadline that moved between the two masters, a problem closed in July (错题本) whose
     kind comes back (重复再犯), and an open problem a unit leaves out of its next list.
     """
-    from siyi_xlsx.batch import run
+    from siyi_xlsx.pipeline import run
 
     data = build_sample_master()
     early = sorted(

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .annotate import RETURN_DIR
-from .batch import (
+from siyi_xlsx import __version__, api
+from siyi_xlsx.errors import SiyiError
+from siyi_xlsx.jsonreport import result_json, submission_json
+from siyi_xlsx.pipeline import (
     ISSUED_DIR,
     OUTPUT_DIR,
     RETURNED_DIR,
@@ -22,11 +23,16 @@ from .batch import (
     run,
     write_return_copies,
 )
-from .errors import SiyiError
-from .issue import issue_all
-from .jsonreport import result_json, submission_json
-from .master import MASTER_FILE, load_campaign, write_master
-from .writers import write_reminder
+from siyi_xlsx.read.inspection import INSPECTION_FILE
+from siyi_xlsx.read.master import MASTER_FILE, load_campaign
+from siyi_xlsx.sample import build_sample_master, sample_inspection
+from siyi_xlsx.schema.docs import format_reference
+from siyi_xlsx.write.evaluator import write_evaluator_workbooks, write_public_template
+from siyi_xlsx.write.inspection import write_inspection_workbook
+from siyi_xlsx.write.ledger import write_reminder
+from siyi_xlsx.write.master import write_master
+from siyi_xlsx.write.return_copy import RETURN_DIR
+from siyi_xlsx.write.unit_workbook import issue_all
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -142,8 +148,6 @@ def init(folder: Path, sample: bool, force: bool) -> None:
     for sub in (ISSUED_DIR, RETURNED_DIR, OUTPUT_DIR):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     if sample:
-        from .sample_data import build_sample_master
-
         settings = {
             "year": 2022,
             "period": "2022Q3",
@@ -159,13 +163,10 @@ def init(folder: Path, sample: bool, force: bool) -> None:
             "as_of": today,
         }
         write_master(master, None, settings)
-    from .inspection import INSPECTION_FILE, write_inspection_workbook
 
     if not (folder / INSPECTION_FILE).exists() or force:
         checks = None
         if sample:
-            from .sample_data import sample_inspection
-
             checks = sample_inspection()
         write_inspection_workbook(folder / INSPECTION_FILE, checks)
     click.echo(f"已建立工作目录：{folder}")
@@ -191,7 +192,6 @@ def issue_cmd(folder: Path) -> None:
             {p.name for p in issued_dir.glob("*.xlsx")} if issued_dir.is_dir() else set()
         )
         files = issue_all(campaign, folder / ISSUED_DIR)
-        from .evaluation import write_evaluator_workbooks, write_public_template
 
         now = dt.datetime.now().replace(microsecond=0)
         eval_files = write_evaluator_workbooks(
@@ -341,7 +341,7 @@ def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
 def status(folder: Path, as_json: bool) -> None:
     """各单位本期报送情况：按时报送 / 逾期报送 / 被退回 / 未报送（不写任何文件）。"""
     result = _with_progress(
-        folder, True, lambda on_file: analyse(folder, on_file=on_file)[0]
+        folder, True, lambda on_file: analyse(folder, on_file=on_file)
     )
     if as_json:
         _echo_json(result_json(result))
@@ -369,7 +369,7 @@ def status(folder: Path, as_json: bool) -> None:
 def remind(folder: Path) -> None:
     """生成催报通知（output/催报通知.xlsx 和 .txt）：列出未报送和被退回的单位及各自要做什么。"""
     result = _with_progress(
-        folder, True, lambda on_file: analyse(folder, on_file=on_file)[0]
+        folder, True, lambda on_file: analyse(folder, on_file=on_file)
     )
     try:
         paths = write_reminder(folder / OUTPUT_DIR, result.campaign, result.returns)
@@ -452,14 +452,12 @@ def _campaign_of(file: Path) -> Path:
 @json_option
 def score_cmd(folder: Path, as_json: bool) -> None:
     """年终考评：汇总部门自评、专班小组评价（evaluations/）、群众测评（public/）、战线领导评价和加减分，写出 output/考评结果.xlsx。"""
-    from .score import score
-
     if not (folder / MASTER_FILE).is_file():
         raise FatalError(
             f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
         )
     try:
-        result = score(folder)
+        result = api.score(folder)
     except SiyiError as exc:
         raise FatalError(str(exc)) from exc
     except OSError as exc:
@@ -518,14 +516,12 @@ def score_cmd(folder: Path, as_json: bool) -> None:
 @campaign_argument
 def report_cmd(folder: Path) -> None:
     """督导检查专报：对每个牵头单位做五项检查（体系建设、目标量化、过程管理、工作成效、问题整改），写出 output/督导检查专报.xlsx。"""
-    from .report import write_supervision_report
-
     if not (folder / MASTER_FILE).is_file():
         raise FatalError(
             f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
         )
     try:
-        path, units = write_supervision_report(folder)
+        path, units = api.report(folder)
     except SiyiError as exc:
         raise FatalError(str(exc)) from exc
     except OSError as exc:
@@ -548,14 +544,12 @@ def report_cmd(folder: Path) -> None:
 )
 def bulletin_cmd(folder: Path, period: str) -> None:
     """通报：按进度给各单位排名，与上期比较，按任务总表“通报规则”列出表扬、批评和诫勉谈话建议；年度通报另附每个单位的晒单。"""
-    from .bulletin import bulletin
-
     if not (folder / MASTER_FILE).is_file():
         raise FatalError(
             f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
         )
     try:
-        path, table = bulletin(folder, period)
+        path, table = api.bulletin(folder, period)
     except SiyiError as exc:
         raise FatalError(str(exc)) from exc
     except OSError as exc:
@@ -573,7 +567,6 @@ def bulletin_cmd(folder: Path, period: str) -> None:
 @main.command(context_settings=CONTEXT)
 def docs() -> None:
     """打印格式说明：各工作表的列、填写要求和全部问题代码（Markdown）。"""
-    from .docs import format_reference
 
     click.echo(format_reference(), nl=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .errors import ERROR, Issue
+from siyi_xlsx.errors import ERROR, Issue
 
 
 def _counts(issues: list[Issue]) -> dict[str, Any]:
@@ -50,6 +50,6 @@ def result_json(result: Any) -> dict[str, Any]:
         "files": [submission_json(sub) for sub in result.submissions],
         "ignored": result.ignored,
         "issues": [i.as_dict() for i in result.issues],
-        "outputs": [str(p) for p in result.outputs],
-        "return_copies": result.return_copies,
+        "outputs": [str(p) for p in getattr(result, "outputs", [])],
+        "return_copies": getattr(result, "return_copies", {}),
     }

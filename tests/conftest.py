@@ -13,9 +13,10 @@ from typing import Any
 import openpyxl
 import pytest
 
-from siyi_xlsx.batch import RunResult, run
-from siyi_xlsx.issue import issue_all
-from siyi_xlsx.master import load_campaign, write_master
+from siyi_xlsx.pipeline import RunResult, run
+from siyi_xlsx.read.master import load_campaign
+from siyi_xlsx.write.master import write_master
+from siyi_xlsx.write.unit_workbook import issue_all
 
 D = dt.date
 HEADER_ROW = 3

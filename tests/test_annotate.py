@@ -6,7 +6,7 @@ import hashlib
 
 import openpyxl
 
-from siyi_xlsx.annotate import PREFIX
+from siyi_xlsx.write.return_copy import PREFIX
 
 LEDGER, SCHED, EVAL = "重点工作台账", "推进表", "考评册"
 

@@ -8,7 +8,7 @@ import zipfile
 import openpyxl
 from conftest import set_saved_time
 
-from siyi_xlsx.issue import META_SHEET
+from siyi_xlsx.write.unit_workbook import META_SHEET
 
 
 def _set_meta(book, key, value):

@@ -8,7 +8,8 @@ import openpyxl
 from click.testing import CliRunner
 
 from siyi_xlsx.cli import main
-from siyi_xlsx.inspection import INSPECTION_FILE, write_inspection_workbook
+from siyi_xlsx.read.inspection import INSPECTION_FILE
+from siyi_xlsx.write.inspection import write_inspection_workbook
 
 ORDERS = [
     {

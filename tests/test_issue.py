@@ -7,7 +7,7 @@ import json
 import openpyxl
 
 from siyi_xlsx import schema
-from siyi_xlsx.issue import META_SHEET
+from siyi_xlsx.write.unit_workbook import META_SHEET
 
 
 def test_one_workbook_per_lead_unit(small):
@@ -120,7 +120,7 @@ def test_metadata_identifies_unit_period_and_prefill(small):
 def test_text_that_looks_like_a_formula_stays_text(small, tmp_path):
     from conftest import SETTINGS, SMALL
 
-    from siyi_xlsx.master import write_master
+    from siyi_xlsx.write.master import write_master
 
     data = json.loads(json.dumps(SMALL, default=str))
     for table in ("tasks", "milestones"):

@@ -7,8 +7,9 @@ import pytest
 from conftest import SETTINGS, SMALL
 
 from siyi_xlsx.errors import CampaignError
-from siyi_xlsx.master import load_campaign, write_master
-from siyi_xlsx.sample_data import build_sample_master
+from siyi_xlsx.read.master import load_campaign
+from siyi_xlsx.sample import build_sample_master
+from siyi_xlsx.write.master import write_master
 
 
 def test_small_master_round_trip(small):

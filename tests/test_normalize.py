@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from siyi_xlsx import schema
-from siyi_xlsx.normalize import INVALID, coerce, split_list
+from siyi_xlsx.read.normalize import INVALID, coerce, split_list
 
 DATE = schema.load("unit_schedule").column("actual_date")
 PCT = schema.load("unit_ledger").column("progress")

@@ -8,8 +8,8 @@ import openpyxl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from siyi_xlsx.master import Milestone, Settings, Task
-from siyi_xlsx.progress import MilestoneState, evaluate_task
+from siyi_xlsx.compute.progress import MilestoneState, evaluate_task
+from siyi_xlsx.read.master import Milestone, Settings, Task
 
 LEDGER = "重点工作台账"
 SETTINGS = Settings(

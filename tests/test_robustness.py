@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from siyi_xlsx.errors import CampaignError
-from siyi_xlsx.master import load_campaign
+from siyi_xlsx.read.master import load_campaign
 
 LEDGER, SCHED = "重点工作台账", "推进表"
 
@@ -134,7 +134,7 @@ def test_empty_file_and_period_without_matching_date(small):
 
 
 def test_score_without_any_evaluation_input_says_so(small):
-    from siyi_xlsx.score import score
+    from siyi_xlsx.api import score
 
     small.fill("U01")
     result = score(small.folder)

@@ -80,7 +80,7 @@ def test_return_status_sheet_lists_every_unit(sample_run):
 
 
 def test_sample_year_end_scores(sample_run):
-    from siyi_xlsx.score import score
+    from siyi_xlsx.api import score
 
     folder, _ = sample_run
     result = score(folder)

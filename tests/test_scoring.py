@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from siyi_xlsx.cli import main
+from siyi_xlsx.compute.scoring import Adjustment, SourceScore, score_units, trimmed_mean
 from siyi_xlsx.errors import CampaignError
-from siyi_xlsx.scoring import Adjustment, SourceScore, score_units, trimmed_mean
 
 W = {"self": 20.0, "team": 30.0, "public": 20.0, "leader": 30.0}
 BANDS = (90.0, 80.0, 60.0)
@@ -292,8 +292,8 @@ def test_weights_not_summing_to_100_are_an_error(scored):
     book.save(scored.folder / "任务总表.xlsx")
     result = CliRunner().invoke(main, ["score", str(scored.folder)])
     assert result.exit_code == 2 and "权重之和为 105%" in result.output
-    from siyi_xlsx.evaluation import load_eval_config
-    from siyi_xlsx.master import load_campaign
+    from siyi_xlsx.read.evaluations import load_eval_config
+    from siyi_xlsx.read.master import load_campaign
 
     with pytest.raises(CampaignError):
         load_eval_config(load_campaign(scored.folder), [])
@@ -322,8 +322,8 @@ def test_uniform_ballot_is_invalid(scored):
 
 
 def test_public_votes_as_xlsx_and_utf8_csv(small):
-    from siyi_xlsx.evaluation import read_public
-    from siyi_xlsx.master import load_campaign
+    from siyi_xlsx.read.evaluations import read_public
+    from siyi_xlsx.read.master import load_campaign
 
     public = small.folder / "public"
     public.mkdir()
@@ -344,7 +344,7 @@ def test_public_votes_as_xlsx_and_utf8_csv(small):
 
 
 def test_sensitivity_flags_rank_moves_over_three():
-    from siyi_xlsx.scoring import sensitivity
+    from siyi_xlsx.compute.scoring import sensitivity
 
     # U0 leads only thanks to the public score; without it, it falls from 1st to 6th
     rows = [row("U0", "g", 60, 60, 100, 60)] + [

@@ -7,7 +7,7 @@ import datetime as dt
 import openpyxl
 
 from siyi_xlsx import schema
-from siyi_xlsx.selfcheck import Cond, column_rules, render_array, render_cell
+from siyi_xlsx.schema.selfcheck import Cond, column_rules, render_array, render_cell
 
 AS_OF = dt.date(2022, 9, 30)
 

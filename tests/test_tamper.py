@@ -8,7 +8,7 @@ import zipfile
 
 import openpyxl
 
-from siyi_xlsx.issue import META_SHEET
+from siyi_xlsx.write.unit_workbook import META_SHEET
 
 LEDGER, SCHED = "重点工作台账", "推进表"
 

@@ -1,0 +1,314 @@
+"""The batch: read every returned workbook, validate, consolidate, write the results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from siyi_xlsx.check.validate import check_submission
+from siyi_xlsx.compute.analysis import Analysis
+from siyi_xlsx.compute.progress import build_tables
+from siyi_xlsx.compute.supervision import consolidate_problems, error_book, task_changes
+from siyi_xlsx.errors import ERROR
+from siyi_xlsx.read.inspection import load_inspection
+from siyi_xlsx.read.master import Campaign, load_campaign
+from siyi_xlsx.read.returned import (
+    ACCEPTED,
+    REJECTED,
+    SUPERSEDED,
+    Submission,
+    beijing,
+    ingest,
+)
+from siyi_xlsx.store.history import accepted_values, earlier_periods, save_run
+from siyi_xlsx.write.ledger import LEDGER_FILE, REPORT_FILE, write_ledger, write_report
+from siyi_xlsx.write.return_copy import PREFIX, RETURN_DIR, write_return_copy
+from siyi_xlsx.write.summary import SUMMARY_FILE, write_summary
+
+RETURNED_DIR = "returned"
+OUTPUT_DIR = "output"
+ISSUED_DIR = "issued"
+
+
+@dataclass
+class RunResult(Analysis):
+    """The period's analysis plus what ``run`` wrote."""
+
+    outputs: list[Path] = field(default_factory=list)
+    return_copies: dict[str, str] = field(default_factory=dict)
+
+
+def returned_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """Files to read under ``folder`` (recursively), and names skipped as lock/hidden files."""
+    if not folder.is_dir():
+        return [], []
+    files, skipped = [], []
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() and not path.exists():
+            skipped.append(f"{path.relative_to(folder)}（失效的链接）")
+            continue
+        if not path.is_file():
+            continue
+        rel = path.relative_to(folder)
+        if path.is_symlink():  # the file it points to is read on its own, if it is here
+            skipped.append(f"{rel}（链接）")
+            continue
+        if any(part.startswith((".", "~$")) for part in rel.parts):
+            skipped.append(str(rel))
+            continue
+        files.append(path)
+    return files, skipped
+
+
+def pick_newest(subs: list[Submission]) -> None:
+    """One submission per unit and period: the newest save wins, the others are listed."""
+    by_unit: dict[str, list[Submission]] = {}
+    for sub in subs:
+        if sub.status == ACCEPTED and sub.unit:
+            by_unit.setdefault(sub.unit.code, []).append(sub)
+    for group in by_unit.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda s: (s.saved_at or s.mtime, s.mtime, s.name), reverse=True)
+        kept = group[0]
+        for other in group[1:]:
+            other.status = SUPERSEDED
+            same = other.sha256 == kept.sha256
+            code = "DUPLICATE_SAME_CONTENT" if same else "DUPLICATE_SUBMISSION"
+            other.issues.append(other.where.issue(code, detail=kept.name))
+
+
+def analyse(
+    folder: Path,
+    on_file: Callable[[Path], None] | None = None,
+    returned: Path | None = None,
+) -> Analysis:
+    """Read, identify, validate and consolidate the period's returned files; write nothing."""
+    return _analyse(folder, on_file, returned, Analysis)
+
+
+def _analyse(
+    folder: Path,
+    on_file: Callable[[Path], None] | None,
+    returned: Path | None,
+    kind: type[Analysis],
+) -> Any:
+    campaign = load_campaign(folder)
+    returned = returned or folder / RETURNED_DIR
+    files, skipped = returned_files(returned)
+    subs: list[Submission] = []
+    for path in files:
+        if on_file:
+            on_file(path)
+        subs.append(
+            ingest(path, campaign, display_name=path.relative_to(returned).as_posix())
+        )
+    pick_newest(subs)
+    for sub in subs:
+        if sub.status == ACCEPTED:
+            check_submission(sub, campaign)
+    accepted = {s.unit.code: s for s in subs if s.status == ACCEPTED and s.unit}
+    tasks, milestones = build_tables(campaign, accepted)
+    previous = earlier_periods(folder, campaign.settings)
+    problems, problem_issues = consolidate_problems(campaign, accepted, previous)
+    issues = list(campaign.issues) + [i for s in subs for i in s.issues]
+    issues += problem_issues + task_changes(campaign, tasks, previous)
+    inspection = load_inspection(campaign)
+    issues += inspection.issues
+    inputs = [
+        {
+            "file": s.name,
+            "unit": s.unit.name if s.unit else "",
+            "sha256": s.sha256,
+            "size": s.size,
+            "saved_at": beijing(s.saved_at or s.mtime),
+            "result": _result_label(s),
+        }
+        for s in subs
+    ] + [{"file": name, "result": "已忽略（临时或隐藏文件）"} for name in skipped]
+    return kind(
+        campaign=campaign,
+        submissions=subs,
+        issues=issues,
+        returns=unit_returns(campaign, subs),
+        tasks=tasks,
+        milestones=milestones,
+        inputs=inputs,
+        ignored=skipped,
+        problems=problems,
+        error_book=error_book(problems, previous),
+        previous=previous,
+        visits=inspection.visits,
+        orders=order_status(inspection.orders, accepted, campaign.settings.as_of),
+    )
+
+
+def run(
+    folder: Path,
+    on_file: Callable[[Path], None] | None = None,
+    returned: Path | None = None,
+    output: Path | None = None,
+    record_history: bool = True,
+) -> RunResult:
+    """Run the whole batch on a campaign folder and write its result workbooks and 退回件;
+    the period's tables are added to history/ for the next period."""
+    result: RunResult = _analyse(folder, on_file, returned, RunResult)
+    tasks, milestones, inputs = result.tasks, result.milestones, result.inputs
+    output = output or folder / OUTPUT_DIR
+    result.return_copies = write_return_copies(result.submissions, output / RETURN_DIR)
+    for row in result.returns:
+        row["return_copy"] = result.return_copies.get(row["file"], "")
+    ledger_path, report_path = output / LEDGER_FILE, output / REPORT_FILE
+    write_ledger(ledger_path, result.campaign, tasks, milestones, inputs)
+    write_report(report_path, result.campaign, result.issues, result.returns, inputs)
+    summary_path = output / SUMMARY_FILE
+    write_summary(summary_path, result, tasks)
+    result.outputs = [ledger_path, report_path, summary_path]
+    if record_history:
+        save_run(
+            folder,
+            result.campaign.settings,
+            tasks,
+            milestones,
+            result.problems,
+            result.returns,
+            inputs,
+            accepted_values(
+                {
+                    s.unit.code: s
+                    for s in result.submissions
+                    if s.status == ACCEPTED and s.unit
+                }
+            ),
+        )
+    return result
+
+
+def check_file(path: Path, campaign: Campaign) -> Submission:
+    """Ingest and validate one file on its own (``siyi check``)."""
+    sub = ingest(path, campaign)
+    if sub.status == ACCEPTED:
+        check_submission(sub, campaign)
+    return sub
+
+
+def order_status(
+    orders: list[dict[str, Any]], accepted: dict[str, Submission], as_of: Any
+) -> list[dict[str, Any]]:
+    """Each 督办单 with the feedback its unit sent back, and whether it is overdue."""
+    out = []
+    for order in orders:
+        sub = next(
+            (s for s in accepted.values() if s.unit and s.unit.name == order["unit"]),
+            None,
+        )
+        feedback = sub.order_feedback.get(order["order_id"], {}) if sub else {}
+        done = order.get("status") == "已办结" or feedback.get("result") == "已办结"
+        late = not done and order["deadline"] < as_of.isoformat()
+        out.append(
+            {
+                **order,
+                **{f"fb_{k}": v for k, v in feedback.items()},
+                "overdue": "逾期" if late else "",
+                "answered": "已反馈"
+                if feedback
+                else ("—" if order.get("status") == "已办结" else "未反馈"),
+            }
+        )
+    return out
+
+
+def write_return_copies(
+    subs: list[Submission], folder: Path, prune: bool = True
+) -> dict[str, str]:
+    """A 退回件 for every file with errors; with ``prune``, stale copies are removed."""
+    written: dict[str, str] = {}
+    for sub in subs:
+        # a file rejected as a whole (other period, unknown unit…) cannot be fixed cell by cell
+        if sub.error_count and sub.status == ACCEPTED:
+            unit = sub.unit.name if sub.unit else "报送单位"
+            path = write_return_copy(
+                sub.read_path or sub.path, sub.name, unit, sub.issues, folder
+            )
+            if path is not None:
+                written[sub.name] = path.name
+    if prune and folder.is_dir():
+        for old in folder.glob(PREFIX + "*"):
+            if old.name not in written.values():
+                old.unlink()
+    return written
+
+
+def _result_label(sub: Submission) -> str:
+    if sub.status == REJECTED:
+        return "未采用（被退回）"
+    if sub.status == SUPERSEDED:
+        return "未采用（有更新的文件）"
+    return "已采用（有错误）" if sub.error_count else "已采用"
+
+
+def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, Any]]:
+    """报送情况: every unit of the master, with what it sent and what it must do.
+
+    按时报送 / 逾期报送: the file in use has no errors, saved by / after the end of the
+    return deadline (Beijing time); 被退回: the file in use has errors, or no file could be
+    used; 未报送: nothing arrived. Superseded files are listed with the unit.
+    """
+    deadline = campaign.settings.return_deadline
+    cutoff = deadline_utc(deadline) if deadline else None
+    rows = []
+    for unit in campaign.units.values():
+        mine = [s for s in subs if s.unit and s.unit.code == unit.code]
+        used = next((s for s in mine if s.status == ACCEPTED), None)
+        others = [s.name for s in mine if s is not used]
+        tasks = len(campaign.tasks_of(unit))
+        errors = used.error_count if used else sum(s.error_count for s in mine)
+        warnings = sum(1 for i in used.issues if i.severity != ERROR) if used else 0
+        saved = (used.saved_at or used.mtime) if used else None
+        late = bool(used and cutoff and saved > cutoff)
+        if not tasks:
+            status, todo = "无需报送", "本期无牵头任务"
+        elif used and not errors:
+            status, todo = ("逾期报送" if late else "按时报送"), ""
+        elif used:
+            status, todo = "被退回", f"按退回件修改 {errors} 处错误后重新报送"
+        elif mine:
+            reasons = "；".join(
+                i.message.rstrip("。")
+                for s in mine
+                for i in s.issues
+                if i.severity == ERROR
+            )
+            status, todo = "被退回", ("文件无法采用：" + reasons)[:200]
+        else:
+            status = "未报送"
+            todo = f"请于 {deadline.isoformat()} 前报送" if deadline else "请尽快报送"
+        rows.append(
+            {
+                "code": unit.code,
+                "name": unit.name,
+                "kind": unit.kind,
+                "contact": unit.contact,
+                "phone": unit.phone,
+                "tasks": tasks,
+                "status": status,
+                "late": ("是" if late else "否") if used else "",
+                "file": used.name if used else "",
+                "saved_at": beijing(saved) if saved else "",
+                "errors": errors,
+                "warnings": warnings,
+                "others": "、".join(others),
+                "todo": todo,
+                "return_copy": "",
+            }
+        )
+    return rows
+
+
+def deadline_utc(day: Any) -> Any:
+    """End of ``day`` in Beijing time (UTC+8), as a naive UTC datetime."""
+    import datetime as dt
+
+    return dt.datetime.combine(day, dt.time(23, 59, 59)) - dt.timedelta(hours=8)

@@ -1,0 +1,589 @@
+"""考核评价体系 inputs: the evaluation settings in the master, the evaluator workbooks
+(专班小组评价表, 战线领导评价表) and the public survey (群众测评) files.
+
+Everything here only reads or writes files; the arithmetic is in :mod:`scoring`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from siyi_xlsx import schema as schemas
+from siyi_xlsx.errors import CampaignError, Issue, ReadError
+from siyi_xlsx.read.master import Campaign, Unit, read_settings_form
+from siyi_xlsx.read.returned import file_digest
+from siyi_xlsx.read.tables import Where, find_header, read_form, read_table
+from siyi_xlsx.read.workbook import RawCell, SheetData, read_workbook
+from siyi_xlsx.resources import template
+from siyi_xlsx.schema.layout import META_SHEET
+from siyi_xlsx.schema.meta import fingerprint
+
+EVALUATIONS_DIR = "evaluations"
+PUBLIC_DIR = "public"
+EVALUATOR_FORMAT = "siyi-evaluator-workbook"
+KIND_LABEL = {"team": "专班小组评价", "leader": "战线领导评价"}
+ANSWERS = ("满意", "基本满意", "不满意", "不了解")
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    direction: str  # 加分 / 减分
+    points: float
+    cap: float
+    source: str  # 严重滞后任务 / 滞后任务 / 逾期节点 / 办公室登记
+    basis: str = ""
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.direction == "加分" else -1
+
+
+@dataclass(frozen=True)
+class Entry:
+    unit: str
+    rule: str
+    times: int
+    reason: str
+    date: str = ""
+    cell: str = ""
+
+
+@dataclass
+class EvalConfig:
+    weights: dict[str, float]  # source -> percent
+    answer_points: dict[str, float]
+    min_public: int
+    reweight_missing: bool
+    trim_above: int
+    bands: tuple[float, float, float]  # 优秀, 良好, 一般
+    excellent_quota: float  # percent
+    rank_separately: bool
+    rules: list[Rule] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+
+
+def load_eval_config(campaign: Campaign, issues: list[Issue]) -> EvalConfig:
+    """Read 考评设置, 加减分规则 and 加减分登记; raise CampaignError on unusable settings."""
+    try:
+        book = read_workbook(campaign.master_path)
+    except ReadError as exc:
+        raise CampaignError(f"任务总表无法打开（{exc}）") from exc
+    where = Where(file="任务总表.xlsx", unit="领导小组办公室")
+    form_schema = schemas.load("master_eval_settings")
+    sheet = book.sheets.get(form_schema.sheet)
+    values = read_settings_form(sheet, form_schema, where, issues)
+    weights = {
+        "self": values["w_self"],
+        "team": values["w_team"],
+        "public": values["w_public"],
+        "leader": values["w_leader"],
+    }
+    total = sum(float(w) for w in weights.values())
+    if abs(total - 100) > 1e-6:
+        raise CampaignError(
+            f"任务总表“考评设置”表中四个评价来源的权重之和为 {total:g}%，必须为 100%"
+            f"（部门自评 {weights['self']:g} + 专班小组 {weights['team']:g} + 群众测评 {weights['public']:g} + 战线领导 {weights['leader']:g}）。请修改后再运行。"
+        )
+    bands = (
+        float(values["band_excellent"]),
+        float(values["band_good"]),
+        float(values["band_fair"]),
+    )
+    if not bands[0] > bands[1] > bands[2]:
+        raise CampaignError(
+            "任务总表“考评设置”表中的分数线须满足：优秀分数线 > 良好分数线 > 一般分数线。"
+        )
+    config = EvalConfig(
+        weights={k: float(v) for k, v in weights.items()},
+        answer_points={
+            "满意": float(values["pts_satisfied"]),
+            "基本满意": float(values["pts_basic"]),
+            "不满意": float(values["pts_unsatisfied"]),
+        },
+        min_public=int(values["min_public"]),
+        reweight_missing=values["missing_policy"] == "按其余来源折算",
+        trim_above=int(values["trim_above"]),
+        bands=bands,
+        excellent_quota=float(values["excellent_quota"]),
+        rank_separately=values["rank_separately"] == "是",
+    )
+    config.rules = _read_rules(book, where, issues)
+    config.entries = _read_entries(book, campaign, config.rules, where, issues)
+    return config
+
+
+def _read_rules(book: Any, where: Where, issues: list[Issue]) -> list[Rule]:
+    schema = schemas.load("master_adjust_rules")
+    sheet = book.sheets.get(schema.sheet)
+    if sheet is None:
+        return [
+            Rule(**{**r, "points": float(r["points"]), "cap": float(r["cap"])})
+            for r in template("evaluation_defaults")["adjust_rules"]
+        ]
+    table = read_table(sheet, schema, where, issues)
+    rules, seen = [], set()
+    for row in table.rows if table else []:
+        v = row.values
+        if (
+            not {"code", "name", "direction", "points", "cap", "source"} <= set(v)
+            or v["code"] in seen
+        ):
+            continue
+        seen.add(v["code"])
+        rules.append(
+            Rule(
+                v["code"],
+                v["name"],
+                v["direction"],
+                float(v["points"]),
+                float(v["cap"]),
+                v["source"],
+                v.get("basis", ""),
+            )
+        )
+    return rules
+
+
+def _read_entries(
+    book: Any, campaign: Campaign, rules: list[Rule], where: Where, issues: list[Issue]
+) -> list[Entry]:
+    schema = schemas.load("master_adjust_entries")
+    sheet = book.sheets.get(schema.sheet)
+    if sheet is None:
+        return []
+    table = read_table(sheet, schema, where, issues)
+    manual = {r.code for r in rules if r.source == "办公室登记"}
+    entries = []
+    for row in table.rows if table else []:
+        v = row.values
+        if not {"unit", "rule", "reason"} <= set(v):
+            continue
+        unit = campaign.unit_by_name(v["unit"]) or campaign.units.get(v["unit"])
+        if unit is None:
+            issues.append(
+                where.issue(
+                    "REF_UNKNOWN",
+                    sheet=schema.sheet,
+                    cell=row.cell("unit"),
+                    field="单位名称",
+                    value=v["unit"],
+                    detail="单位",
+                )
+            )
+            continue
+        if v["rule"] not in manual:
+            issues.append(
+                where.issue(
+                    "REF_UNKNOWN",
+                    sheet=schema.sheet,
+                    cell=row.cell("rule"),
+                    field="规则编号",
+                    value=v["rule"],
+                    detail="加减分规则（计算方式为“办公室登记”）",
+                )
+            )
+            continue
+        entries.append(
+            Entry(
+                unit.code,
+                v["rule"],
+                int(v.get("times", 1)),
+                v["reason"],
+                v.get("date", ""),
+                f"{schema.sheet}!{row.cell('reason')}",
+            )
+        )
+    return entries
+
+
+# ----------------------------------------------------------------------------- evaluator workbooks
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    kind: str  # team / leader
+    key: str  # team code / leader name
+    name: str
+    units: tuple[Unit, ...]
+
+
+def evaluators(campaign: Campaign) -> list[Evaluator]:
+    """One 专班小组评价表 per special team, one 战线领导评价表 per front leader."""
+    lead = {u.name for u in campaign.lead_units()}
+    found = []
+    for team in campaign.teams.values():
+        units = tuple(
+            u
+            for name in team.members
+            if name in lead and (u := campaign.unit_by_name(name))
+        )
+        if units:
+            found.append(Evaluator("team", team.code, team.name, units))
+    for leader in campaign.leaders.values():
+        units = tuple(
+            u
+            for name in leader.units
+            if name in lead and (u := campaign.unit_by_name(name))
+        )
+        if units:
+            found.append(Evaluator("leader", leader.name, leader.name, units))
+    return found
+
+
+def evaluator_rows(campaign: Campaign, evaluator: Evaluator) -> list[dict[str, Any]]:
+    return [
+        {
+            "unit_code": u.code,
+            "unit_name": u.name,
+            "code": i.code,
+            "name": i.name,
+            "points": i.points,
+            "criteria": i.criteria,
+        }
+        for u in evaluator.units
+        for i in campaign.indicators_for(u)
+    ]
+
+
+@dataclass
+class Ballot:
+    """One returned evaluator workbook: one rater's scores for the units it covers."""
+
+    file: str
+    kind: str
+    evaluator: str
+    rater: str
+    saved_at: dt.datetime | None
+    sha256: str
+    scores: dict[str, float] = field(default_factory=dict)  # unit code -> 0..100
+    issues: list[Issue] = field(default_factory=list)
+    used: bool = True
+
+
+def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[Issue]]:
+    """Read every evaluator workbook in ``folder``; newest per (evaluator, rater) wins."""
+    ballots: list[Ballot] = []
+    issues: list[Issue] = []
+    known = {(e.kind, e.key): e for e in evaluators(campaign)}
+    schema = schemas.load("eval_scores")
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if not path.is_file() or path.name.startswith(("~$", ".")):
+            continue
+        name = path.relative_to(folder).as_posix()
+        where = Where(file=name)
+        try:
+            book = read_workbook(path)
+        except ReadError as exc:
+            issues.append(where.issue("FILE_UNREADABLE", detail=str(exc)))
+            continue
+        meta_sheet = book.sheets.get(META_SHEET)
+        meta = {}
+        if meta_sheet:
+            meta = {
+                str(r[1].value): str(r[2].value)
+                for r in meta_sheet.rows.values()
+                if 1 in r and 2 in r
+            }
+        ev = (
+            known.get((meta.get("evaluator_kind"), meta.get("evaluator")))
+            if meta.get("format") == EVALUATOR_FORMAT
+            else None
+        )
+        if ev is None:
+            issues.append(
+                where.issue(
+                    "NOT_AN_EVALUATION", detail=meta.get("evaluator_name") or "无"
+                )
+            )
+            continue
+        where = Where(file=name, unit=ev.name)
+        if meta.get("period") and meta["period"] != campaign.settings.period:
+            issues.append(
+                where.issue(
+                    "PERIOD_MISMATCH",
+                    value=meta["period"],
+                    detail=campaign.settings.period,
+                )
+            )
+            continue
+        sheet = book.sheets.get(schema.sheet)
+        found: list[Issue] = []
+        if sheet is None:
+            issues.append(where.issue("SHEET_MISSING", sheet=schema.sheet))
+            continue
+        table = read_table(sheet, schema, where, found)
+        form = read_form(
+            sheet,
+            schema.form,
+            where,
+            found,
+            start_row=(table.end_row + 1) if table else 1,
+            value_offset=2,
+        )
+        rater = str(form.get("rater", (None, ""))[0] or "")
+        if meta.get("fingerprint") and meta["fingerprint"] != fingerprint(
+            {"eval_scores": evaluator_rows(campaign, ev)}
+        ):
+            found.append(where.issue("MASTER_CHANGED"))
+        sha, _ = file_digest(path)
+        saved = book.modified.replace(tzinfo=None) if book.modified else None
+        ballot = Ballot(name, ev.kind, ev.key, rater, saved, sha, issues=found)
+        _score_ballot(ballot, table, ev, campaign, where)
+        ballots.append(ballot)
+    _newest_ballots(ballots)
+    for b in ballots:
+        issues.extend(b.issues)
+    return ballots, issues
+
+
+def _score_ballot(
+    ballot: Ballot, table: Any, ev: Evaluator, campaign: Campaign, where: Where
+) -> None:
+    if table is None:
+        ballot.used = False
+        return
+    expected = {(u.code, i.code): i for u in ev.units for i in campaign.indicators_for(u)}
+    got: dict[tuple[str, str], float] = {}
+    for row in table.rows:
+        key = (row.values.get("unit_code"), row.values.get("code"))
+        if key not in expected:
+            if all(
+                key
+            ):  # a row the office did not issue (an indicator or unit not rated here)
+                ballot.issues.append(
+                    where.issue(
+                        "INDICATOR_UNKNOWN",
+                        sheet=table.sheet,
+                        cell=row.cell("code"),
+                        value=f"{key[0]}/{key[1]}",
+                    )
+                )
+            continue
+        score = row.values.get("score")
+        points = expected[key].points
+        if score is not None and score > points:
+            ballot.issues.append(
+                where.issue(
+                    "SELF_SCORE_OVER",
+                    sheet=table.sheet,
+                    cell=row.cell("score"),
+                    field="评分",
+                    value=score,
+                    detail=f"{points:g}",
+                )
+            )
+            continue
+        if score is not None:
+            got[key] = float(score)
+    for unit in ev.units:
+        keys = [k for k in expected if k[0] == unit.code]
+        missing = [k for k in keys if k not in got]
+        if missing:
+            ballot.issues.append(
+                where.issue(
+                    "BALLOT_INCOMPLETE",
+                    sheet=table.sheet,
+                    value=unit.name,
+                    detail="、".join(k[1] for k in missing),
+                )
+            )
+            continue
+        total_points = sum(expected[k].points for k in keys)
+        if total_points > 0:
+            ballot.scores[unit.code] = 100.0 * sum(got[k] for k in keys) / total_points
+    if (
+        len(ballot.scores) >= 2
+        and len({round(v, 6) for v in ballot.scores.values()}) == 1
+    ):
+        ballot.issues.append(
+            where.issue(
+                "BALLOT_UNIFORM",
+                sheet=table.sheet,
+                value=f"{next(iter(ballot.scores.values())):.2f}",
+            )
+        )
+        ballot.used = False
+    if not ballot.rater:
+        ballot.issues.append(
+            where.issue("RATER_MISSING", sheet=table.sheet, field="评分人（签字）")
+        )
+
+
+def _newest_ballots(ballots: list[Ballot]) -> None:
+    """One ballot per rater: the newest of a signed rater's ballots counts. Unsigned
+    ballots cannot be told apart, so each counts on its own unless byte-identical."""
+    groups: dict[tuple[str, str, str], list[Ballot]] = {}
+    for b in ballots:
+        if b.used:
+            who = b.rater or f"未签名:{b.sha256}"
+            groups.setdefault((b.kind, b.evaluator, who), []).append(b)
+    for group in groups.values():
+        group.sort(key=lambda b: (b.saved_at or dt.datetime.min, b.file), reverse=True)
+        for other in group[1:]:
+            other.used = False
+            same = other.sha256 == group[0].sha256
+            code = "DUPLICATE_SAME_CONTENT" if same else "BALLOT_DUPLICATE"
+            other.issues.append(
+                Where(file=other.file).issue(
+                    code, value=other.rater, detail=group[0].file
+                )
+            )
+
+
+# ----------------------------------------------------------------------------- public survey
+
+
+@dataclass
+class PublicTally:
+    satisfied: int = 0
+    basic: int = 0
+    unsatisfied: int = 0
+    unknown: int = 0
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> int:
+        return self.satisfied + self.basic + self.unsatisfied
+
+
+def read_public(
+    folder: Path, campaign: Campaign
+) -> tuple[dict[str, PublicTally], list[Issue]]:
+    """Tally 群众测评 files (xlsx sheets or CSV in UTF-8/GBK, raw votes or per-unit counts)."""
+    tallies: dict[str, PublicTally] = {}
+    issues: list[Issue] = []
+    raw_schema, count_schema = (
+        schemas.load("public_responses"),
+        schemas.load("public_counts"),
+    )
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if not path.is_file() or path.name.startswith(("~$", ".")):
+            continue
+        name = path.relative_to(folder).as_posix()
+        where = Where(file=name)
+        sheets = _public_sheets(path, where, issues)
+        for sheet_name, sheet in sheets:
+            # the layout whose header matches more columns: votes, or counts per unit
+            matches = [
+                (len(found[1]), schema)
+                for schema in (count_schema, raw_schema)
+                if (found := find_header(sheet, schema))
+            ]
+            if matches:
+                schema = max(matches, key=lambda m: m[0])[1]
+                table = read_table(sheet, schema, where, issues)
+                for row in table.rows if table else []:
+                    _tally_row(
+                        row, schema, sheet_name, campaign, tallies, where, issues, name
+                    )
+            else:
+                issues.append(
+                    where.issue(
+                        "HEADER_NOT_FOUND",
+                        sheet=sheet_name,
+                        detail="被评单位、评价 或 被评单位、满意、基本满意、不满意",
+                    )
+                )
+    return tallies, issues
+
+
+def _public_sheets(
+    path: Path, where: Where, issues: list[Issue]
+) -> list[tuple[str, Any]]:
+    if path.suffix.lower() == ".csv":
+        data = path.read_bytes()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            issues.append(
+                where.issue(
+                    "FILE_UNREADABLE", detail="CSV 编码无法识别，请保存为 UTF-8 或 GBK"
+                )
+            )
+            return []
+
+        sheet = SheetData(name="CSV")
+        for r, record in enumerate(csv.reader(io.StringIO(text)), start=1):
+            sheet.rows[r] = {
+                c: RawCell(_csv_value(v), "", r, c)
+                for c, v in enumerate(record, start=1)
+                if v.strip()
+            }
+        return [("CSV", sheet)]
+    try:
+        book = read_workbook(path)
+    except ReadError as exc:
+        issues.append(where.issue("FILE_UNREADABLE", detail=str(exc)))
+        return []
+    return [
+        (n, s)
+        for n, s in book.sheets.items()
+        if not n.startswith("_") and n != "填报说明"
+    ]
+
+
+def _csv_value(text: str) -> Any:
+    """CSV has no types: a plain number is a number, not text typed into a number cell."""
+    stripped = text.strip()
+    if stripped.isdigit():
+        return int(stripped)
+    return text
+
+
+def _tally_row(
+    row: Any,
+    schema: Any,
+    sheet: str,
+    campaign: Campaign,
+    tallies: dict[str, PublicTally],
+    where: Where,
+    issues: list[Issue],
+    file: str,
+) -> None:
+    v = row.values
+    name = v.get("unit")
+    if name is None:
+        return
+    unit = campaign.unit_by_name(name) or campaign.units.get(name)
+    if unit is None:
+        issues.append(
+            where.issue(
+                "REF_UNKNOWN",
+                sheet=sheet,
+                cell=row.cell("unit"),
+                field="被评单位",
+                value=name,
+                detail="单位",
+            )
+        )
+        return
+    tally = tallies.setdefault(unit.code, PublicTally())
+    if schema.schema_id == "public_responses":
+        if "answer" not in v:
+            return
+        attr = {
+            "满意": "satisfied",
+            "基本满意": "basic",
+            "不满意": "unsatisfied",
+            "不了解": "unknown",
+        }[v["answer"]]
+        setattr(tally, attr, getattr(tally, attr) + 1)
+    else:
+        for attr in ("satisfied", "basic", "unsatisfied", "unknown"):
+            setattr(tally, attr, getattr(tally, attr) + int(v.get(attr, 0)))
+    if file not in tally.sources:
+        tally.sources.append(file)

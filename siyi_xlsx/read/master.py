@@ -1,0 +1,531 @@
+"""The office's master workbook (任务总表): read it into a :class:`Campaign`, or write it.
+
+The master is the single source of truth: units, front leaders, special teams, key
+tasks, milestones, evaluation indicators and settings. Problems in it are reported like
+any other data problem (file 任务总表.xlsx); only a master that cannot be used at all
+(missing, unreadable, no as-of date) stops the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from siyi_xlsx import schema as schemas
+from siyi_xlsx.errors import CampaignError, Issue, ReadError
+from siyi_xlsx.period import period_range
+from siyi_xlsx.read.normalize import split_list
+from siyi_xlsx.read.tables import Table, TableRow, Where, read_form, read_table
+from siyi_xlsx.read.workbook import SheetData, read_workbook
+from siyi_xlsx.schema.rows import schema_issues
+from siyi_xlsx.schema.sheets import SheetSchema, header_key
+
+MASTER_FILE = "任务总表.xlsx"
+TABLE_SCHEMAS = {
+    "units": "master_units",
+    "leaders": "master_leaders",
+    "teams": "master_teams",
+    "tasks": "master_tasks",
+    "milestones": "master_milestones",
+    "indicators": "master_indicators",
+}
+UNIT_KINDS = ("区直部门", "乡镇", "街道")
+# read only by `siyi score` (evaluation.py): a master without them still runs the batch
+EVAL_TABLES = {
+    "adjust_rules": "master_adjust_rules",
+    "adjust_entries": "master_adjust_entries",
+}
+
+
+@dataclass
+class Unit:
+    code: str
+    name: str
+    kind: str
+    head: str = ""
+    contact: str = ""
+    phone: str = ""
+
+    @property
+    def group(self) -> str:
+        """Ranking group: 区直部门 vs 乡镇街道."""
+        return "区直部门" if self.kind == "区直部门" else "乡镇街道"
+
+
+@dataclass
+class Leader:
+    name: str
+    title: str = ""
+    units: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Team:
+    code: str
+    name: str
+    leader_unit: str = ""
+    leader: str = ""
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Milestone:
+    task_id: str
+    seq: int
+    content: str
+    planned_date: dt.date
+    done_mark: str = ""
+
+
+@dataclass
+class Task:
+    task_id: str
+    title: str
+    area: str
+    lead_unit: str  # unit name, as the office picks it from the dropdown
+    target: str
+    deadline: dt.date
+    category: str = ""
+    support_units: list[str] = field(default_factory=list)
+    front_leader: str = ""
+    team: str = ""
+    weight: float | None = None
+    milestones: list[Milestone] = field(default_factory=list)
+
+
+@dataclass
+class Indicator:
+    code: str
+    name: str
+    points: float
+    criteria: str
+    applies_to: str = "全部"
+    evidence_required: bool = False
+
+    def applies(self, unit: Unit) -> bool:
+        return self.applies_to == "全部" or self.applies_to == unit.group
+
+
+@dataclass
+class Settings:
+    year: int
+    period: str
+    as_of: dt.date
+    return_deadline: dt.date | None
+    late_days: int = 0
+    serious_late_days: int = 15
+    pace_gap_pp: float = 10
+    serious_pace_gap_pp: float = 30
+
+
+@dataclass
+class Campaign:
+    """Everything the office declared, plus the problems found while reading it."""
+
+    folder: Path
+    settings: Settings
+    units: dict[str, Unit]
+    leaders: dict[str, Leader]
+    teams: dict[str, Team]
+    tasks: dict[str, Task]
+    indicators: dict[str, Indicator]
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def master_path(self) -> Path:
+        return self.folder / MASTER_FILE
+
+    def unit_by_name(self, name: str) -> Unit | None:
+        for unit in self.units.values():
+            if unit.name == name:
+                return unit
+        return None
+
+    def tasks_of(self, unit: Unit) -> list[Task]:
+        return [t for t in self.tasks.values() if t.lead_unit == unit.name]
+
+    def indicators_for(self, unit: Unit) -> list[Indicator]:
+        return [i for i in self.indicators.values() if i.applies(unit)]
+
+    def lead_units(self) -> list[Unit]:
+        return [u for u in self.units.values() if self.tasks_of(u)]
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def load_campaign(folder: Path) -> Campaign:
+    """Read ``folder/任务总表.xlsx``; raise :class:`CampaignError` if it cannot be used."""
+    path = folder / MASTER_FILE
+    if not path.is_file():
+        raise CampaignError(
+            f"找不到任务总表：{path}。请先运行 siyi init {folder}；如果工作目录在别处，请用 --campaign 指定（siyi check）。"
+        )
+    try:
+        book = read_workbook(path)
+    except ReadError as exc:
+        raise CampaignError(f"任务总表无法打开（{exc}）：{path}") from exc
+    where = Where(file=MASTER_FILE, unit="领导小组办公室")
+    issues: list[Issue] = []
+    settings = _read_settings(book.sheets, where, issues)
+    tables: dict[str, list[TableRow]] = {}
+    for key, schema_id in TABLE_SCHEMAS.items():
+        schema = schemas.load(schema_id)
+        sheet = book.sheets.get(schema.sheet)
+        if sheet is None:
+            # Without any one of these sheets every unit would be blamed for the office's
+            # mistake (unknown tasks, milestones, indicators): stop with one message.
+            raise CampaignError(
+                f"任务总表缺少“{schema.sheet}”工作表，请恢复后再运行（可参照 siyi init 生成的空白任务总表）。"
+            )
+        table = read_table(sheet, schema, where, issues)
+        tables[key] = _unique_rows(table, schema, where, issues) if table else []
+    campaign = _build(folder, settings, tables, where, issues)
+    campaign.issues = issues
+    return campaign
+
+
+def _read_settings(
+    sheets: dict[str, SheetData], where: Where, issues: list[Issue]
+) -> Settings:
+    schema = schemas.load("master_settings")
+    sheet = sheets.get(schema.sheet)
+    if sheet is None:
+        raise CampaignError(
+            f"任务总表缺少“{schema.sheet}”工作表，无法确定年度、期次和数据截止日期。"
+        )
+    values = read_settings_form(sheet, schema, where, issues)
+    settings = Settings(
+        year=int(values["year"]),
+        period=str(values["period"]),
+        as_of=dt.date.fromisoformat(values["as_of"]),
+        return_deadline=dt.date.fromisoformat(values["return_deadline"])
+        if values.get("return_deadline")
+        else None,
+        late_days=int(values["late_days"]),
+        serious_late_days=int(values["serious_late_days"]),
+        pace_gap_pp=float(values["pace_gap_pp"]),
+        serious_pace_gap_pp=float(values["serious_pace_gap_pp"]),
+    )
+    if settings.return_deadline and settings.return_deadline < settings.as_of:
+        issues.append(
+            where.issue(
+                "RETURN_DEADLINE_STALE",
+                sheet=schema.sheet,
+                value=settings.return_deadline,
+                detail=settings.as_of,
+            )
+        )
+    span = period_range(settings.period)
+    if span and not (span[0] <= settings.as_of <= span[1]):
+        issues.append(
+            where.issue(
+                "AS_OF_OUTSIDE_PERIOD",
+                sheet=schema.sheet,
+                value=settings.as_of,
+                detail=settings.period,
+            )
+        )
+    for high, low in (
+        ("serious_late_days", "late_days"),
+        ("serious_pace_gap_pp", "pace_gap_pp"),
+    ):
+        if getattr(settings, high) <= getattr(settings, low):
+            issues.append(
+                where.issue(
+                    "THRESHOLD_ORDER",
+                    sheet=schema.sheet,
+                    field=schema.column(high).title,
+                    value=getattr(settings, high),
+                    detail=schema.column(low).title,
+                )
+            )
+            setattr(settings, high, schema.defaults[high])
+            setattr(settings, low, schema.defaults[low])
+    return settings
+
+
+def read_settings_form(
+    sheet: SheetData | None, schema: SheetSchema, where: Where, issues: list[Issue]
+) -> dict[str, Any]:
+    """Read a 设置项/值 sheet: blanks take the schema's defaults (with a reminder); a
+    required setting without default, or a value the schema rejects, stops the run."""
+    fields = (
+        read_form(sheet, schema.columns, where, issues, value_offset=1) if sheet else {}
+    )
+    values: dict[str, Any] = {}
+    for column in schema.columns:
+        value, address = fields.get(column.name, (None, ""))
+        if value is None and column.name in schema.defaults:
+            value = schema.defaults[column.name]
+            issues.append(
+                where.issue(
+                    "SETTING_DEFAULT",
+                    sheet=schema.sheet,
+                    cell=address,
+                    field=column.title,
+                    detail=value,
+                )
+            )
+        if value is None and column.required:
+            raise CampaignError(
+                f"任务总表“{schema.sheet}”表未填写“{column.title}”（或填写有误），请补充后再运行。"
+            )
+        values[column.name] = value
+
+    for name, code, detail, value in schema_issues(
+        {k: v for k, v in values.items() if v is not None}, schema
+    ):
+        column = schema.column(name)
+        problem = where.issue(
+            code, sheet=schema.sheet, field=column.title, value=value, detail=detail
+        )
+        raise CampaignError(
+            f"任务总表“{schema.sheet}”表：{problem.message}请修改后再运行。"
+        )
+    return values
+
+
+def _unique_rows(
+    table: Table, schema: SheetSchema, where: Where, issues: list[Issue]
+) -> list[TableRow]:
+    """Drop rows whose key is missing or invalid, and later duplicates of a key."""
+    seen: set[tuple[Any, ...]] = set()
+    kept: list[TableRow] = []
+    for row in table.rows:
+        if any(k not in row.values for k in schema.key):
+            continue  # the missing key was reported as REQUIRED or invalid
+        key = tuple(row.values[k] for k in schema.key)
+        if key in seen:
+            first = schema.column(schema.key[-1])
+            issues.append(
+                where.issue(
+                    "DUPLICATE_KEY",
+                    sheet=schema.sheet,
+                    cell=row.cell(first.name),
+                    field=first.title,
+                    value="/".join(map(str, key)),
+                )
+            )
+            continue
+        seen.add(key)
+        kept.append(row)
+    return kept
+
+
+def _check_ref(
+    row: TableRow,
+    name: str,
+    known: set[str],
+    schema: SheetSchema,
+    target: str,
+    where: Where,
+    issues: list[Issue],
+) -> bool:
+    """Every name in ``row[name]`` must be in ``known``. A name that differs only in
+    spaces or full-/half-width characters is taken as the known one, with a reminder."""
+    value = row.values.get(name)
+    if value is None:
+        return True
+    folded = {header_key(k): k for k in known}
+    is_list = schema.column(name).kind == "list"
+    values = split_list(value) if is_list else [value]
+    ok, fixed = True, []
+    for item in values:
+        if item in known:
+            fixed.append(item)
+            continue
+        match = folded.get(header_key(item))
+        column = schema.column(name)
+        if match is not None:
+            issues.append(
+                where.issue(
+                    "REF_COERCED",
+                    sheet=schema.sheet,
+                    cell=row.cell(name),
+                    field=column.title,
+                    value=item,
+                    detail=match,
+                )
+            )
+            fixed.append(match)
+            continue
+        issues.append(
+            where.issue(
+                "REF_UNKNOWN",
+                sheet=schema.sheet,
+                cell=row.cell(name),
+                field=column.title,
+                value=item,
+                detail=target,
+            )
+        )
+        ok = False
+    if ok:
+        row.values[name] = "、".join(fixed) if is_list else fixed[0]
+    return ok
+
+
+def _build(
+    folder: Path,
+    settings: Settings,
+    tables: dict[str, list[TableRow]],
+    where: Where,
+    issues: list[Issue],
+) -> Campaign:
+    s_units, s_leaders, s_teams = (
+        schemas.load(TABLE_SCHEMAS[k]) for k in ("units", "leaders", "teams")
+    )
+    s_tasks, s_ms, s_ind = (
+        schemas.load(TABLE_SCHEMAS[k]) for k in ("tasks", "milestones", "indicators")
+    )
+    units: dict[str, Unit] = {}
+    names: set[str] = set()
+    for row in tables["units"]:
+        v = row.values
+        if v.get("name") in names:
+            issues.append(
+                where.issue(
+                    "DUPLICATE_KEY",
+                    sheet=s_units.sheet,
+                    cell=row.cell("name"),
+                    field="单位名称",
+                    value=v["name"],
+                )
+            )
+            continue
+        if "name" not in v or "kind" not in v:
+            continue
+        names.add(v["name"])
+        units[v["code"]] = Unit(
+            v["code"],
+            v["name"],
+            v["kind"],
+            v.get("head", ""),
+            v.get("contact", ""),
+            v.get("phone", ""),
+        )
+    leaders: dict[str, Leader] = {}
+    for row in tables["leaders"]:
+        _check_ref(row, "units", names, s_leaders, s_units.sheet, where, issues)
+        v = row.values
+        leaders[v["name"]] = Leader(
+            v["name"],
+            v.get("title", ""),
+            [u for u in split_list(v.get("units")) if u in names],
+        )
+    teams: dict[str, Team] = {}
+    for row in tables["teams"]:
+        _check_ref(row, "leader_unit", names, s_teams, s_units.sheet, where, issues)
+        _check_ref(row, "members", names, s_teams, s_units.sheet, where, issues)
+        v = row.values
+        teams[v["name"]] = Team(
+            v["code"],
+            v["name"],
+            v.get("leader_unit", ""),
+            v.get("leader", ""),
+            [u for u in split_list(v.get("members")) if u in names],
+        )
+    tasks: dict[str, Task] = {}
+    dropped_tasks: set[str] = set()
+    for row in tables["tasks"]:
+        v = row.values
+        lead_ok = _check_ref(
+            row, "lead_unit", names, s_tasks, s_units.sheet, where, issues
+        )
+        complete = {"title", "area", "lead_unit", "target", "deadline"} <= set(v)
+        if not (lead_ok and complete):
+            # reported cell by cell above; one line more says what it means for the campaign
+            dropped_tasks.add(v["task_id"])
+            issues.append(
+                where.issue(
+                    "TASK_DROPPED",
+                    sheet=s_tasks.sheet,
+                    cell=row.cell("task_id"),
+                    value=v["task_id"],
+                )
+            )
+            continue
+        _check_ref(row, "support_units", names, s_tasks, s_units.sheet, where, issues)
+        _check_ref(
+            row, "front_leader", set(leaders), s_tasks, s_leaders.sheet, where, issues
+        )
+        _check_ref(row, "team", set(teams), s_tasks, s_teams.sheet, where, issues)
+        tasks[v["task_id"]] = Task(
+            task_id=v["task_id"],
+            title=v["title"],
+            area=v["area"],
+            lead_unit=v["lead_unit"],
+            target=v["target"],
+            deadline=dt.date.fromisoformat(v["deadline"]),
+            category=v.get("category", ""),
+            support_units=[u for u in split_list(v.get("support_units")) if u in names],
+            front_leader=v.get("front_leader", "")
+            if v.get("front_leader") in leaders
+            else "",
+            team=v.get("team", "") if v.get("team") in teams else "",
+            weight=v.get("weight"),
+        )
+    for row in tables["milestones"]:
+        v = row.values
+        if v.get("task_id") in dropped_tasks:
+            continue  # the task's own message says why it is not used
+        if not _check_ref(row, "task_id", set(tasks), s_ms, s_tasks.sheet, where, issues):
+            continue
+        if not {"content", "planned_date"} <= set(v):
+            continue
+        task = tasks[v["task_id"]]
+        planned = dt.date.fromisoformat(v["planned_date"])
+        if planned > task.deadline:
+            issues.append(
+                where.issue(
+                    "MILESTONE_AFTER_DEADLINE",
+                    sheet=s_ms.sheet,
+                    cell=row.cell("planned_date"),
+                    value=planned,
+                    detail=task.deadline,
+                )
+            )
+        task.milestones.append(
+            Milestone(
+                task.task_id, int(v["seq"]), v["content"], planned, v.get("done_mark", "")
+            )
+        )
+    for task in tasks.values():
+        task.milestones.sort(key=lambda m: m.seq)
+        if not task.milestones:
+            issues.append(
+                where.issue(
+                    "TASK_NO_MILESTONE",
+                    sheet=s_tasks.sheet,
+                    value=task.task_id,
+                    detail=task.deadline,
+                )
+            )
+    indicators: dict[str, Indicator] = {}
+    for row in tables["indicators"]:
+        v = row.values
+        if not {"name", "points", "criteria"} <= set(v):
+            issues.append(
+                where.issue(
+                    "INDICATOR_DROPPED",
+                    sheet=s_ind.sheet,
+                    cell=row.cell("code"),
+                    value=v["code"],
+                )
+            )
+            continue
+        indicators[v["code"]] = Indicator(
+            v["code"],
+            v["name"],
+            float(v["points"]),
+            v["criteria"],
+            v.get("applies_to", "全部"),
+            v.get("evidence_required") == "是",
+        )
+    return Campaign(folder, settings, units, leaders, teams, tasks, indicators)
+
+
+# ----------------------------------------------------------------------------- writing

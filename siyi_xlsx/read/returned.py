@@ -1,0 +1,249 @@
+"""Read one returned workbook into a :class:`Submission`: who sent it, for which period,
+and the rows of each sheet with their cell positions. Never raises for bad data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from siyi_xlsx import schema as schemas
+from siyi_xlsx.errors import ERROR, Issue, NotSpreadsheetError, ReadError
+from siyi_xlsx.read.convert import CONVERTIBLE, to_xlsx
+from siyi_xlsx.read.inspection import read_order_feedback
+from siyi_xlsx.read.master import Campaign, Unit
+from siyi_xlsx.read.tables import Table, Where, find_header, read_form, read_table
+from siyi_xlsx.read.workbook import SheetData, WorkbookData, read_workbook, sniff
+from siyi_xlsx.resources import template
+from siyi_xlsx.schema.layout import LIST_SHEETS, META_SHEET, UNIT_SHEETS
+from siyi_xlsx.schema.sheets import header_key
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+SUPERSEDED = "superseded"
+
+
+@dataclass
+class Submission:
+    """A returned file and everything read from it."""
+
+    path: Path
+    name: str
+    sha256: str
+    size: int
+    mtime: dt.datetime
+    unit: Unit | None = None
+    name_unit: Unit | None = None  # the unit the file name points to, if any
+    period: str | None = None
+    saved_at: dt.datetime | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    form: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    status: str = ACCEPTED
+    read_path: Path | None = None  # a converted .xlsx copy, when the unit sent .xls/.ods
+    # filled by validation: the rows that were accepted, keyed for lookup
+    ledger: dict[str, Any] = field(default_factory=dict)
+    responsibility: dict[str, Any] = field(default_factory=dict)
+    schedule: dict[tuple[str, int], Any] = field(default_factory=dict)
+    evaluation: dict[str, Any] = field(default_factory=dict)
+    # the unit's own lists, as accepted rows (values plus "id" for problems)
+    lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    order_feedback: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # 督办编号 -> feedback
+
+    @property
+    def where(self) -> Where:
+        return Where(file=self.name, unit=self.unit.name if self.unit else "")
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for i in self.issues if i.severity == ERROR)
+
+    def reject(self, code: str, **kwargs: Any) -> None:
+        self.issues.append(self.where.issue(code, **kwargs))
+        self.status = REJECTED
+
+
+def beijing(moment: dt.datetime | None) -> str:
+    """Show a naive UTC time as Beijing time (UTC+8), the time units and the office read."""
+    if moment is None:
+        return ""
+    return (moment + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> Submission:
+    """Read ``path`` (never modified) and identify its unit and period."""
+    sha, size = file_digest(path)
+    # Times are kept in UTC, like the save time Excel and WPS write into docProps.
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(
+        tzinfo=None, microsecond=0
+    )
+    sub = Submission(
+        path=path, name=display_name or path.name, sha256=sha, size=size, mtime=mtime
+    )
+    read_path = path
+    suffix = path.suffix.lower()
+    if suffix in CONVERTIBLE and sniff(path) != "other":
+        read_path = to_xlsx(path) or path
+        if read_path is not path:
+            sub.read_path = read_path
+            sub.issues.append(
+                Where(file=sub.name).issue("CONVERTED_FORMAT", detail=suffix)
+            )
+    if read_path.suffix.lower() not in (".xlsx", ".xlsm"):
+        sub.unit = _unit_from_name(
+            path.stem, campaign
+        )  # so 报送情况 can say whose file failed
+        sub.reject("FILE_NOT_XLSX", detail=f"扩展名为 {path.suffix or '无'}")
+        return sub
+    try:
+        book = read_workbook(read_path)
+    except ReadError as exc:
+        sub.unit = _unit_from_name(path.stem, campaign)
+        code = (
+            "FILE_NOT_XLSX" if isinstance(exc, NotSpreadsheetError) else "FILE_UNREADABLE"
+        )
+        sub.reject(code, detail=str(exc))
+        return sub
+    sub.saved_at = _naive(book.modified) or mtime
+    if not _identify(sub, book, campaign):
+        return sub
+    _read_sheets(sub, book)
+    return sub
+
+
+def _naive(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
+    sub.name_unit = _unit_from_name(sub.path.stem, campaign)
+    meta_sheet = book.sheets.get(META_SHEET)
+    known = {schemas.load(s).sheet for s in UNIT_SHEETS}
+    if meta_sheet is None and not known & set(book.sheets):
+        sub.unit = sub.name_unit
+        sub.reject("NOT_A_TEMPLATE", detail="、".join(list(book.sheets)[:5]) or "无")
+        return False
+    if meta_sheet is not None:
+        sub.meta = {
+            str(row[1].value).strip(): str(row[2].value).strip()
+            for row in meta_sheet.rows.values()
+            if 1 in row
+            and 2 in row
+            and row[1].value is not None
+            and row[2].value is not None
+        }
+    code = sub.meta.get("unit_code")
+    if code:
+        unit = campaign.units.get(code)
+        if unit is None:
+            sub.reject("UNIT_NOT_IN_MASTER", value=code)
+            return False
+        period = sub.meta.get("period")
+        sub.unit, sub.period = unit, period
+        if period and period != campaign.settings.period:
+            sub.reject("PERIOD_MISMATCH", value=period, detail=campaign.settings.period)
+            return False
+    else:
+        unit = _unit_from_name(sub.path.stem, campaign)
+        if unit is None:
+            sub.reject(
+                "UNIT_UNKNOWN",
+                detail="文件中没有模板元数据，文件名中也没有单位编码或单位名称",
+            )
+            return False
+        sub.unit, sub.period = unit, campaign.settings.period
+        sub.issues.append(
+            sub.where.issue("META_MISSING", detail=f"{unit.name}（{unit.code}）")
+        )
+    if not campaign.tasks_of(sub.unit):
+        sub.reject("UNIT_NO_TASKS", detail=sub.unit.name)
+        return False
+    return True
+
+
+def _unit_from_name(stem: str, campaign: Campaign) -> Unit | None:
+    """Fallback: a unit code as a whole token, else the longest unit name in the file name."""
+    tokens = set(re.split(r"[_\-\s（）()【】\[\]]+", stem))
+    for code, unit in campaign.units.items():
+        if code in tokens:
+            return unit
+    matches = [u for u in campaign.units.values() if u.name in stem]
+    return max(matches, key=lambda u: len(u.name)) if matches else None
+
+
+def _renamed_sheet(book: WorkbookData, schema: schemas.SheetSchema) -> SheetData | None:
+    """A sheet under another name whose header is this schema's (a renamed sheet)."""
+    known = {schemas.load(s).sheet for s in UNIT_SHEETS}
+    candidates = [
+        (n, sh)
+        for n, sh in book.sheets.items()
+        if n not in known and not n.startswith("_")
+    ]
+    for (
+        name,
+        sheet,
+    ) in candidates:  # the same name with stray spaces or full-width letters
+        if header_key(name) == header_key(schema.sheet):
+            return sheet
+    for _name, sheet in candidates:
+        if find_header(sheet, schema) is not None:
+            return sheet
+    return None
+
+
+def _read_sheets(sub: Submission, book: WorkbookData) -> None:
+
+    where = sub.where
+    sub.order_feedback = read_order_feedback(book.sheets, where, sub.issues)
+    current = template("unit_workbook")["template_version"]
+    for schema_id in UNIT_SHEETS + LIST_SHEETS:
+        schema = schemas.load(schema_id)
+        sheet = book.sheets.get(schema.sheet) or _renamed_sheet(book, schema)
+        if sheet is None:
+            if schema_id not in LIST_SHEETS:
+                sub.issues.append(where.issue("SHEET_MISSING", sheet=schema.sheet))
+            elif sub.meta.get("template_version", current) == current:
+                # workbooks issued before these lists existed simply do not have them
+                sub.issues.append(where.issue("LIST_SHEET_MISSING", sheet=schema.sheet))
+            continue
+        if sheet.name != schema.sheet:
+            sub.issues.append(
+                where.issue("SHEET_RENAMED", sheet=sheet.name, detail=schema.sheet)
+            )
+        if sheet.truncated:
+            sub.issues.append(
+                where.issue("FILE_TOO_LARGE", sheet=schema.sheet, detail=20000)
+            )
+        table = read_table(sheet, schema, where, sub.issues)
+        if table is None:
+            continue
+        sub.tables[schema_id] = table
+        if schema.form:
+            sub.form = read_form(
+                sheet,
+                schema.form,
+                where,
+                sub.issues,
+                start_row=table.end_row + 1,
+                value_offset=2,
+            )

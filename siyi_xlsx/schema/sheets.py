@@ -1,0 +1,152 @@
+"""Load the JSON Schemas of every sheet and expose their column annotations.
+
+Each file in ``schemas/`` declares one sheet: its name (``x-sheet``), its key columns
+(``x-key``) and, per property, the Chinese title, width, role (prefilled by the office or
+filled by the unit), kind (text, date, number, percent, enum, list, phone) and input
+hint. The template writer, the reader and the validator all read these declarations.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from siyi_xlsx.resources import data_dir, load_json
+
+PREFILL = "prefill"
+INPUT = "input"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column (or one form field) of a sheet."""
+
+    name: str
+    title: str
+    kind: str
+    role: str
+    width: float
+    hint: str
+    required: bool
+    spec: dict[str, Any] = field(repr=False, hash=False, compare=False)
+
+    @property
+    def choices(self) -> list[str]:
+        return list(self.spec.get("enum", []))
+
+    @property
+    def minimum(self) -> float | None:
+        return self.spec.get("minimum")
+
+    @property
+    def maximum(self) -> float | None:
+        return self.spec.get("maximum")
+
+    @property
+    def max_length(self) -> int | None:
+        return self.spec.get("maxLength")
+
+    @property
+    def ref(self) -> str | None:
+        """``sheet_key.column`` this column refers to, e.g. ``units.name``."""
+        return self.spec.get("x-ref")
+
+    @property
+    def default(self) -> Any:
+        return self.spec.get("default")
+
+
+@dataclass(frozen=True)
+class SheetSchema:
+    """A sheet declared by one JSON Schema file."""
+
+    schema_id: str
+    sheet: str
+    title: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    form: tuple[Column, ...]
+    layout: str
+    raw: dict[str, Any] = field(repr=False, hash=False, compare=False)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns + self.form:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def titles(self) -> dict[str, Column]:
+        """Normalised header title -> column."""
+        return {header_key(c.title): c for c in self.columns}
+
+    @property
+    def input_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.role == INPUT)
+
+    @property
+    def prefill_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.role == PREFILL)
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return dict(self.raw.get("x-defaults", {}))
+
+    def validator(self) -> Draft202012Validator:
+        return _validator(self.schema_id)
+
+
+def header_key(text: Any) -> str:
+    """Normalise a header for matching: width-fold, drop spaces and line breaks."""
+    folded = unicodedata.normalize("NFKC", str(text or ""))
+    return "".join(folded.split())
+
+
+def _columns(props: dict[str, Any], required: set[str]) -> tuple[Column, ...]:
+    return tuple(
+        Column(
+            name=name,
+            title=spec["x-title"],
+            kind=spec.get("x-kind", "text"),
+            role=spec.get("x-role", INPUT),
+            width=float(spec.get("x-width", 12)),
+            hint=spec.get("x-hint", ""),
+            required=name in required,
+            spec=spec,
+        )
+        for name, spec in props.items()
+    )
+
+
+@cache
+def load(schema_id: str) -> SheetSchema:
+    """Load ``schemas/<schema_id>.json``."""
+    raw = load_json("schemas", schema_id)
+    Draft202012Validator.check_schema(raw)
+    required = set(raw.get("required", []))
+    return SheetSchema(
+        schema_id=schema_id,
+        sheet=raw["x-sheet"],
+        title=raw.get("title", raw["x-sheet"]),
+        description=raw.get("description", ""),
+        key=tuple(raw.get("x-key", [])),
+        columns=_columns(raw["properties"], required),
+        form=_columns(raw.get("x-form", {}), set()),
+        layout=raw.get("x-layout", "table"),
+        raw=raw,
+    )
+
+
+@cache
+def _validator(schema_id: str) -> Draft202012Validator:
+    return Draft202012Validator(load(schema_id).raw, format_checker=FormatChecker())
+
+
+def all_schema_ids() -> list[str]:
+    """Every declared sheet, for documentation and self-checks."""
+    return sorted(p.stem for p in data_dir("schemas").glob("*.json"))

@@ -1,0 +1,144 @@
+"""The evaluators' workbooks (专班小组, 战线领导 评分表) and the 群众测评 import template."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from siyi_xlsx import __version__
+from siyi_xlsx import schema as schemas
+from siyi_xlsx.read.evaluations import (
+    EVALUATOR_FORMAT,
+    KIND_LABEL,
+    evaluator_rows,
+    evaluators,
+)
+from siyi_xlsx.read.master import Campaign
+from siyi_xlsx.resources import template
+from siyi_xlsx.schema.layout import META_SHEET
+from siyi_xlsx.schema.meta import fingerprint
+from siyi_xlsx.write.selfcheck import add_self_checks, write_self_check_sheet
+from siyi_xlsx.write.unit_workbook import safe_file_name
+from siyi_xlsx.write.xlsx import (
+    Formats,
+    ListSheet,
+    atomic_workbook,
+    protect,
+    write_key_values,
+    write_table,
+)
+
+
+def write_evaluator_workbooks(
+    campaign: Campaign, out_dir: Path, now: dt.datetime
+) -> list[Path]:
+    spec = template("evaluator_workbook")
+    schema = schemas.load("eval_scores")
+    paths = []
+    for ev in evaluators(campaign):
+        label = KIND_LABEL[ev.kind]
+        path = out_dir / safe_file_name(
+            f"{campaign.settings.year}年{label}表_{ev.name}.xlsx"
+        )
+        rows = evaluator_rows(campaign, ev)
+        with atomic_workbook(path, created=now) as book:
+            fmt = Formats(book)
+            intro = book.add_worksheet("填报说明")
+            check = book.add_worksheet("自查")
+            ws = book.add_worksheet(schema.sheet)
+            lists = ListSheet(book)
+            intro.merge_range(
+                0,
+                0,
+                0,
+                1,
+                f"{campaign.settings.year}年重点工作{label}表（{ev.name}）",
+                fmt.title,
+            )
+            texts = [
+                (
+                    a,
+                    b.format(
+                        label=label,
+                        name=ev.name,
+                        n=len(ev.units),
+                        year=campaign.settings.year,
+                    ),
+                )
+                for a, b in spec["instructions"]
+            ]
+            write_key_values(intro, fmt, texts, start_row=2)
+            protect(intro)
+            last = write_table(
+                ws,
+                fmt,
+                schema,
+                rows,
+                title=f"{ev.name} {label}表",
+                note=schema.description + "灰色为预填内容，浅黄色为打分内容。",
+                lists=lists,
+                freeze_cols=2,
+            )
+            counts = add_self_checks(
+                book, ws, fmt, schema, len(rows), campaign.settings.as_of, fmt.needs_fix
+            )
+            for offset, column in enumerate(schema.form):
+                row = last + 2 + offset
+                ws.write_string(row, 1, column.title, fmt.label)
+                ws.write_blank(row, 3, None, fmt.for_column(column, "input"))
+            protect(ws)
+            write_self_check_sheet(check, fmt, counts)
+            protect(check)
+            meta = book.add_worksheet(META_SHEET)
+            values = {
+                "format": EVALUATOR_FORMAT,
+                "tool_version": __version__,
+                "year": str(campaign.settings.year),
+                "period": campaign.settings.period,
+                "evaluator_kind": ev.kind,
+                "evaluator": ev.key,
+                "evaluator_name": ev.name,
+                "issued_at": now.isoformat(),
+                "fingerprint": fingerprint({"eval_scores": rows}),
+            }
+            for r, (k, v) in enumerate(values.items(), start=1):
+                meta.write_string(r, 0, k)
+                meta.write_string(r, 1, v)
+            meta.very_hidden()
+            meta.protect()
+            intro.activate()
+        paths.append(path)
+    return paths
+
+
+def write_public_template(path: Path, campaign: Campaign) -> None:
+    """群众测评导入模板: the two accepted layouts, with unit dropdowns."""
+    with atomic_workbook(path) as book:
+        fmt = Formats(book)
+        lists = ListSheet(book)
+        names = [u.name for u in campaign.lead_units()]
+        for schema_id in ("public_responses", "public_counts"):
+            schema = schemas.load(schema_id)
+            ws = book.add_worksheet(schema.sheet)
+            write_table(
+                ws,
+                fmt,
+                schema,
+                [],
+                title=schema.title,
+                note=schema.description + "也可用同样列名的 CSV（UTF-8 或 GBK）。",
+                lists=lists,
+                blank_rows=500,
+            )
+            ws.data_validation(
+                3,
+                0,
+                502,
+                0,
+                {
+                    "validate": "list",
+                    "source": lists.source(names),
+                    "error_type": "warning",
+                    "error_message": "请选择单位",
+                },
+            )

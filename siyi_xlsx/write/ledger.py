@@ -1,0 +1,473 @@
+"""Result workbooks: 汇总台账.xlsx (the consolidated ledger) and 校验报告.xlsx.
+
+Writers only lay out what the pipeline computed; every number on a sheet comes with the
+rule or row behind it (判定依据, 说明).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from siyi_xlsx.compute.progress import STATUS_ORDER, status_counts
+from siyi_xlsx.errors import ERROR, Issue, code_meaning
+from siyi_xlsx.read.master import Campaign
+from siyi_xlsx.write.xlsx import (
+    Formats,
+    atomic_workbook,
+    setup_print,
+    text_height,
+    write_cell,
+    write_key_values,
+)
+
+LEDGER_FILE = "汇总台账.xlsx"
+REPORT_FILE = "校验报告.xlsx"
+
+STATUS_FILL = {
+    "严重滞后": "red",
+    "滞后": "amber",
+    "正常推进": "green",
+    "未开始": "grey",
+    "已完成": "blue",
+    "申请销号": "blue",
+}
+LIGHT_FILL = {"红": "red", "黄": "amber", "绿": "green"}
+
+# (column in the DataFrame, Chinese header, width, kind)
+LEDGER_COLUMNS: list[tuple[str, str, float, str]] = [
+    # the first PRINTED_LEDGER_COLUMNS are what a leader reads on an A4 page
+    ("task_id", "任务编号", 8, "text"),
+    ("title", "重点工作", 28, "text"),
+    ("lead_unit", "牵头单位", 15, "text"),
+    ("front_leader", "战线领导", 8, "text"),
+    ("deadline", "完成时限", 10, "date"),
+    ("expected_pct", "序时进度(%)", 8, "num"),
+    ("reported_pct", "填报进度(%)", 8, "num"),
+    ("status", "状态", 9, "status"),
+    ("light", "亮灯", 5, "light"),
+    ("reason", "判定依据", 34, "text"),
+    ("status_text", "进展情况", 28, "text"),
+    ("problems", "存在问题", 20, "text"),
+    ("area", "重点领域", 14, "text"),
+    ("unit_kind", "单位类型", 9, "text"),
+    ("team", "工作专班", 18, "text"),
+    ("support_units", "配合单位", 18, "text"),
+    ("target", "量化目标", 28, "text"),
+    ("milestones", "节点数", 7, "num"),
+    ("done", "已完成节点", 8, "num"),
+    ("overdue", "逾期节点", 8, "num"),
+    ("max_overdue_days", "最长逾期天数", 9, "num"),
+    ("gap_pp", "落后百分点", 9, "num"),
+    ("next_steps", "下步计划", 24, "text"),
+    ("apply_close", "申请销号", 8, "text"),
+    ("evidence", "佐证材料", 18, "text"),
+    ("returned", "报送情况", 10, "text"),
+    ("source_file", "来源文件", 30, "text"),
+]
+PRINTED_LEDGER_COLUMNS = 12
+MILESTONE_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("task_id", "任务编号", 9, "text"),
+    ("title", "重点工作", 28, "text"),
+    ("lead_unit", "牵头单位", 18, "text"),
+    ("seq", "节点序号", 7, "num"),
+    ("content", "节点内容", 30, "text"),
+    ("planned_date", "计划完成日期", 12, "date"),
+    ("actual_date", "实际完成日期", 12, "date"),
+    ("state", "节点状态", 9, "text"),
+    ("overdue_days", "逾期天数", 8, "num"),
+    ("evidence", "佐证材料", 24, "text"),
+]
+
+
+def _value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().date()
+    return value
+
+
+def write_frame(
+    ws: Any,
+    fmt: Formats,
+    frame: pd.DataFrame,
+    columns: Sequence[tuple[str, str, float, str]],
+    *,
+    title: str,
+    note: str,
+    first_row: int = 0,
+    freeze_cols: int = 0,
+    print_cols: int | None = None,
+) -> int:
+    """A titled, filtered, frozen, printable table; returns the row after the last."""
+    last_col = len(columns) - 1
+    span = (print_cols or len(columns)) - 1
+    ws.merge_range(first_row, 0, first_row, span, title, fmt.title)
+    ws.set_row(first_row, 30)
+    ws.merge_range(first_row + 1, 0, first_row + 1, span, note, fmt.note)
+    ws.set_row(first_row + 1, 30)
+    header = first_row + 2
+    for col, (_, label, width, _) in enumerate(columns):
+        ws.set_column(col, col, width)
+        ws.write_string(header, col, label, fmt.header)
+    ws.set_row(header, 30)
+    row = header + 1
+    for record in frame.to_dict("records"):
+        heights = []
+        for col, (name, _, width, kind) in enumerate(columns):
+            value = _value(record.get(name))
+            cell_format = {"date": fmt.cell_date, "num": fmt.cell_num}.get(kind, fmt.cell)
+            if kind == "status":
+                cell_format = fmt.fills[STATUS_FILL.get(value, "grey")]
+            elif kind == "light":
+                cell_format = fmt.fills[LIGHT_FILL.get(value, "grey")]
+            write_cell(ws, row, col, value, cell_format)
+            if isinstance(value, str):
+                heights.append((value, width))
+        ws.set_row(row, max(18.0, text_height(heights, cap=90)))
+        row += 1
+    ws.autofilter(header, 0, max(row - 1, header), last_col)
+    ws.freeze_panes(header + 1, freeze_cols)
+    setup_print(ws, repeat_rows=(header, header))
+    if print_cols:
+        ws.print_area(first_row, 0, max(row - 1, header), print_cols - 1)
+    return row
+
+
+def write_ledger(
+    path: Path,
+    campaign: Campaign,
+    tasks: pd.DataFrame,
+    milestones: pd.DataFrame,
+    inputs: list[dict[str, Any]],
+) -> None:
+    """Write 汇总台账.xlsx."""
+    s = campaign.settings
+    with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+        fmt = Formats(book)
+        ws = book.add_worksheet("汇总台账")
+        order = {name: i for i, name in enumerate(STATUS_ORDER)}
+        frame = (
+            tasks.assign(_order=tasks["status"].map(order)).sort_values(
+                ["_order", "max_overdue_days", "task_id"], ascending=[True, False, True]
+            )
+            if not tasks.empty
+            else tasks
+        )
+        counts = tasks["status"].value_counts().to_dict() if not tasks.empty else {}
+        summary = "；".join(f"{k} {counts.get(k, 0)} 项" for k in STATUS_ORDER)
+        write_frame(
+            ws,
+            fmt,
+            frame,
+            LEDGER_COLUMNS,
+            title=f"{s.year}年重点工作汇总台账（{s.period}，数据截止 {s.as_of.isoformat()}）",
+            note=f"共 {len(tasks)} 项：{summary}。按状态由重到轻排列；红灯=严重滞后，黄灯=滞后，绿灯=正常推进或已完成。判定规则见“说明”表。",
+            freeze_cols=2,
+            print_cols=PRINTED_LEDGER_COLUMNS,
+        )
+        for key, label in (
+            ("area", "重点领域"),
+            ("front_leader", "战线领导"),
+            ("lead_unit", "牵头单位"),
+        ):
+            _write_counts(book, fmt, tasks, key, label)
+        ws2 = book.add_worksheet("节点明细")
+        write_frame(
+            ws2,
+            fmt,
+            milestones,
+            MILESTONE_COLUMNS,
+            title="推进节点明细",
+            note="每个节点一行；未报送或未填写的节点状态为“未填报”。",
+            freeze_cols=2,
+        )
+        _write_explanation(book, fmt, campaign, inputs)
+
+
+def _write_counts(
+    book: Any, fmt: Formats, tasks: pd.DataFrame, key: str, label: str
+) -> None:
+    ws = book.add_worksheet(f"按{label}统计")
+    table = status_counts(tasks, key).rename(columns={key: label})
+    columns = [(label, label, 24, "text")] + [
+        (c, c, 10, "num") for c in [*STATUS_ORDER, "合计"]
+    ]
+    write_frame(
+        ws,
+        fmt,
+        table,
+        columns,
+        title=f"重点工作状态统计（按{label}）",
+        note="各状态的任务数。",
+    )
+
+
+def _write_explanation(
+    book: Any, fmt: Formats, campaign: Campaign, inputs: list[dict[str, Any]]
+) -> None:
+    s = campaign.settings
+    ws = book.add_worksheet("说明")
+    pairs = [
+        ("年度 / 期次", f"{s.year} / {s.period}"),
+        ("数据截止日期", s.as_of.isoformat()),
+        (
+            "节点完成",
+            "推进表中节点状态为“已完成”且实际完成日期不晚于数据截止日期；未报送单位的节点按未完成计。",
+        ),
+        (
+            "序时进度",
+            "截至数据截止日期应完成的节点数 ÷ 节点总数 × 100%。无节点的任务以完成时限为唯一节点。",
+        ),
+        (
+            "已完成 / 申请销号",
+            "全部节点已完成；单位申请销号（节点全部完成且有佐证材料）的显示为“申请销号”，待办公室审核。",
+        ),
+        (
+            "严重滞后（红灯）",
+            f"有节点逾期 ≥ {s.serious_late_days} 天，或填报进度落后序时进度超过 {s.serious_pace_gap_pp:g} 个百分点。",
+        ),
+        (
+            "滞后（黄灯）",
+            f"有节点逾期超过 {s.late_days} 天，或填报进度落后序时进度达到 {s.pace_gap_pp:g} 个百分点。",
+        ),
+        ("未开始", "尚无节点完成、未填报进度，且首个节点尚未到期。"),
+        ("正常推进（绿灯）", "不属于以上情形。"),
+        (
+            "阈值从哪里改",
+            "任务总表“设置”表中的滞后天数阈值、严重滞后天数阈值、序时进度滞后阈值。",
+        ),
+    ]
+    row = write_key_values(ws, fmt, pairs, start_row=0)
+    row += 1
+    ws.write_string(row, 0, "输入文件", fmt.bold)
+    row += 1
+    headers = ["文件", "识别单位", "处理结果", "大小(字节)", "SHA-256"]
+    for col, text in enumerate(headers):
+        ws.write_string(row, col, text, fmt.header)
+    ws.set_column(2, 2, 14)
+    ws.set_column(3, 3, 12)
+    ws.set_column(4, 4, 66)
+    for item in inputs:
+        row += 1
+        for col, key in enumerate(("file", "unit", "result", "size", "sha256")):
+            write_cell(ws, row, col, item.get(key), fmt.cell)
+    setup_print(ws, landscape=False)
+
+
+REPORT_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("no", "序号", 6, "num"),
+    ("file", "文件", 34, "text"),
+    ("unit", "单位", 18, "text"),
+    ("sheet", "工作表", 12, "text"),
+    ("cell", "单元格", 8, "text"),
+    ("field", "字段", 14, "text"),
+    ("value", "填报值", 18, "text"),
+    ("code", "问题代码", 20, "text"),
+    ("severity", "严重程度", 8, "severity"),
+    ("message", "说明（如何修改）", 60, "text"),
+]
+RETURNS_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("code", "单位编码", 9, "text"),
+    ("name", "单位名称", 22, "text"),
+    ("kind", "单位类型", 9, "text"),
+    ("tasks", "牵头任务数", 8, "num"),
+    ("status", "报送状态", 11, "return"),
+    ("file", "采用的文件", 34, "text"),
+    ("saved_at", "保存时间（北京时间）", 17, "text"),
+    ("late", "逾期", 6, "text"),
+    ("errors", "错误", 6, "num"),
+    ("warnings", "提醒", 6, "num"),
+    ("todo", "需要做什么", 36, "text"),
+    ("return_copy", "退回件（output/退回件/）", 34, "text"),
+    ("others", "未采用的文件", 34, "text"),
+    ("contact", "联系人", 10, "text"),
+    ("phone", "联系电话", 14, "text"),
+]
+RETURN_FILL = {
+    "按时报送": "green",
+    "逾期报送": "blue",
+    "被退回": "amber",
+    "未报送": "red",
+    "无需报送": "grey",
+}
+
+
+def write_report(
+    path: Path,
+    campaign: Campaign,
+    issues: Sequence[Issue],
+    returns: list[dict[str, Any]],
+    inputs: list[dict[str, Any]],
+) -> None:
+    """Write 校验报告.xlsx: one row per problem, and the return status of every unit."""
+    s = campaign.settings
+    with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+        fmt = Formats(book)
+        ws = book.add_worksheet("问题清单")
+        errors = sum(1 for i in issues if i.severity == ERROR)
+        records = [{"no": n, **i.as_dict()} for n, i in enumerate(issues, start=1)]
+        frame = pd.DataFrame(records, columns=[c[0] for c in REPORT_COLUMNS])
+        severity_cols = [
+            (n, h, w, "text") if k != "severity" else (n, h, w, "text")
+            for n, h, w, k in REPORT_COLUMNS
+        ]
+        end = write_frame(
+            ws,
+            fmt,
+            frame,
+            severity_cols,
+            title=f"{s.year}年重点工作填报校验报告（{s.period}）",
+            note=f"共 {len(issues)} 处问题：错误 {errors} 处（须修改后重新报送），提醒 {len(issues) - errors} 处（已按说明处理，请以后注意）。",
+            freeze_cols=0,
+        )
+        ws.conditional_format(
+            3,
+            8,
+            max(end - 1, 3),
+            8,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": '"错误"',
+                "format": fmt.fills["red"],
+            },
+        )
+        ws2 = book.add_worksheet("报送情况")
+        frame2 = pd.DataFrame(returns, columns=[c[0] for c in RETURNS_COLUMNS])
+        counts = frame2["status"].value_counts().to_dict() if not frame2.empty else {}
+        cols2 = [(n, h, w, "text") for n, h, w, _ in RETURNS_COLUMNS]
+        end2 = write_frame(
+            ws2,
+            fmt,
+            frame2,
+            cols2,
+            title=f"各单位报送情况（{s.period}）",
+            note="；".join(f"{k} {counts.get(k, 0)} 个" for k in RETURN_FILL)
+            + "。被退回：文件有错误或无法采用，请按问题清单修改后重新报送。",
+            freeze_cols=2,
+            print_cols=11,
+        )
+        for status, fill in RETURN_FILL.items():
+            ws2.conditional_format(
+                3,
+                4,
+                max(end2 - 1, 3),
+                4,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": f'"{status}"',
+                    "format": fmt.fills[fill],
+                },
+            )
+        ws3 = book.add_worksheet("问题统计")
+        by_code = (
+            pd.DataFrame(records, columns=["code", "severity", "message"])
+            if records
+            else pd.DataFrame(columns=["code", "severity", "message"])
+        )
+        summary = (
+            by_code.groupby(["code", "severity"])
+            .size()
+            .reset_index(name="count")
+            .sort_values("count", ascending=False)
+            if records
+            else pd.DataFrame(columns=["code", "severity", "count"])
+        )
+        summary = summary.assign(meaning=summary["code"].map(code_meaning))
+        write_frame(
+            ws3,
+            fmt,
+            summary,
+            [
+                ("code", "问题代码", 24, "text"),
+                ("meaning", "是什么问题", 60, "text"),
+                ("severity", "严重程度", 10, "text"),
+                ("count", "次数", 8, "num"),
+            ],
+            title="问题按类型统计",
+            note="同类问题集中的，可在培训或通知中统一说明。",
+        )
+        _write_inputs(book, fmt, inputs)
+
+
+def _write_inputs(book: Any, fmt: Formats, inputs: list[dict[str, Any]]) -> None:
+    ws = book.add_worksheet("输入文件")
+    frame = pd.DataFrame(
+        inputs, columns=["file", "unit", "result", "saved_at", "size", "sha256"]
+    )
+    write_frame(
+        ws,
+        fmt,
+        frame,
+        [
+            ("file", "文件", 36, "text"),
+            ("unit", "识别单位", 20, "text"),
+            ("result", "处理结果", 12, "text"),
+            ("saved_at", "保存时间", 18, "text"),
+            ("size", "大小(字节)", 12, "num"),
+            ("sha256", "SHA-256", 66, "text"),
+        ],
+        title="本次读取的文件",
+        note="回收文件只读不改；SHA-256 用于核对文件是否被替换。",
+    )
+
+
+REMINDER_FILE = "催报通知"
+
+
+def write_reminder(
+    folder: Path, campaign: Campaign, returns: list[dict[str, Any]]
+) -> list[Path]:
+    """催报通知: a printable workbook and a plain text the office can send or post."""
+    s = campaign.settings
+    pending = [r for r in returns if r["status"] in ("未报送", "被退回")]
+    deadline = s.return_deadline.isoformat() if s.return_deadline else "办公室通知的日期"
+    title = f"关于报送{s.year}年重点工作进展情况（{s.period}）的催报通知"
+    intro = (
+        f"各有关单位：截至目前，下列单位尚未报送{s.period}重点工作填报表，或报送的填报表有错误已退回。"
+        f"请按“需要做什么”一栏于 {deadline} 前完成报送。被退回的单位请直接在退回件中修改红色单元格后保存报送。"
+    )
+    xlsx = folder / f"{REMINDER_FILE}.xlsx"
+    with atomic_workbook(xlsx, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+        fmt = Formats(book)
+        ws = book.add_worksheet("催报通知")
+        columns = [
+            ("no", "序号", 6, "num"),
+            ("name", "单位", 24, "text"),
+            ("status", "情况", 10, "text"),
+            ("todo", "需要做什么", 48, "text"),
+            ("contact", "联系人", 10, "text"),
+            ("phone", "联系电话", 15, "text"),
+        ]
+        frame = pd.DataFrame(
+            [{**r, "no": n} for n, r in enumerate(pending, start=1)],
+            columns=[c[0] for c in columns],
+        )
+        end = write_frame(ws, fmt, frame, columns, title=title, note=intro)
+        ws.write_string(
+            end + 1,
+            3,
+            f"“四个体系”领导小组办公室    {dt.date.today().isoformat()}",
+            fmt.plain,
+        )
+        ws.set_landscape()
+    text = folder / f"{REMINDER_FILE}.txt"
+    lines = [title, "", intro, ""]
+    lines += [
+        f"{n}. {r['name']}（{r['status']}）：{r['todo']}"
+        for n, r in enumerate(pending, start=1)
+    ] or ["（无）"]
+    lines += ["", "“四个体系”领导小组办公室"]
+    tmp = text.with_name(".~" + text.name)
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(text)
+    return [xlsx, text]

@@ -1,0 +1,105 @@
+"""任务总表.xlsx: the office's master workbook, empty with instructions or filled (``siyi init``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from siyi_xlsx import schema as schemas
+from siyi_xlsx.read.master import EVAL_TABLES, TABLE_SCHEMAS
+from siyi_xlsx.resources import template
+from siyi_xlsx.schema.sheets import INPUT, SheetSchema
+from siyi_xlsx.write.xlsx import (
+    Formats,
+    add_validation,
+    atomic_workbook,
+    write_cell,
+    write_key_values,
+    write_table,
+)
+
+
+def write_master(
+    path: Path,
+    data: dict[str, list[dict[str, Any]]] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> None:
+    """Write the master workbook, empty (with instructions) or filled with ``data``."""
+    spec = template("master_workbook")
+    data = data or {}
+    with atomic_workbook(path) as book:
+        fmt = Formats(book)
+        ref_sources = _define_ref_names(book, data)
+        for sheet_spec in spec["sheets"]:
+            ws = book.add_worksheet(sheet_spec["name"])
+            if sheet_spec["kind"] == "instructions":
+                ws.write_string(0, 0, "“四个体系”重点工作任务总表 使用说明", fmt.title)
+                ws.set_row(0, 30)
+                write_key_values(ws, fmt, spec["instructions"], start_row=2)
+                continue
+            schema = schemas.load(sheet_spec["schema"])
+            if sheet_spec["kind"] == "form":
+                values = (
+                    settings
+                    if schema.schema_id == "master_settings"
+                    else data.get("eval_settings")
+                )
+                _write_settings(ws, fmt, schema, values or {})
+                continue
+            tables = {**TABLE_SCHEMAS, **EVAL_TABLES}
+            key = next(k for k, v in tables.items() if v == schema.schema_id)
+            rows = data.get(key, [])
+            if key == "adjust_rules" and not rows:
+                rows = template("evaluation_defaults")["adjust_rules"]
+            write_table(
+                ws,
+                fmt,
+                schema,
+                rows,
+                title=schema.title,
+                note=schema.description,
+                role_override=INPUT,
+                blank_rows=max(200, len(rows) // 2),
+                ref_sources=ref_sources,
+                freeze_cols=1,
+            )
+            ws.autofilter(2, 0, 2 + len(rows), len(schema.columns) - 1)
+
+
+def _define_ref_names(book: Any, data: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """Defined names over the master's own columns, used as dropdown sources."""
+    sources: dict[str, str] = {}
+    for key, schema_id in TABLE_SCHEMAS.items():
+        schema = schemas.load(schema_id)
+        for index, column in enumerate(schema.columns):
+            ref = f"{key}.{column.name}"
+            if ref in ("units.name", "leaders.name", "teams.name", "tasks.task_id"):
+                letter = chr(65 + index)
+                last = 4 + max(200, len(data.get(key, [])) * 2)
+                name = f"siyi_{key}_{column.name}"
+                book.define_name(name, f"='{schema.sheet}'!${letter}$4:${letter}${last}")
+                sources[ref] = f"={name}"
+    return sources
+
+
+def _write_settings(
+    ws: Any, fmt: Formats, schema: SheetSchema, values: dict[str, Any]
+) -> None:
+
+    ws.merge_range(0, 0, 0, 2, schema.title, fmt.title)
+    ws.merge_range(1, 0, 1, 2, schema.description, fmt.note)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 18)
+    ws.set_column(2, 2, 60)
+    for col, text in enumerate(("设置项", "值", "说明")):
+        ws.write_string(2, col, text, fmt.header)
+    defaults = schema.defaults
+    for offset, column in enumerate(schema.columns):
+        row = 3 + offset
+        ws.write_string(row, 0, column.title, fmt.label)
+        value = values.get(column.name, defaults.get(column.name))
+        write_cell(ws, row, 1, value, fmt.for_column(column, INPUT))
+        ws.write_string(row, 2, column.hint, fmt.cell)
+        ws.set_row(row, 22)
+        add_validation(ws, row, row, 1, column, None)
+    ws.freeze_panes(3, 0)

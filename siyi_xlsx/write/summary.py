@@ -1,0 +1,461 @@
+"""领导汇总.xlsx: the first sheet a leader understands in one minute (headline figures,
+charts, the ten most urgent items; one A4 page), then drill-down sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from siyi_xlsx.compute.progress import STATUS_ORDER, status_counts
+from siyi_xlsx.write.ledger import write_frame
+from siyi_xlsx.write.xlsx import Formats, atomic_workbook
+
+SUMMARY_FILE = "领导汇总.xlsx"
+SEVERITY = {"严重滞后": 0, "滞后": 1}
+CHART_COLORS = {
+    "严重滞后": "#C00000",
+    "滞后": "#FFC000",
+    "正常推进": "#70AD47",
+    "未开始": "#A5A5A5",
+    "已完成": "#4472C4",
+    "申请销号": "#5B9BD5",
+}
+
+
+def unit_ranking(tasks: pd.DataFrame) -> pd.DataFrame:
+    """Lead units ranked by the share of their tasks on track (正常推进, 已完成, 申请销号, 未开始)."""
+    if tasks.empty:
+        return pd.DataFrame(
+            columns=[
+                "rank",
+                "lead_unit",
+                "tasks",
+                "on_track",
+                "behind",
+                "serious",
+                "rate",
+            ]
+        )
+    good = tasks["status"].isin(["正常推进", "已完成", "申请销号", "未开始"])
+    frame = tasks.assign(
+        good=good, behind=tasks["status"] == "滞后", serious=tasks["status"] == "严重滞后"
+    )
+    table = (
+        frame.groupby("lead_unit")
+        .agg(
+            tasks=("task_id", "count"),
+            on_track=("good", "sum"),
+            behind=("behind", "sum"),
+            serious=("serious", "sum"),
+        )
+        .reset_index()
+    )
+    table["rate"] = (100 * table["on_track"] / table["tasks"]).round(1)
+    table = table.sort_values(
+        ["rate", "serious", "lead_unit"], ascending=[False, True, True]
+    )
+    table["rank"] = table["rate"].rank(method="min", ascending=False).astype(int)
+    return table
+
+
+def trend(result: Any, tasks: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for period in result.previous:
+        counts = (
+            period.tasks["status"].value_counts().to_dict()
+            if not period.tasks.empty
+            else {}
+        )
+        rows.append(
+            {"period": period.period, **{k: int(counts.get(k, 0)) for k in STATUS_ORDER}}
+        )
+    counts = tasks["status"].value_counts().to_dict() if not tasks.empty else {}
+    rows.append(
+        {
+            "period": result.campaign.settings.period,
+            **{k: int(counts.get(k, 0)) for k in STATUS_ORDER},
+        }
+    )
+    return pd.DataFrame(rows, columns=["period", *STATUS_ORDER])
+
+
+def write_summary(path: Path, result: Any, tasks: pd.DataFrame) -> None:
+    s = result.campaign.settings
+    problems = result.problems if result.problems is not None else pd.DataFrame()
+    open_problems = (
+        problems[problems["status"] != "已整改"] if not problems.empty else problems
+    )
+    overdue_problems = (
+        open_problems[open_problems["overdue"] == "逾期"]
+        if not open_problems.empty
+        else open_problems
+    )
+    counts = tasks["status"].value_counts().to_dict() if not tasks.empty else {}
+    with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+        fmt = Formats(book)
+        front = book.add_worksheet("一页汇总")
+        urgent = _urgent(tasks)
+        # drill-down sheets first in the file's data, so the charts can point at them
+        by_area = status_counts(tasks, "area")
+        by_leader = status_counts(tasks, "front_leader")
+        ranking = unit_ranking(tasks)
+        history = trend(result, tasks)
+        _front(
+            book,
+            front,
+            fmt,
+            s,
+            tasks,
+            counts,
+            open_problems,
+            overdue_problems,
+            urgent,
+            len(by_area),
+            len(by_leader),
+            len(history),
+            len(ranking),
+        )
+        _table(
+            book,
+            fmt,
+            "按重点领域",
+            by_area.rename(columns={"area": "重点领域"}),
+            "重点领域",
+            "各重点领域的任务状态",
+        )
+        _table(
+            book,
+            fmt,
+            "按战线领导",
+            by_leader.rename(columns={"front_leader": "战线领导"}),
+            "战线领导",
+            "各战线领导分管任务的状态",
+        )
+        write_frame(
+            book.add_worksheet("单位排名"),
+            fmt,
+            ranking,
+            [
+                ("rank", "排名", 6, "num"),
+                ("lead_unit", "牵头单位", 24, "text"),
+                ("tasks", "牵头任务", 8, "num"),
+                ("on_track", "正常或完成", 10, "num"),
+                ("behind", "滞后", 7, "num"),
+                ("serious", "严重滞后", 8, "num"),
+                ("rate", "正常推进率(%)", 12, "num"),
+            ],
+            title="牵头单位按正常推进率排名",
+            note="正常推进率 = (正常推进 + 已完成 + 申请销号 + 未开始) ÷ 牵头任务数。",
+        )
+        write_frame(
+            book.add_worksheet("趋势"),
+            fmt,
+            history,
+            [("period", "期次", 10, "text"), *((k, k, 10, "num") for k in STATUS_ORDER)],
+            title="各期任务状态",
+            note="来自 history/ 中各期的运行记录和本期结果。",
+        )
+        write_frame(
+            book.add_worksheet("紧急事项"),
+            fmt,
+            urgent,
+            [
+                ("task_id", "任务编号", 9, "text"),
+                ("title", "重点工作", 30, "text"),
+                ("lead_unit", "牵头单位", 16, "text"),
+                ("front_leader", "战线领导", 9, "text"),
+                ("status", "状态", 9, "status"),
+                ("max_overdue_days", "最长逾期天数", 9, "num"),
+                ("reason", "判定依据", 50, "text"),
+            ],
+            title="滞后和严重滞后的任务",
+            note="按严重程度和逾期天数排列。",
+        )
+        problem_columns = [
+            ("id", "问题编号", 16, "text"),
+            ("unit", "单位", 16, "text"),
+            ("task_id", "任务", 8, "text"),
+            ("description", "问题描述", 30, "text"),
+            ("category", "类别", 9, "text"),
+            ("status", "整改状态", 9, "text"),
+            ("deadline", "整改时限", 11, "text"),
+            ("overdue", "逾期", 6, "text"),
+            ("repeat", "重复再犯", 9, "text"),
+            ("origin", "来源", 18, "text"),
+        ]
+        write_frame(
+            book.add_worksheet("未整改问题"),
+            fmt,
+            open_problems,
+            problem_columns,
+            title="未整改的问题",
+            note="各单位问题清单中未整改销号的问题，含上期延续未报的。",
+        )
+        book_columns = [
+            ("id", "问题编号", 16, "text"),
+            ("unit", "单位", 16, "text"),
+            ("description", "问题描述", 28, "text"),
+            ("category", "类别", 9, "text"),
+            ("cause", "原因分析", 24, "text"),
+            ("measure", "整改措施", 24, "text"),
+            ("lesson", "举一反三措施", 24, "text"),
+            ("closed_on", "销号日期", 11, "text"),
+            ("closed_period", "销号期次", 9, "text"),
+            ("recheck", "复查结果", 14, "text"),
+        ]
+        orders = pd.DataFrame(result.orders)
+        write_frame(
+            book.add_worksheet("督办单"),
+            fmt,
+            orders,
+            [
+                ("order_id", "督办编号", 10, "text"),
+                ("unit", "承办单位", 18, "text"),
+                ("task_id", "任务", 8, "text"),
+                ("matter", "督办事项", 30, "text"),
+                ("deadline", "完成时限", 11, "text"),
+                ("status", "办理状态", 9, "text"),
+                ("answered", "反馈", 8, "text"),
+                ("fb_result", "单位反馈结果", 11, "text"),
+                ("fb_progress", "办理情况", 36, "text"),
+                ("overdue", "逾期", 6, "text"),
+            ],
+            title="督办单办理情况",
+            note="来自督导检查.xlsx 的督办单，以及承办单位在填报表督办单页的反馈。",
+        )
+        write_frame(
+            book.add_worksheet("现场检查"),
+            fmt,
+            pd.DataFrame(result.visits),
+            [
+                ("date", "检查日期", 11, "text"),
+                ("unit", "被查单位", 18, "text"),
+                ("task_id", "任务", 8, "text"),
+                ("method", "方式", 10, "text"),
+                ("inspectors", "检查人员", 14, "text"),
+                ("findings", "发现问题", 40, "text"),
+                ("rating", "评价", 6, "text"),
+                ("requirement", "整改要求", 30, "text"),
+            ],
+            title="现场检查记录（四不两直）",
+            note="来自督导检查.xlsx。",
+        )
+        write_frame(
+            book.add_worksheet("错题本"),
+            fmt,
+            result.error_book if result.error_book is not None else pd.DataFrame(),
+            book_columns,
+            title="错题本",
+            note="已整改销号的问题及其原因、措施和举一反三，供各单位对照，避免重复再犯；复查结果由督导检查组填写。",
+        )
+
+
+def _urgent(tasks: pd.DataFrame) -> pd.DataFrame:
+    if tasks.empty:
+        return tasks
+    late = tasks[tasks["status"].isin(SEVERITY)]
+    return late.assign(_s=late["status"].map(SEVERITY)).sort_values(
+        ["_s", "max_overdue_days", "task_id"], ascending=[True, False, True]
+    )
+
+
+def _table(
+    book: Any, fmt: Formats, name: str, frame: pd.DataFrame, label: str, title: str
+) -> None:
+    columns = [(label, label, 22, "text")] + [
+        (c, c, 9, "num") for c in [*STATUS_ORDER, "合计"]
+    ]
+    write_frame(
+        book.add_worksheet(name),
+        fmt,
+        frame,
+        columns,
+        title=title,
+        note="最后一行为合计。",
+    )
+
+
+def _front(
+    book: Any,
+    ws: Any,
+    fmt: Formats,
+    s: Any,
+    tasks: pd.DataFrame,
+    counts: dict[str, int],
+    open_problems: pd.DataFrame,
+    overdue: pd.DataFrame,
+    urgent: pd.DataFrame,
+    n_area: int,
+    n_leader: int,
+    n_periods: int,
+    n_units: int,
+) -> None:
+    ws.set_column(0, 11, 11.5)
+    ws.merge_range(
+        0,
+        0,
+        0,
+        11,
+        f"{s.year}年重点工作推进情况（{s.period}，数据截止 {s.as_of.isoformat()}）",
+        fmt.title,
+    )
+    ws.set_row(0, 30)
+    done = counts.get("已完成", 0) + counts.get("申请销号", 0)
+    figures = [
+        ("重点任务", len(tasks)),
+        ("已完成", done),
+        ("正常推进", counts.get("正常推进", 0)),
+        ("未开始", counts.get("未开始", 0)),
+        ("滞后", counts.get("滞后", 0)),
+        ("严重滞后", counts.get("严重滞后", 0)),
+        ("未整改问题", len(open_problems)),
+        ("逾期问题", len(overdue)),
+    ]
+    big = book.add_format(
+        {
+            "font_name": "黑体",
+            "font_size": 20,
+            "bold": True,
+            "align": "center",
+            "valign": "vcenter",
+            "border": 1,
+        }
+    )
+    red_big = book.add_format(
+        {
+            "font_name": "黑体",
+            "font_size": 20,
+            "bold": True,
+            "align": "center",
+            "valign": "vcenter",
+            "border": 1,
+            "font_color": "#C00000",
+        }
+    )
+    for col, (label, value) in enumerate(figures):
+        ws.write_string(2, col, label, fmt.header)
+        ws.write_number(
+            3, col, value, red_big if label in ("严重滞后", "逾期问题") and value else big
+        )
+    ws.set_row(3, 36)
+    ws.write_string(2, 9, "正常推进率", fmt.header)
+    rate = (
+        0
+        if tasks.empty
+        else round(
+            100
+            * (len(tasks) - counts.get("滞后", 0) - counts.get("严重滞后", 0))
+            / len(tasks),
+            1,
+        )
+    )
+    ws.write_string(3, 9, f"{rate:g}%", big)
+    # two charts side by side within columns A–L (12 × 11.5 characters ≈ 950 px)
+    _bar(book, ws, "按重点领域", n_area, "各重点领域任务状态", (5, 0), (470, 300))
+    _bar(book, ws, "按战线领导", n_leader, "各战线领导分管任务状态", (5, 6), (470, 300))
+    line = book.add_chart({"type": "line"})
+    for offset, status in enumerate(STATUS_ORDER):
+        line.add_series(
+            {
+                "name": ["趋势", 2, 1 + offset],
+                "categories": ["趋势", 3, 0, 2 + n_periods, 0],
+                "values": ["趋势", 3, 1 + offset, 2 + n_periods, 1 + offset],
+                "line": {"color": CHART_COLORS[status]},
+                "marker": {"type": "circle"},
+            }
+        )
+    line.set_title({"name": "各期任务状态趋势", "name_font": {"size": 11}})
+    line.set_legend({"position": "bottom"})
+    line.set_size({"width": 470, "height": 260})
+    ws.insert_chart(21, 0, line)
+    rank = book.add_chart({"type": "bar"})
+    shown = min(n_units, 12)
+    # the units that need attention: the lowest rates (the ranking sheet lists the best first)
+    first, last_row = 3 + max(n_units - shown, 0), 2 + n_units
+    rank.add_series(
+        {
+            "name": "正常推进率(%)",
+            "categories": ["单位排名", first, 1, last_row, 1],
+            "values": ["单位排名", first, 6, last_row, 6],
+            "fill": {"color": "#C00000"},
+        }
+    )
+    rank.set_title(
+        {"name": f"正常推进率最低的 {shown} 个牵头单位", "name_font": {"size": 11}}
+    )
+    rank.set_legend({"none": True})
+    rank.set_y_axis({"reverse": True})
+    rank.set_x_axis({"min": 0, "max": 100})
+    rank.set_size({"width": 470, "height": 260})
+    ws.insert_chart(21, 6, rank)
+    start = 39
+    ws.merge_range(
+        start, 0, start, 11, "最紧急的十项（严重滞后在前，按逾期天数）", fmt.bold
+    )
+    headers = [
+        ("任务", 0, 0),
+        ("重点工作", 1, 3),
+        ("牵头单位", 4, 5),
+        ("战线领导", 6, 6),
+        ("状态", 7, 7),
+        ("判定依据", 8, 11),
+    ]
+    for text, a, b in headers:
+        if a == b:
+            ws.write_string(start + 1, a, text, fmt.header)
+        else:
+            ws.merge_range(start + 1, a, start + 1, b, text, fmt.header)
+    for n, item in enumerate(
+        urgent.head(10).to_dict("records") if not urgent.empty else []
+    ):
+        r = start + 2 + n
+        ws.write_string(r, 0, item["task_id"], fmt.cell)
+        ws.merge_range(r, 1, r, 3, item["title"], fmt.cell)
+        ws.merge_range(r, 4, r, 5, item["lead_unit"], fmt.cell)
+        ws.write_string(r, 6, item["front_leader"] or "", fmt.cell)
+        ws.write_string(
+            r,
+            7,
+            item["status"],
+            fmt.fills["red" if item["status"] == "严重滞后" else "amber"],
+        )
+        ws.merge_range(r, 8, r, 11, item["reason"], fmt.cell)
+        ws.set_row(r, 30)
+    if urgent.empty:
+        ws.merge_range(start + 2, 0, start + 2, 11, "本期没有滞后的任务。", fmt.plain)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.4)
+    ws.fit_to_pages(1, 1)  # the first sheet is one A4 page
+    ws.print_area(0, 0, start + 12, 11)
+    ws.activate()
+
+
+def _bar(
+    book: Any,
+    ws: Any,
+    sheet: str,
+    n: int,
+    title: str,
+    at: tuple[int, int],
+    size: tuple[int, int],
+) -> None:
+    chart = book.add_chart({"type": "bar", "subtype": "stacked"})
+    for offset, status in enumerate(STATUS_ORDER):
+        chart.add_series(
+            {
+                "name": [sheet, 2, 1 + offset],
+                "categories": [sheet, 3, 0, 2 + max(n - 1, 1), 0],
+                "values": [sheet, 3, 1 + offset, 2 + max(n - 1, 1), 1 + offset],
+                "fill": {"color": CHART_COLORS[status]},
+                "gap": 60,
+            }
+        )
+    chart.set_title({"name": title, "name_font": {"size": 11}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_y_axis({"reverse": True})
+    chart.set_size({"width": size[0], "height": size[1]})
+    ws.insert_chart(at[0], at[1], chart)

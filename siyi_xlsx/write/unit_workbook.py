@@ -1,0 +1,409 @@
+"""Write the workbook issued to each lead unit (填报表), prefilled from the master.
+
+Every table sheet is written from its JSON Schema: prefilled columns grey and locked,
+input columns yellow, unlocked, with dropdowns and validations. A very hidden ``_meta``
+sheet carries the template version, unit, period and a fingerprint of the prefilled
+cells, so the batch knows whose file it is reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
+
+from siyi_xlsx import __version__
+from siyi_xlsx import schema as schemas
+from siyi_xlsx.read.inspection import load_inspection
+from siyi_xlsx.read.master import Campaign, Unit
+from siyi_xlsx.read.prefill import unit_rows
+from siyi_xlsx.resources import template
+from siyi_xlsx.schema.layout import LIST_BLANK_ROWS, LIST_SHEETS, META_SHEET, UNIT_SHEETS
+from siyi_xlsx.schema.meta import encode_snapshot, fingerprint
+from siyi_xlsx.store.history import earlier_periods
+from siyi_xlsx.write.inspection import write_order_pages
+from siyi_xlsx.write.selfcheck import add_self_checks, write_self_check_sheet
+from siyi_xlsx.write.xlsx import (
+    FIRST_DATA_ROW,
+    Formats,
+    ListSheet,
+    add_validation,
+    atomic_workbook,
+    protect,
+    write_cell,
+    write_key_values,
+    write_table,
+)
+
+
+@dataclass(frozen=True)
+class IssuedFile:
+    unit: Unit
+    path: Path
+    tasks: int
+    milestones: int
+
+
+def carry_over(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any) -> None:
+    """Prefill the input cells with the unit's accepted values of the last period — every
+    input of every sheet (progress, texts, the four-level chain, milestones, self scores,
+    申请销号, its own lists) and its problems still open — so it updates, not re-types."""
+    saved = getattr(last, "values", {}).get(unit.code)
+    if saved:
+        _carry_saved(rows, saved)
+        _carry_problems(rows, unit, last)
+        return
+
+    def number(text: Any) -> float | None:
+        try:
+            return float(text)
+        except (TypeError, ValueError):
+            return None
+
+    tasks = (
+        {r["task_id"]: r for r in last.tasks.to_dict("records")}
+        if not last.tasks.empty
+        else {}
+    )
+    for row in rows["unit_ledger"]:
+        before = tasks.get(row["task_id"])
+        if before and before.get("returned") == "已报送":
+            row["progress"] = number(before.get("reported_pct"))
+            for name in ("status_text", "problems", "next_steps"):
+                row[name] = before.get(name) or None
+    done = {}
+    if not last.milestones.empty:
+        for r in last.milestones.to_dict("records"):
+            if str(r.get("state", "")) == "已完成" and r.get("actual_date"):
+                done[(r["task_id"], str(r["seq"]))] = r
+    for row in rows["unit_schedule"]:
+        before = done.get((row["task_id"], str(row["seq"])))
+        if before:
+            row["state"] = "已完成"
+            row["actual_date"] = dt.date.fromisoformat(str(before["actual_date"])[:10])
+            row["evidence"] = before.get("evidence") or None
+    _carry_problems(rows, unit, last)
+
+
+def _carry_saved(
+    rows: dict[str, list[dict[str, Any]]], saved: dict[str, list[dict[str, Any]]]
+) -> None:
+    for schema_id in (*UNIT_SHEETS, "unit_hard_problems", "unit_advance"):
+        schema = schemas.load(schema_id)
+        before = saved.get(schema_id, [])
+        inputs = [c for c in schema.columns if c.role == "input"]
+        if schema_id not in UNIT_SHEETS:  # the unit's own lists are carried whole
+            rows[schema_id] = [
+                {c.name: _typed(c, r.get(c.name)) for c in schema.columns} for r in before
+            ]
+            continue
+        by_key = {tuple(str(r.get(k)) for k in schema.key): r for r in before}
+        for row in rows.get(schema_id, []):
+            old = by_key.get(tuple(str(row.get(k)) for k in schema.key))
+            if old:
+                for column in inputs:
+                    if old.get(column.name) is not None:
+                        row[column.name] = _typed(column, old[column.name])
+
+
+def _typed(column: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if column.kind == "date":
+        try:
+            return dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return None
+    return value
+
+
+def _carry_problems(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any) -> None:
+    problems = last.problems
+    if not problems.empty and "unit_code" in problems:
+        still_open = problems[
+            (problems["unit_code"] == unit.code) & (problems["status"] != "已整改")
+        ]
+        fields = (
+            "task_id",
+            "description",
+            "category",
+            "source",
+            "cause",
+            "measure",
+            "lesson",
+            "status",
+            "evidence",
+        )
+        rows["unit_problems"] = [
+            {
+                "problem_id": p["id"],
+                **{f: p.get(f) or None for f in fields},
+                "deadline": dt.date.fromisoformat(p["deadline"][:10])
+                if p.get("deadline")
+                else None,
+            }
+            for p in still_open.to_dict("records")
+        ]
+
+
+def safe_file_name(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")
+
+
+def issue_all(
+    campaign: Campaign, out_dir: Path, now: dt.datetime | None = None
+) -> list[IssuedFile]:
+    """Write one workbook per lead unit into ``out_dir``, carrying over each unit's last
+    accepted values from history/ so that it updates rather than re-types."""
+
+    now = now or dt.datetime.now().replace(microsecond=0)
+
+    previous = earlier_periods(campaign.folder, campaign.settings)
+    last = previous[-1] if previous else None
+    inspection = load_inspection(campaign)
+    return [
+        write_unit_workbook(
+            campaign, unit, out_dir, now, last, inspection.open_orders_of(unit.name)
+        )
+        for unit in campaign.lead_units()
+    ]
+
+
+def format_text(text: str, campaign: Campaign, unit: Unit) -> str:
+    s = campaign.settings
+    return text.format(
+        year=s.year,
+        period=s.period,
+        as_of=s.as_of.isoformat(),
+        return_deadline=s.return_deadline.isoformat()
+        if s.return_deadline
+        else "办公室通知的日期",
+        unit_name=unit.name,
+        unit_code=unit.code,
+    )
+
+
+def write_unit_workbook(
+    campaign: Campaign,
+    unit: Unit,
+    out_dir: Path,
+    now: dt.datetime,
+    last: Any = None,
+    orders: list[dict[str, Any]] | None = None,
+) -> IssuedFile:
+    """Write ``unit``'s workbook and return where it went."""
+    spec = template("unit_workbook")
+    rows = unit_rows(campaign, unit)
+    if last is not None:
+        carry_over(rows, unit, last)
+    path = out_dir / safe_file_name(format_text(spec["file_name"], campaign, unit))
+    with atomic_workbook(path, created=now) as book:
+        fmt = Formats(book)
+        sheets = {}
+        for sheet_spec in spec["sheets"]:
+            sheets[sheet_spec["name"]] = book.add_worksheet(sheet_spec["name"])
+        lists = ListSheet(book)
+        counts: list[dict[str, Any]] = []
+        for sheet_spec in spec["sheets"]:
+            ws = sheets[sheet_spec["name"]]
+            if sheet_spec["kind"] == "instructions":
+                _write_instructions(ws, fmt, spec, campaign, unit)
+                continue
+            if sheet_spec["kind"] == "self_check":
+                continue  # written last, once every table's checks are known
+            schema = schemas.load(sheet_spec["schema"])
+            title = f"{unit.name} " + format_text(sheet_spec["title"], campaign, unit)
+            note = f"{schema.description}{spec['legend']}"
+            free = schema.schema_id in LIST_SHEETS
+            sheet_rows = rows.get(schema.schema_id, [])
+            last = write_table(
+                ws,
+                fmt,
+                schema,
+                sheet_rows,
+                title=title,
+                note=note,
+                lists=lists,
+                freeze_cols=2 if not free else 1,
+                blank_rows=LIST_BLANK_ROWS if free else 0,
+            )
+            n_rows = LIST_BLANK_ROWS + len(sheet_rows) if free else len(sheet_rows)
+            helpers = (
+                _write_ledger_helpers(ws, schema, rows)
+                if schema.schema_id == "unit_ledger"
+                else None
+            )
+            counts += add_self_checks(
+                book,
+                ws,
+                fmt,
+                schema,
+                n_rows,
+                campaign.settings.as_of,
+                fmt.needs_fix,
+                helpers,
+            )
+            if free and "task_id" in [c.name for c in schema.columns]:
+                own = [t["task_id"] for t in rows["unit_ledger"]]
+                col = [c.name for c in schema.columns].index("task_id")
+                ws.data_validation(
+                    FIRST_DATA_ROW,
+                    col,
+                    FIRST_DATA_ROW + LIST_BLANK_ROWS - 1,
+                    col,
+                    {
+                        "validate": "list",
+                        "source": lists.source(own or ["（无）"]),
+                        "input_title": "任务编号",
+                        "input_message": "选择本单位牵头的任务",
+                        "error_type": "stop",
+                        "error_message": "请从下拉列表选择本单位的任务编号。",
+                    },
+                )
+            if schema.form:
+                _write_form(ws, fmt, schema, last + 2, lists)
+            if sheet_spec.get("clauses"):
+                _write_clauses(ws, fmt, sheet_spec, last + 2, len(schema.columns))
+            protect(ws, insert_rows=free)
+        if orders:
+            counts += write_order_pages(book, fmt, lists, orders, campaign.settings.as_of)
+        for sheet_spec in spec["sheets"]:
+            if sheet_spec["kind"] == "self_check":
+                write_self_check_sheet(sheets[sheet_spec["name"]], fmt, counts)
+                protect(sheets[sheet_spec["name"]])
+        _write_meta(book, campaign, unit, rows, now, spec)
+        sheets[spec["sheets"][0]["name"]].activate()
+    return IssuedFile(unit, path, len(rows["unit_ledger"]), len(rows["unit_schedule"]))
+
+
+def _write_ledger_helpers(
+    ws: Any, schema: schemas.SheetSchema, rows: dict[str, list[dict[str, Any]]]
+) -> dict[str, int]:
+    """Hidden, locked columns right of the ledger that look into 推进表 for each task:
+    how many of its milestones are not 已完成, and the state of its last milestone. The
+    ledger's red-cell rules (申请销号, 进度 100) use them; plain formulas that every suite
+    recalculates (a conditional format may not refer to another sheet in older Excel)."""
+    sched = schemas.load("unit_schedule")
+    col = {c.name: xl_col_to_name(i) for i, c in enumerate(sched.columns)}
+    ms = rows["unit_schedule"]
+    top, bottom = FIRST_DATA_ROW + 1, FIRST_DATA_ROW + max(len(ms), 1)
+    tasks = f"'{sched.sheet}'!${col['task_id']}${top}:${col['task_id']}${bottom}"
+    states = f"'{sched.sheet}'!${col['state']}${top}:${col['state']}${bottom}"
+    open_col, last_col = len(schema.columns), len(schema.columns) + 1
+    last_row_of = {
+        r["task_id"]: FIRST_DATA_ROW + 1 + i for i, r in enumerate(ms)
+    }  # later rows win
+    for offset, task in enumerate(rows["unit_ledger"]):
+        row = FIRST_DATA_ROW + offset
+        ws.write_formula(
+            row, open_col, f'=COUNTIFS({tasks},$A{row + 1},{states},"<>已完成")', None, 0
+        )
+        last = last_row_of.get(task["task_id"])
+        formula = f"=\"\"&'{sched.sheet}'!${col['state']}${last}" if last else '="已完成"'
+        ws.write_formula(row, last_col, formula, None, "")
+    ws.set_column(open_col, last_col, None, None, {"hidden": True})
+    return {"_open_nodes": open_col, "_last_state": last_col}
+
+
+def _write_instructions(
+    ws: Any, fmt: Formats, spec: dict[str, Any], campaign: Campaign, unit: Unit
+) -> None:
+    ws.merge_range(
+        0,
+        0,
+        0,
+        1,
+        format_text("{year}年“四个体系”重点工作填报表", campaign, unit),
+        fmt.title,
+    )
+    ws.set_row(0, 32)
+    pairs = [
+        (label, format_text(text, campaign, unit)) for label, text in spec["instructions"]
+    ]
+    next_row = write_key_values(ws, fmt, pairs, start_row=2)
+    ws.write_string(next_row + 1, 0, "图例", fmt.label)
+    ws.write_string(next_row + 1, 1, "灰色：办公室预填，已锁定", fmt.prefill)
+    ws.write_string(next_row + 2, 1, "浅黄色：请本单位填写", fmt.input)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    protect(ws)
+
+
+def _write_form(
+    ws: Any, fmt: Formats, schema: schemas.SheetSchema, start: int, lists: ListSheet
+) -> None:
+    """Confirmation fields below a table: label in column B, input in column D."""
+    for offset, column in enumerate(schema.form):
+        row = start + offset
+        ws.write_string(row, 1, column.title, fmt.label)
+        write_cell(ws, row, 3, None, fmt.for_column(column, "input"))
+        add_validation(ws, row, row, 3, column, lists)
+        ws.set_row(row, 24)
+
+
+def _write_clauses(
+    ws: Any, fmt: Formats, spec: dict[str, Any], start: int, width: int
+) -> None:
+    # Clauses start in column B: column A is the key column, and text below the table
+    # with an empty key is not read as data.
+    ws.merge_range(start, 1, start, width - 1, spec["clauses_title"], fmt.bold)
+    row = start + 1
+    for clause in spec["clauses"]:
+        ws.merge_range(row, 1, row, width - 1, clause, fmt.plain)
+        ws.set_row(row, 30)
+        row += 1
+    row += 1
+    for line in spec["signature_lines"]:
+        ws.merge_range(row, 1, row, width - 1, line, fmt.plain)
+        ws.set_row(row, 26)
+        row += 1
+
+
+def meta_values(
+    campaign: Campaign,
+    unit: Unit,
+    rows: dict[str, list[dict[str, Any]]],
+    now: dt.datetime,
+    spec: dict[str, Any],
+) -> dict[str, str]:
+    s = campaign.settings
+    return {
+        "format": "siyi-unit-workbook",
+        "template_version": spec["template_version"],
+        "tool_version": __version__,
+        "year": str(s.year),
+        "period": s.period,
+        "as_of": s.as_of.isoformat(),
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "issued_at": now.isoformat(),
+        "fingerprint": fingerprint(rows),
+        **encode_snapshot(rows),
+        "rows": json.dumps({k: len(v) for k, v in rows.items()}),
+    }
+
+
+def _write_meta(
+    book: Any,
+    campaign: Campaign,
+    unit: Unit,
+    rows: dict[str, list[dict[str, Any]]],
+    now: dt.datetime,
+    spec: dict[str, Any],
+) -> None:
+    ws = book.add_worksheet(META_SHEET)
+    ws.write_string(0, 0, "key")
+    ws.write_string(0, 1, "value")
+    for row, (key, value) in enumerate(
+        meta_values(campaign, unit, rows, now, spec).items(), start=1
+    ):
+        ws.write_string(row, 0, key)
+        ws.write_string(row, 1, value)
+    ws.write_string(0, 3, "本表由系统使用，请勿修改。")
+    ws.very_hidden()
+    ws.protect()
