@@ -22,9 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from siyi_xlsx.pipeline import run  # noqa: E402
+from siyi_xlsx.read.inspection import load_inspection  # noqa: E402
 from siyi_xlsx.read.master import load_campaign  # noqa: E402
 from siyi_xlsx.read.returned import ingest  # noqa: E402
-from siyi_xlsx.write.unit_workbook import issue_all  # noqa: E402
+from siyi_xlsx.write.unit_workbook import write_unit_workbooks  # noqa: E402
 
 
 def main() -> None:
@@ -39,7 +40,9 @@ def main() -> None:
         files = sorted((folder / "returned").glob("*.xlsx"))
         for _ in range(args.repeat):
             start = time.perf_counter()
-            issued = issue_all(campaign, Path(tmp) / "issued")
+            issued = write_unit_workbooks(
+                campaign, Path(tmp) / "issued", None, load_inspection(campaign)
+            )
             issue_times.append(time.perf_counter() - start)
             start = time.perf_counter()
             for path in files:

@@ -23,12 +23,52 @@ import openpyxl
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from siyi_xlsx.read.inspection import INSPECTION_FILE  # noqa: E402
+from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection  # noqa: E402
 from siyi_xlsx.read.master import load_campaign  # noqa: E402
 from siyi_xlsx.sample import build_sample_master, sample_inspection  # noqa: E402
+from siyi_xlsx.schema.layout import META_SHEET  # noqa: E402
+from siyi_xlsx.store.db import open_store  # noqa: E402
 from siyi_xlsx.write.inspection import write_inspection_workbook  # noqa: E402
 from siyi_xlsx.write.master import write_master  # noqa: E402
-from siyi_xlsx.write.unit_workbook import META_SHEET, issue_all  # noqa: E402
+from siyi_xlsx.write.unit_workbook import write_unit_workbooks  # noqa: E402
+
+
+def issue(campaign, target: Path, now: dt.datetime) -> list:  # noqa: ANN001
+    """The units' workbooks, carrying over the campaign's last period."""
+    with open_store(campaign.folder) as store:
+        previous = store.earlier_periods(
+            campaign.settings.period, campaign.settings.as_of
+        )
+    inspection = load_inspection(campaign)
+    return write_unit_workbooks(
+        campaign, target, previous[-1] if previous else None, inspection, now
+    )
+
+
+def export_history(folder: Path, target: Path) -> None:
+    """The July run as an older siyi kept it (history/<期次>/<time>/ CSV files), so the
+    sample also shows a campaign from before the store being imported."""
+    with open_store(folder) as store:
+        (run_id,) = store.db.execute("SELECT MAX(id) FROM runs").fetchone()
+        tables = store._period_tables(run_id)  # noqa: SLF001 - sample tooling
+    out = target / "20221008T090000000000"
+    out.mkdir(parents=True)
+    for name in ("tasks", "milestones", "problems"):
+        getattr(tables, name).to_csv(
+            out / f"{name}.csv", index=False, encoding="utf-8-sig"
+        )
+    (out / "values.json").write_text(
+        json.dumps(tables.values, ensure_ascii=False, default=str), encoding="utf-8"
+    )
+    (out / "run.json").write_text(
+        json.dumps(
+            {"period": tables.period, "as_of": tables.as_of, "units": tables.units},
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+
 
 SETTINGS = {
     "year": 2022,
@@ -383,7 +423,7 @@ def make_previous_period(campaign_dir: Path, rng: random.Random) -> dict:
         campaign = load_campaign(folder)
         (folder / "returned").mkdir()
         issued = sorted(
-            issue_all(campaign, folder / "issued", now=dt.datetime(2022, 7, 20, 9, 0)),
+            issue(campaign, folder / "issued", dt.datetime(2022, 7, 20, 9, 0)),
             key=lambda f: f.unit.code,
         )
         units = {u.name: u for u in campaign.units.values()}
@@ -434,7 +474,7 @@ def make_previous_period(campaign_dir: Path, rng: random.Random) -> dict:
             book.save(item.path)
             shutil.copy(item.path, folder / "returned" / item.path.name)
         run(folder)
-        shutil.copytree(folder / "history", campaign_dir / "history")
+        export_history(folder, campaign_dir / "history" / PREVIOUS["period"])
         by_unit = {
             "reopen": reopen,
             "moved": moved,
@@ -514,7 +554,7 @@ def main() -> None:
         )
 
     with tempfile.TemporaryDirectory() as tmp:
-        issued = issue_all(campaign, Path(tmp), now=dt.datetime(2022, 9, 20, 9, 0))
+        issued = issue(campaign, Path(tmp), dt.datetime(2022, 9, 20, 9, 0))
         issued.sort(key=lambda f: f.unit.code)
         for index, item in enumerate(issued):
             name = item.path.name

@@ -1,34 +1,284 @@
-"""The library behind each command: every function takes a campaign folder, returns a
-result, and writes only the files its command promises. ``cli`` prints the results."""
+"""The library behind each command. Every function takes a campaign folder, returns a
+result, and writes only the files its command promises; ``cli`` prints the results.
+
+Each command holds the campaign lock while it works (see :mod:`siyi_xlsx.store.db`), so two
+commands on one campaign never interleave. Reminders for the user (for example that an
+older campaign's history/ was imported) go to ``on_note``.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.bulletin import bulletin_table, load_rules
-from siyi_xlsx.compute.five_checks import five_checks
+from siyi_xlsx.compute.five_checks import UnitChecks, five_checks
 from siyi_xlsx.compute.year_scores import ScoreResult, compute
-from siyi_xlsx.pipeline import OUTPUT_DIR, analyse
-from siyi_xlsx.store.history import published_criticisms, record_bulletin
+from siyi_xlsx.errors import CampaignError
+from siyi_xlsx.pipeline import (
+    OUTPUT_DIR,
+    RETURNED_DIR,
+    RunResult,
+    check_file,
+    current_analysis,
+    write_return_copies,
+)
+from siyi_xlsx.pipeline import run as run_batch
+from siyi_xlsx.read.evaluations import EVALUATIONS_DIR, PUBLIC_DIR
+from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection
+from siyi_xlsx.read.master import MASTER_FILE, Campaign, load_campaign
+from siyi_xlsx.read.returned import Submission
+from siyi_xlsx.sample import build_sample_master, sample_inspection
+from siyi_xlsx.schema.docs import format_reference
+from siyi_xlsx.store.db import Store, open_store
 from siyi_xlsx.write.bulletin import BULLETIN_FILE, write_bulletin
+from siyi_xlsx.write.evaluator import write_evaluator_workbooks, write_public_template
+from siyi_xlsx.write.inspection import write_inspection_workbook
+from siyi_xlsx.write.ledger import write_reminder
+from siyi_xlsx.write.master import write_master
+from siyi_xlsx.write.return_copy import RETURN_DIR
 from siyi_xlsx.write.score_report import RESULT_FILE, write_score_report
 from siyi_xlsx.write.supervision_report import REPORT_FILE, write_supervision_report
+from siyi_xlsx.write.unit_workbook import UnitWorkbook, write_unit_workbooks
+
+HANDOUT_DIR = "issued"  # the workbooks handed out to units (`siyi issue`)
+EVALUATION_FORMS_DIR = "考评表"
+PUBLIC_TEMPLATE = "群众测评导入模板.xlsx"
+Note = Callable[[str], None]
 
 
-def score(folder: Path) -> ScoreResult:
-    """`siyi score`: the year-end scores, written to output/考评结果.xlsx."""
-    result = compute(folder, analyse(folder))
-    path = folder / OUTPUT_DIR / RESULT_FILE
-    write_score_report(path, result)
+def _quiet(_text: str) -> None:
+    pass
+
+
+def _store(folder: Path, on_note: Note) -> Any:
+    """Open the campaign store after checking that ``folder`` is a campaign."""
+    if not (folder / MASTER_FILE).is_file():
+        raise CampaignError(
+            f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
+        )
+    return _Opened(folder, on_note)
+
+
+class _Opened:
+    """``with _store(...) as store``: the store, its reminders passed on once opened."""
+
+    def __init__(self, folder: Path, on_note: Note) -> None:
+        self._context = open_store(folder)
+        self._on_note = on_note
+
+    def __enter__(self) -> Store:
+        store = self._context.__enter__()
+        for note in store.notes:
+            self._on_note(note)
+        return store
+
+    def __exit__(self, *exc: object) -> None:
+        self._context.__exit__(*exc)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------- init
+
+
+@dataclass(frozen=True)
+class InitResult:
+    master: Path
+    sample: bool
+
+
+def init(folder: Path, sample: bool = False, force: bool = False) -> InitResult:
+    """`siyi init`: the campaign folder with its master workbook (empty, or the sample's)
+    and 督导检查.xlsx, and the folders the other commands use."""
+    master = folder / MASTER_FILE
+    if master.exists() and not force:
+        raise CampaignError(
+            f"{master} 已存在。如需重新生成请加 --force（原文件将被覆盖）。"
+        )
+    for sub in (HANDOUT_DIR, RETURNED_DIR, OUTPUT_DIR):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    if sample:
+        settings = {
+            "year": 2022,
+            "period": "2022Q3",
+            "as_of": dt.date(2022, 9, 30),
+            "return_deadline": dt.date(2022, 10, 10),
+        }
+        write_master(master, build_sample_master(), settings)
+    else:
+        today = dt.date.today()
+        settings = {
+            "year": today.year,
+            "period": f"{today.year}Q{(today.month - 1) // 3 + 1}",
+            "as_of": today,
+        }
+        write_master(master, None, settings)
+    if not (folder / INSPECTION_FILE).exists() or force:
+        write_inspection_workbook(
+            folder / INSPECTION_FILE, sample_inspection() if sample else None
+        )
+    return InitResult(master, sample)
+
+
+# ---------------------------------------------------------------------- hand out
+
+
+@dataclass(frozen=True)
+class HandoutResult:
+    campaign: Campaign
+    folder: Path  # where the units' workbooks are
+    files: list[UnitWorkbook]
+    evaluation_forms: list[Path]
+    replaced: set[str]  # workbooks of the same name written again
+
+
+def handout(
+    folder: Path,
+    now: dt.datetime | None = None,
+    on_note: Note = _quiet,
+    evaluation_forms: bool = True,
+) -> HandoutResult:
+    """`siyi issue`: one prefilled workbook per lead unit (issued/), carrying over what
+    each unit had accepted last period, plus (with ``evaluation_forms``) the evaluators'
+    workbooks and the public survey template (issued/考评表/)."""
+    with _store(folder, on_note) as store:
+        campaign = load_campaign(folder)
+        if not campaign.tasks:
+            raise CampaignError(
+                "任务总表中没有可下发的重点任务（“重点任务”表为空或全部有错误），未生成填报表。"
+            )
+        target = folder / HANDOUT_DIR
+        existing = {p.name for p in target.glob("*.xlsx")} if target.is_dir() else set()
+        previous = store.earlier_periods(
+            campaign.settings.period, campaign.settings.as_of
+        )
+        files = write_unit_workbooks(
+            campaign,
+            target,
+            previous[-1] if previous else None,
+            load_inspection(campaign),
+            now,
+        )
+        forms: list[Path] = []
+        if evaluation_forms:
+            stamp = now or dt.datetime.now().replace(microsecond=0)
+            forms = write_evaluator_workbooks(
+                campaign, target / EVALUATION_FORMS_DIR, stamp
+            )
+            write_public_template(
+                target / EVALUATION_FORMS_DIR / PUBLIC_TEMPLATE, campaign
+            )
+    return HandoutResult(
+        campaign, target, files, forms, existing & {f.path.name for f in files}
+    )
+
+
+# -------------------------------------------------------------------- the period
+
+
+def run(
+    folder: Path,
+    on_file: Callable[[Path], None] | None = None,
+    on_note: Note = _quiet,
+) -> RunResult:
+    """`siyi run`: read, check and consolidate every returned file; write the result
+    workbooks and 退回件; keep the period's analysis in the campaign store."""
+    with _store(folder, on_note) as store:
+        return run_batch(folder, on_file=on_file, store=store)
+
+
+def status(
+    folder: Path,
+    on_file: Callable[[Path], None] | None = None,
+    on_note: Note = _quiet,
+) -> Analysis:
+    """`siyi status`: the period's analysis (the stored one when nothing has changed)."""
+    with _store(folder, on_note) as store:
+        return current_analysis(folder, store, on_file)
+
+
+@dataclass(frozen=True)
+class RemindResult:
+    analysis: Analysis
+    outputs: list[Path]
+
+    @property
+    def pending(self) -> list[dict[str, Any]]:
+        """The units still to report: 未报送 or 被退回."""
+        return [r for r in self.analysis.returns if r["status"] in ("未报送", "被退回")]
+
+
+def remind(folder: Path, on_note: Note = _quiet) -> RemindResult:
+    """`siyi remind`: 催报通知 (xlsx and txt) for the units that have not reported or
+    were sent back."""
+    with _store(folder, on_note) as store:
+        analysis = current_analysis(folder, store)
+    paths = write_reminder(folder / OUTPUT_DIR, analysis.campaign, analysis.returns)
+    return RemindResult(analysis, paths)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    submission: Submission
+    return_copy: Path | None
+
+
+def check(file: Path, folder: Path) -> CheckResult:
+    """`siyi check`: one returned file on its own; its 退回件 when it has errors."""
+    campaign = load_campaign(folder)
+    sub = check_file(file, campaign)
+    copy = None
+    if sub.error_count:
+        target = folder / OUTPUT_DIR / RETURN_DIR
+        name = write_return_copies([sub], target, prune=False).get(sub.name)
+        copy = target / name if name else None
+    return CheckResult(sub, copy)
+
+
+# --------------------------------------------------------------- the year's results
+
+
+def score(folder: Path, on_note: Note = _quiet) -> ScoreResult:
+    """`siyi score`: the year-end scores from the four sources (self scores in the
+    returned files, ballots in evaluations/, the public survey in public/) and the
+    adjustments; written to output/考评结果.xlsx and kept in the store."""
+    with _store(folder, on_note) as store:
+        result = compute(folder, current_analysis(folder, store))
+        path = folder / OUTPUT_DIR / RESULT_FILE
+        write_score_report(path, result)
+        store.save_scores(result.campaign.settings.period, result.units)
     result.outputs = [path]
     return result
 
 
-def report(folder: Path) -> tuple[Path, list]:
+def evaluation_folders(folder: Path) -> tuple[Path, Path]:
+    """Where `siyi score` reads the evaluators' ballots and the public survey."""
+    return folder / EVALUATIONS_DIR, folder / PUBLIC_DIR
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    path: Path
+    units: list[UnitChecks]
+
+    @property
+    def lights(self) -> dict[str, int]:
+        """How many units are red, amber and green overall."""
+        counts = {"红": 0, "黄": 0, "绿": 0}
+        for unit in self.units:
+            counts[unit.worst] += 1
+        return counts
+
+
+def report(folder: Path, on_note: Note = _quiet) -> ReportResult:
     """`siyi report`: the five checks of every lead unit → output/督导检查专报.xlsx."""
-    result = analyse(folder)
+    with _store(folder, on_note) as store:
+        result = current_analysis(folder, store)
     rejected = {
         s.unit.code: s.name
         for s in result.submissions
@@ -38,18 +288,37 @@ def report(folder: Path) -> tuple[Path, list]:
         result.campaign, result.accepted(), result.tasks, result.problems, rejected
     )
     path = write_supervision_report(folder / OUTPUT_DIR / REPORT_FILE, result, units)
-    return path, units
+    return ReportResult(path, units)
 
 
-def bulletin(folder: Path, period: str) -> tuple[Path, pd.DataFrame]:
-    """`siyi bulletin`: output/通报_<period>.xlsx, recorded as published in history/."""
-    result = analyse(folder)
-    rules = load_rules(result.campaign)
-    chosen, table = bulletin_table(
-        result, period, lambda p: published_criticisms(folder, p)
-    )
-    record_bulletin(folder, chosen.period, table)
-    # one file per period: earlier bulletins stay
-    path = folder / OUTPUT_DIR / BULLETIN_FILE.format(period=period)
-    write_bulletin(path, result.campaign, period, chosen, table, rules)
-    return path, table
+@dataclass(frozen=True)
+class BulletinResult:
+    path: Path
+    table: pd.DataFrame = field(repr=False)
+
+    def units_with(self, verdict: str) -> list[str]:
+        """The units praised (表扬) or criticised (批评)."""
+        if self.table.empty:
+            return []
+        return list(self.table[self.table["verdict"] == verdict]["unit"])
+
+
+def bulletin(folder: Path, period: str, on_note: Note = _quiet) -> BulletinResult:
+    """`siyi bulletin`: output/通报_<period>.xlsx, recorded in the store as published."""
+    with _store(folder, on_note) as store:
+        result = current_analysis(folder, store)
+        rules = load_rules(result.campaign)
+        chosen, table = bulletin_table(result, period, store.published_criticisms)
+        path = folder / OUTPUT_DIR / BULLETIN_FILE.format(period=period)
+        # one file per period: earlier bulletins stay
+        write_bulletin(path, result.campaign, period, chosen, table, rules)
+        verdicts = BulletinResult(path, table)
+        store.record_bulletin(
+            chosen.period, verdicts.units_with("批评"), verdicts.units_with("表扬")
+        )
+    return verdicts
+
+
+def docs() -> str:
+    """`siyi docs`: the format reference (Markdown)."""
+    return format_reference()

@@ -53,3 +53,26 @@ def result_json(result: Any) -> dict[str, Any]:
         "outputs": [str(p) for p in getattr(result, "outputs", [])],
         "return_copies": getattr(result, "return_copies", {}),
     }
+
+
+def score_json(result: Any) -> dict[str, Any]:
+    """`siyi score --json`: each unit's sources, weighted score, adjustments, rank, grade."""
+    return {
+        "units": [
+            {
+                "code": u.code,
+                "name": u.name,
+                "group": u.group,
+                "final": u.final,
+                "rank": u.rank,
+                "grade": u.grade,
+                "weighted": u.weighted,
+                "bonus": u.bonus,
+                "deduction": u.deduction,
+                "sources": {k: v.value for k, v in u.sources.items()},
+            }
+            for u in result.units
+        ],
+        "issues": [i.as_dict() for i in result.issues],
+        "outputs": [str(p) for p in result.outputs],
+    }

@@ -1,35 +1,44 @@
-"""The batch: read every returned workbook, validate, consolidate, write the results."""
+"""The batch: read every returned workbook, validate, consolidate, write the results.
+
+:func:`analyse` reads, checks and consolidates a period (one :class:`Analysis`);
+:func:`run` also writes the result workbooks and keeps the analysis in the campaign store;
+:func:`current_analysis` gives the commands after a run the stored analysis, or a fresh
+one when any input has changed since.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from siyi_xlsx.check.validate import check_submission
 from siyi_xlsx.compute.analysis import Analysis
+from siyi_xlsx.compute.previous import accepted_values
 from siyi_xlsx.compute.progress import build_tables
 from siyi_xlsx.compute.supervision import consolidate_problems, error_book, task_changes
 from siyi_xlsx.errors import ERROR
-from siyi_xlsx.read.inspection import load_inspection
-from siyi_xlsx.read.master import Campaign, load_campaign
+from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection
+from siyi_xlsx.read.master import MASTER_FILE, Campaign, load_campaign
 from siyi_xlsx.read.returned import (
     ACCEPTED,
     REJECTED,
     SUPERSEDED,
     Submission,
     beijing,
+    file_digest,
     ingest,
 )
-from siyi_xlsx.store.history import accepted_values, earlier_periods, save_run
+from siyi_xlsx.store.db import Store, code_key, open_store
 from siyi_xlsx.write.ledger import LEDGER_FILE, REPORT_FILE, write_ledger, write_report
 from siyi_xlsx.write.return_copy import PREFIX, RETURN_DIR, write_return_copy
 from siyi_xlsx.write.summary import SUMMARY_FILE, write_summary
 
 RETURNED_DIR = "returned"
 OUTPUT_DIR = "output"
-ISSUED_DIR = "issued"
 
 
 @dataclass
@@ -82,36 +91,83 @@ def pick_newest(subs: list[Submission]) -> None:
 
 def analyse(
     folder: Path,
+    store: Store,
     on_file: Callable[[Path], None] | None = None,
     returned: Path | None = None,
 ) -> Analysis:
-    """Read, identify, validate and consolidate the period's returned files; write nothing."""
-    return _analyse(folder, on_file, returned, Analysis)
+    """Read, identify, validate and consolidate the period's returned files; write no
+    result. Files read before (same content, name, time, master and code) come from the
+    store's cache instead of being read again."""
+    return _analyse(folder, store, on_file, returned, Analysis)
+
+
+def current_analysis(
+    folder: Path, store: Store, on_file: Callable[[Path], None] | None = None
+) -> Analysis:
+    """The analysis kept by the last ``siyi run`` when nothing it read has changed since;
+    otherwise a fresh one, reading again only the files that changed."""
+    found = store.latest_analysis(inputs_key(folder))
+    return found if found is not None else analyse(folder, store, on_file)
+
+
+def inputs_key(folder: Path, returned: Path | None = None) -> str:
+    """A fingerprint of the files an analysis reads: the master, 督导检查.xlsx and each
+    returned file (name, content, time). The earlier periods are checked by the store."""
+    digest = hashlib.sha256()
+    for path in (folder / MASTER_FILE, folder / INSPECTION_FILE):
+        digest.update(
+            f"{path.name}:{file_digest(path)[0] if path.is_file() else '-'}\n".encode()
+        )
+    files, skipped = returned_files(returned or folder / RETURNED_DIR)
+    for path in files:
+        digest.update(_file_key(path, path.name, "").encode())
+    digest.update(repr(skipped).encode())
+    return digest.hexdigest()
+
+
+def _file_key(path: Path, name: str, master: str) -> str:
+    """What decides how a returned file reads: its content, name and time, the master."""
+    try:
+        sha, mtime = file_digest(path)[0], path.stat().st_mtime_ns
+    except OSError:
+        sha, mtime = "unreadable", 0
+    return hashlib.sha256(
+        f"{sha}|{name}|{mtime}|{master}|{code_key()}".encode()
+    ).hexdigest()
 
 
 def _analyse(
     folder: Path,
+    store: Store,
     on_file: Callable[[Path], None] | None,
     returned: Path | None,
     kind: type[Analysis],
 ) -> Any:
     campaign = load_campaign(folder)
+    master = file_digest(campaign.master_path)[0]
     returned = returned or folder / RETURNED_DIR
     files, skipped = returned_files(returned)
     subs: list[Submission] = []
+    fresh: list[tuple[str, bytes]] = []
     for path in files:
         if on_file:
             on_file(path)
-        subs.append(
-            ingest(path, campaign, display_name=path.relative_to(returned).as_posix())
-        )
+        name = path.relative_to(returned).as_posix()
+        key = _file_key(path, name, master)
+        sub = store.cached_file(key)
+        if sub is None:
+            sub = ingest(path, campaign, display_name=name)
+            if sub.read_path is None:  # a converted copy is temporary: never cached
+                fresh.append((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)))
+        subs.append(sub)
+    store.cache_files(fresh)
     pick_newest(subs)
     for sub in subs:
         if sub.status == ACCEPTED:
             check_submission(sub, campaign)
     accepted = {s.unit.code: s for s in subs if s.status == ACCEPTED and s.unit}
     tasks, milestones = build_tables(campaign, accepted)
-    previous = earlier_periods(folder, campaign.settings)
+    previous = store.earlier_periods(campaign.settings.period, campaign.settings.as_of)
     problems, problem_issues = consolidate_problems(campaign, accepted, previous)
     issues = list(campaign.issues) + [i for s in subs for i in s.issues]
     issues += problem_issues + task_changes(campaign, tasks, previous)
@@ -150,11 +206,17 @@ def run(
     on_file: Callable[[Path], None] | None = None,
     returned: Path | None = None,
     output: Path | None = None,
-    record_history: bool = True,
+    store: Store | None = None,
 ) -> RunResult:
-    """Run the whole batch on a campaign folder and write its result workbooks and 退回件;
-    the period's tables are added to history/ for the next period."""
-    result: RunResult = _analyse(folder, on_file, returned, RunResult)
+    """Run the whole batch on a campaign folder: write its result workbooks and 退回件,
+    and keep the period's analysis in the campaign store for the commands after it and
+    for the next period."""
+    if store is None:
+        with open_store(folder) as opened:
+            return run(folder, on_file, returned, output, opened)
+    result: RunResult = _analyse(folder, store, on_file, returned, RunResult)
+    analysis = Analysis(**{f.name: getattr(result, f.name) for f in fields(Analysis)})
+    frozen = pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL)
     tasks, milestones, inputs = result.tasks, result.milestones, result.inputs
     output = output or folder / OUTPUT_DIR
     result.return_copies = write_return_copies(result.submissions, output / RETURN_DIR)
@@ -166,23 +228,12 @@ def run(
     summary_path = output / SUMMARY_FILE
     write_summary(summary_path, result, tasks)
     result.outputs = [ledger_path, report_path, summary_path]
-    if record_history:
-        save_run(
-            folder,
-            result.campaign.settings,
-            tasks,
-            milestones,
-            result.problems,
-            result.returns,
-            inputs,
-            accepted_values(
-                {
-                    s.unit.code: s
-                    for s in result.submissions
-                    if s.status == ACCEPTED and s.unit
-                }
-            ),
-        )
+    store.save_run(
+        result,
+        frozen,
+        accepted_values(result.accepted()),
+        inputs_key(folder, returned),
+    )
     return result
 
 

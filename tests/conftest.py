@@ -13,10 +13,9 @@ from typing import Any
 import openpyxl
 import pytest
 
+from siyi_xlsx import api
 from siyi_xlsx.pipeline import RunResult, run
-from siyi_xlsx.read.master import load_campaign
 from siyi_xlsx.write.master import write_master
-from siyi_xlsx.write.unit_workbook import issue_all
 
 D = dt.date
 HEADER_ROW = 3
@@ -243,11 +242,10 @@ class Campaign:
         self._issued: dict[str, Path] = {}
 
     def issue(self) -> dict[str, Path]:
-        campaign = load_campaign(self.folder)
-        files = issue_all(
-            campaign, self.folder / "issued", now=dt.datetime(2022, 9, 20, 9, 0)
+        result = api.handout(
+            self.folder, now=dt.datetime(2022, 9, 20, 9, 0), evaluation_forms=False
         )
-        self._issued = {f.unit.code: f.path for f in files}
+        self._issued = {f.unit.code: f.path for f in result.files}
         return self._issued
 
     def issued(self, code: str) -> Path:

@@ -6,15 +6,41 @@ sequence is run through the CLI and every cell is compared with a recorded copy
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections import Counter
 
 from golden_demo import GOLDEN, dump_outputs, run_demo
 
+from siyi_xlsx import pipeline
 from siyi_xlsx.cli import main
 
 
-def test_demo_outputs_match_the_recorded_copy(tmp_path):
+def test_demo_outputs_match_the_recorded_copy(tmp_path, monkeypatch):
     folder = tmp_path / "demo"
+    reads: Counter[str] = Counter()
+    real_ingest = pipeline.ingest
+
+    def counting_ingest(path, *args, **kwargs):
+        reads[path.name] += 1
+        return real_ingest(path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "ingest", counting_ingest)
     run_demo(folder, main)
+    # the demo's seven commands read each returned file once: the later ones use the
+    # analysis that `siyi run` kept in the store
+    returned = [p.name for p in (folder / "returned").rglob("*") if p.is_file()]
+    assert reads and set(reads) <= set(returned)
+    assert max(reads.values()) == 1, reads.most_common(3)
+    with sqlite3.connect(folder / "siyi.sqlite") as db:
+        periods = [r[0] for r in db.execute("SELECT period FROM runs ORDER BY id")]
+        assert periods[0] == "2022M07" and periods[-1] == "2022Q3"  # history/ imported
+        statuses = dict(
+            db.execute(
+                "SELECT status, count(*) FROM task_status WHERE run_id = "
+                "(SELECT MAX(id) FROM runs) GROUP BY status"
+            ).fetchall()
+        )
+        assert sum(statuses.values()) == 76
     got = dump_outputs(folder)
     want = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert sorted(got) == sorted(want)

@@ -4,6 +4,7 @@ moved deadlines — with a run for 2022Q3 and then one for 2022Q4."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import openpyxl
 
@@ -129,18 +130,21 @@ def test_two_periods(small):
     assert book_rows[0][0] == "U01-2022Q3-01" and book_rows[0][6] == "提前开展征地摸底"
     trend = [r for r in summary["趋势"].iter_rows(min_row=4, values_only=True) if r[0]]
     assert [r[0] for r in trend] == ["2022Q3", "2022Q4"]
-    assert sorted(p.name for p in (small.folder / "history").iterdir()) == [
-        "2022Q3",
-        "2022Q4",
-    ]
+    with sqlite3.connect(small.folder / "siyi.sqlite") as db:
+        periods = [p for (p,) in db.execute("SELECT period FROM runs ORDER BY id")]
+    assert periods == ["2022Q3", "2022Q4"]
 
 
-def test_history_is_never_overwritten(small):
+def test_runs_are_never_overwritten(small):
     small.fill("U01")
     small.run()
     small.run()
-    runs = list((small.folder / "history" / "2022Q3").iterdir())
-    assert len(runs) == 2 and all((r / "tasks.csv").is_file() for r in runs)
+    with sqlite3.connect(small.folder / "siyi.sqlite") as db:
+        runs = db.execute(
+            "SELECT r.id, count(t.task_id) FROM runs r JOIN task_status t "
+            "ON t.run_id = r.id WHERE r.period = '2022Q3' GROUP BY r.id"
+        ).fetchall()
+    assert len(runs) == 2 and runs[0][1] == runs[1][1] > 0
 
 
 def test_front_page_headline_figures(small):

@@ -13,11 +13,12 @@ import pandas as pd
 
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.compute.analysis import Analysis
+from siyi_xlsx.compute.previous import PeriodTables
 from siyi_xlsx.errors import CampaignError
+from siyi_xlsx.period import period_end
 from siyi_xlsx.read.master import period_range, read_settings_form
 from siyi_xlsx.read.tables import Where
 from siyi_xlsx.read.workbook import read_workbook
-from siyi_xlsx.store.history import PeriodTables, period_end
 
 _PERIOD = re.compile(r"^\d{4}(Q[1-4]|H[12]|M(0[1-9]|1[0-2]))?$")
 

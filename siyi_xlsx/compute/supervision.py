@@ -8,10 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from siyi_xlsx.compute.previous import PeriodTables
 from siyi_xlsx.errors import Issue
 from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.read.tables import Where
-from siyi_xlsx.store.history import PeriodTables
 
 PROBLEM_COLUMNS = [
     "id",

@@ -19,13 +19,13 @@ from xlsxwriter.utility import xl_col_to_name
 
 from siyi_xlsx import __version__
 from siyi_xlsx import schema as schemas
-from siyi_xlsx.read.inspection import load_inspection
+from siyi_xlsx.compute.previous import PeriodTables
+from siyi_xlsx.read.inspection import Inspection
 from siyi_xlsx.read.master import Campaign, Unit
 from siyi_xlsx.read.prefill import unit_rows
 from siyi_xlsx.resources import template
 from siyi_xlsx.schema.layout import LIST_BLANK_ROWS, LIST_SHEETS, META_SHEET, UNIT_SHEETS
 from siyi_xlsx.schema.meta import encode_snapshot, fingerprint
-from siyi_xlsx.store.history import earlier_periods
 from siyi_xlsx.write.inspection import write_order_pages
 from siyi_xlsx.write.selfcheck import add_self_checks, write_self_check_sheet
 from siyi_xlsx.write.xlsx import (
@@ -42,7 +42,7 @@ from siyi_xlsx.write.xlsx import (
 
 
 @dataclass(frozen=True)
-class IssuedFile:
+class UnitWorkbook:
     unit: Unit
     path: Path
     tasks: int
@@ -155,17 +155,17 @@ def safe_file_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")
 
 
-def issue_all(
-    campaign: Campaign, out_dir: Path, now: dt.datetime | None = None
-) -> list[IssuedFile]:
-    """Write one workbook per lead unit into ``out_dir``, carrying over each unit's last
-    accepted values from history/ so that it updates rather than re-types."""
-
+def write_unit_workbooks(
+    campaign: Campaign,
+    out_dir: Path,
+    last: PeriodTables | None,
+    inspection: Inspection,
+    now: dt.datetime | None = None,
+) -> list[UnitWorkbook]:
+    """Write one workbook per lead unit into ``out_dir``, carrying over each unit's
+    accepted values of the ``last`` period so that it updates rather than re-types, and
+    adding the pages of its open 督办单."""
     now = now or dt.datetime.now().replace(microsecond=0)
-
-    previous = earlier_periods(campaign.folder, campaign.settings)
-    last = previous[-1] if previous else None
-    inspection = load_inspection(campaign)
     return [
         write_unit_workbook(
             campaign, unit, out_dir, now, last, inspection.open_orders_of(unit.name)
@@ -195,7 +195,7 @@ def write_unit_workbook(
     now: dt.datetime,
     last: Any = None,
     orders: list[dict[str, Any]] | None = None,
-) -> IssuedFile:
+) -> UnitWorkbook:
     """Write ``unit``'s workbook and return where it went."""
     spec = template("unit_workbook")
     rows = unit_rows(campaign, unit)
@@ -278,7 +278,7 @@ def write_unit_workbook(
                 protect(sheets[sheet_spec["name"]])
         _write_meta(book, campaign, unit, rows, now, spec)
         sheets[spec["sheets"][0]["name"]].activate()
-    return IssuedFile(unit, path, len(rows["unit_ledger"]), len(rows["unit_schedule"]))
+    return UnitWorkbook(unit, path, len(rows["unit_ledger"]), len(rows["unit_schedule"]))
 
 
 def _write_ledger_helpers(

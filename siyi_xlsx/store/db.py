@@ -1,0 +1,619 @@
+"""The campaign store: ``<campaign>/siyi.sqlite``, the campaign's memory across periods.
+
+Every ``siyi run`` adds one row to ``runs`` and the period's results under that run id:
+the files read (with SHA-256), every data problem, 报送情况, task, milestone and problem
+statuses, and what each unit had accepted (prefill for the next period). ``siyi bulletin``
+adds what it published, ``siyi score`` the year-end scores. Nothing is updated in place:
+the latest run of a period is the one in force. Open it with ``sqlite3 siyi.sqlite``.
+
+Besides these tables, a run keeps its whole analysis as a signed pickle so that the
+commands after it (status, remind, score, report, bulletin) need not read the returned
+files again; and each returned file, once read, is kept by its SHA-256 so that only changed
+files are read again. The signing key lives in the user's cache folder, so a blob written on
+another machine, or by anyone else, is never unpickled: the file is simply read again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import hashlib
+import hmac
+import io
+import json
+import os
+import pickle
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from siyi_xlsx import __version__
+from siyi_xlsx.compute.previous import PeriodTables
+from siyi_xlsx.errors import CampaignError, Issue
+from siyi_xlsx.period import period_end
+from siyi_xlsx.store.history import HISTORY_DIR, legacy_bulletins, legacy_runs
+
+STORE_FILE = "siyi.sqlite"
+LOCK_FILE = ".siyi.lock"
+SCHEMA_VERSION = 1
+LOCK_WAIT_SECONDS = 60
+
+# the tables, one statement each; a change of layout bumps SCHEMA_VERSION and adds a
+# step to MIGRATIONS
+SCHEMA = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    period TEXT NOT NULL,          -- 期次, e.g. 2022Q3
+    as_of TEXT NOT NULL,           -- 数据截至日期
+    started_at TEXT NOT NULL,      -- local time of the run
+    source TEXT NOT NULL,          -- 'run', or 'history/<期次>/<时间>' when imported
+    siyi_version TEXT NOT NULL,
+    inputs_key TEXT NOT NULL DEFAULT '',  -- what was read: master, inspection, returned files
+    previous TEXT NOT NULL DEFAULT ''     -- the runs of earlier periods it built on
+);
+CREATE TABLE files (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    name TEXT NOT NULL, unit TEXT, sha256 TEXT, size INTEGER, saved_at TEXT, result TEXT
+);
+CREATE TABLE issues (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    code TEXT NOT NULL, severity TEXT NOT NULL, file TEXT, unit TEXT, sheet TEXT,
+    cell TEXT, field TEXT, value TEXT, message TEXT
+);
+CREATE TABLE returns (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    unit_code TEXT NOT NULL, unit TEXT, status TEXT, file TEXT, saved_at TEXT,
+    errors INTEGER, warnings INTEGER, data TEXT NOT NULL   -- data: the whole row, JSON
+);
+CREATE TABLE frames (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    name TEXT NOT NULL,            -- tasks, milestones or problems
+    columns TEXT NOT NULL          -- JSON list, so an empty table keeps its columns
+);
+CREATE TABLE task_status (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    task_id TEXT, status TEXT, data TEXT NOT NULL
+);
+CREATE TABLE milestone_status (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    task_id TEXT, seq TEXT, status TEXT, data TEXT NOT NULL
+);
+CREATE TABLE problems (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    problem_id TEXT, unit TEXT, data TEXT NOT NULL
+);
+CREATE TABLE accepted_values (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    unit_code TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE TABLE bulletins (
+    id INTEGER PRIMARY KEY,
+    period TEXT NOT NULL, published_at TEXT NOT NULL,
+    criticised TEXT NOT NULL, praised TEXT NOT NULL
+);
+CREATE TABLE scores (
+    scored_at TEXT NOT NULL, period TEXT NOT NULL, unit_code TEXT NOT NULL, unit TEXT,
+    grp TEXT, weighted REAL, bonus REAL, deduction REAL, final REAL, rank INTEGER,
+    grade TEXT, sources TEXT
+);
+CREATE TABLE analyses (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+    code_key TEXT NOT NULL, blob BLOB NOT NULL, mac TEXT NOT NULL
+);
+CREATE TABLE file_cache (
+    key TEXT PRIMARY KEY,          -- SHA-256 of the file, name, master and code
+    blob BLOB NOT NULL, mac TEXT NOT NULL, used_at TEXT NOT NULL
+);
+CREATE INDEX runs_period ON runs(period, id);
+"""
+MIGRATIONS: dict[int, str] = {}  # from version n to n + 1
+
+
+class Store:
+    """An open campaign store. Use :func:`open_store`, which also takes the campaign lock."""
+
+    def __init__(self, folder: Path, db: sqlite3.Connection) -> None:
+        self.folder = folder
+        self.db = db
+        self.notes: list[str] = []  # reminders for the user (history imported, …)
+
+    # ------------------------------------------------------------------ runs
+    def save_run(
+        self,
+        analysis: Any,
+        blob: bytes,
+        values: dict[str, dict[str, list[dict[str, Any]]]],
+        inputs_key: str,
+    ) -> int:
+        """Add this run's results. ``blob`` is the analysis pickled before anything was
+        written, kept for the commands after the run."""
+        s = analysis.campaign.settings
+        with self.db:
+            previous = self.previous_ids(s.period, s.as_of.isoformat())
+            run_id = self._add_run(s.period, s.as_of.isoformat(), "run", inputs_key)
+            self.db.execute(
+                "UPDATE runs SET previous = ? WHERE id = ?", (previous, run_id)
+            )
+            self._add_tables(
+                run_id,
+                analysis.tasks,
+                analysis.milestones,
+                analysis.problems,
+                analysis.returns,
+                values,
+            )
+            self.db.executemany(
+                "INSERT INTO files VALUES (?,?,?,?,?,?,?)",
+                [
+                    (
+                        run_id,
+                        f["file"],
+                        f.get("unit", ""),
+                        f.get("sha256", ""),
+                        f.get("size"),
+                        f.get("saved_at", ""),
+                        f.get("result", ""),
+                    )
+                    for f in analysis.inputs
+                ],
+            )
+            self.db.executemany(
+                "INSERT INTO issues VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [_issue_row(run_id, i) for i in analysis.issues],
+            )
+            key = _signing_key()
+            if key:
+                self.db.execute(
+                    "INSERT INTO analyses VALUES (?,?,?,?)",
+                    (run_id, code_key(), blob, _mac(key, blob)),
+                )
+        return run_id
+
+    def latest_analysis(self, inputs_key: str) -> Any | None:
+        """The analysis of the latest run, if it read exactly these inputs, built on the
+        same earlier periods, and was written by this code; else None."""
+        row = self.db.execute(
+            "SELECT r.inputs_key, r.period, r.as_of, r.previous, a.code_key, a.blob, a.mac "
+            "FROM runs r JOIN analyses a ON a.run_id = r.id "
+            "WHERE r.source = 'run' ORDER BY r.id DESC LIMIT 1"
+        ).fetchone()
+        if not row:
+            return None
+        key, period, as_of, previous, code, blob, mac = row
+        if (key, code) != (inputs_key, code_key()):
+            return None
+        if previous != self.previous_ids(period, as_of):
+            return None
+        return _unpickle(blob, mac)
+
+    def previous_ids(self, period: str, as_of: str) -> str:
+        """The latest run of each period ended before ``period``: what an analysis of
+        ``period`` builds on."""
+        current_end = period_end(period) or dt.date.fromisoformat(as_of[:10])
+        rows = self.db.execute(
+            "SELECT period, MAX(id) FROM runs GROUP BY period ORDER BY period"
+        ).fetchall()
+        return json.dumps(
+            [
+                [name, run_id]
+                for name, run_id in rows
+                if name != period and (period_end(name) or current_end) < current_end
+            ]
+        )
+
+    def earlier_periods(self, period: str, as_of: dt.date) -> list[PeriodTables]:
+        """The latest run of every period that ended before ``period``, oldest first."""
+        current_end = period_end(period) or as_of
+        rows = self.db.execute(
+            "SELECT period, MAX(id) FROM runs GROUP BY period ORDER BY period"
+        ).fetchall()
+        found = []
+        for name, run_id in rows:
+            end = period_end(name)
+            if name == period or end is None or end >= current_end:
+                continue
+            found.append(self._period_tables(run_id))
+        found.sort(key=lambda t: period_end(t.period) or dt.date.min)
+        return found
+
+    # ------------------------------------------------------------- the file cache
+    def cached_file(self, key: str) -> Any | None:
+        row = self.db.execute(
+            "SELECT blob, mac FROM file_cache WHERE key = ?", (key,)
+        ).fetchone()
+        return _unpickle(row[0], row[1]) if row else None
+
+    def cache_files(self, blobs: list[tuple[str, bytes]]) -> None:
+        """Keep each file as read (pickled), by key; entries unused for 90 days are dropped."""
+        key = _signing_key()
+        if not key:
+            return
+        now = dt.datetime.now().isoformat(timespec="seconds")
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO file_cache VALUES (?,?,?,?)",
+                [(k, b, _mac(key, b), now) for k, b in blobs],
+            )
+            old = (dt.datetime.now() - dt.timedelta(days=90)).isoformat()
+            self.db.execute("DELETE FROM file_cache WHERE used_at < ?", (old,))
+
+    # --------------------------------------------------------------- bulletins
+    def record_bulletin(
+        self, period: str, criticised: list[str], praised: list[str]
+    ) -> None:
+        """Keep what a bulletin published (append-only: one row per publication)."""
+        with self.db:
+            self.db.execute(
+                "INSERT INTO bulletins (period, published_at, criticised, praised) "
+                "VALUES (?,?,?,?)",
+                (
+                    period,
+                    dt.datetime.now().isoformat(timespec="microseconds"),
+                    json.dumps(criticised, ensure_ascii=False),
+                    json.dumps(praised, ensure_ascii=False),
+                ),
+            )
+
+    def published_criticisms(self, period: str) -> list[set[str]]:
+        """The units criticised in each bulletin published for a period before ``period``,
+        newest period first (the latest publication of each period)."""
+        latest: dict[str, list[str]] = {}
+        for name, criticised in self.db.execute(
+            "SELECT period, criticised FROM bulletins ORDER BY published_at, id"
+        ):
+            latest[name] = json.loads(criticised)
+        end = period_end(period) or dt.date.max
+        earlier = [
+            (period_end(p) or dt.date.min, names)
+            for p, names in latest.items()
+            if p != period and (period_end(p) or dt.date.max) < end
+        ]
+        return [set(n) for _e, n in sorted(earlier, key=lambda x: x[0], reverse=True)]
+
+    # ------------------------------------------------------------------ scores
+    def save_scores(self, period: str, units: list[Any]) -> None:
+        now = dt.datetime.now().isoformat(timespec="seconds")
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        now,
+                        period,
+                        u.code,
+                        u.name,
+                        u.group,
+                        u.weighted,
+                        u.bonus,
+                        u.deduction,
+                        u.final,
+                        u.rank,
+                        u.grade,
+                        json.dumps(
+                            {k: v.value for k, v in u.sources.items()}, ensure_ascii=False
+                        ),
+                    )
+                    for u in units
+                ],
+            )
+
+    # ----------------------------------------------------------------- helpers
+    def import_history(self) -> None:
+        """Bring in the runs and bulletins of an older campaign's history/ folder, once."""
+        done = self.db.execute(
+            "SELECT count(*) FROM runs WHERE source LIKE ?", (f"{HISTORY_DIR}/%",)
+        ).fetchone()[0]
+        if done or not (self.folder / HISTORY_DIR).is_dir():
+            return
+        runs = list(legacy_runs(self.folder))
+        bulletins = legacy_bulletins(self.folder)
+        if not runs and not bulletins:
+            return
+        with self.db:
+            for source, period, as_of, frames, units, values in runs:
+                run_id = self._add_run(period, as_of, source, "")
+                self._add_tables(run_id, *frames, units, values)
+            for data in bulletins:
+                self.db.execute(
+                    "INSERT INTO bulletins (period, published_at, criticised, praised) "
+                    "VALUES (?,?,?,?)",
+                    (
+                        data["period"],
+                        dt.datetime.now().isoformat(timespec="microseconds"),
+                        json.dumps(data.get("criticised", []), ensure_ascii=False),
+                        json.dumps(data.get("praised", []), ensure_ascii=False),
+                    ),
+                )
+        periods = sorted({r[1] for r in runs})
+        self.notes.append(
+            f"已将 {HISTORY_DIR}/ 中 {len(runs)} 次运行（{'、'.join(periods) or '无'}）和 "
+            f"{len(bulletins)} 期已发布通报导入 {STORE_FILE}；{HISTORY_DIR}/ 文件夹不再使用，可留作备查。"
+        )
+
+    def _add_run(self, period: str, as_of: str, source: str, inputs_key: str) -> int:
+        cur = self.db.execute(
+            "INSERT INTO runs (period, as_of, started_at, source, siyi_version, inputs_key)"
+            " VALUES (?,?,?,?,?,?)",
+            (
+                period,
+                as_of,
+                dt.datetime.now().isoformat(timespec="microseconds"),
+                source,
+                __version__,
+                inputs_key,
+            ),
+        )
+        return int(cur.lastrowid)
+
+    def _add_tables(
+        self,
+        run_id: int,
+        tasks: pd.DataFrame,
+        milestones: pd.DataFrame,
+        problems: pd.DataFrame | None,
+        returns: list[dict[str, Any]],
+        values: dict[str, Any],
+    ) -> None:
+        problems = problems if problems is not None else pd.DataFrame()
+        for name, frame, table, keys in (
+            ("tasks", tasks, "task_status", ("task_id", "status")),
+            ("milestones", milestones, "milestone_status", ("task_id", "seq", "status")),
+            ("problems", problems, "problems", ("id", "unit")),
+        ):
+            text = as_text(frame)
+            self.db.execute(
+                "INSERT INTO frames VALUES (?,?,?)",
+                (run_id, name, json.dumps(list(text.columns), ensure_ascii=False)),
+            )
+            marks = ",".join("?" * (len(keys) + 2))
+            self.db.executemany(
+                f"INSERT INTO {table} VALUES ({marks})",
+                [
+                    (
+                        run_id,
+                        *(rec.get(k, "") for k in keys),
+                        json.dumps(rec, ensure_ascii=False),
+                    )
+                    for rec in text.to_dict("records")
+                ],
+            )
+        self.db.executemany(
+            "INSERT INTO returns VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    run_id,
+                    r.get("code", ""),
+                    r.get("name", ""),
+                    r.get("status", ""),
+                    r.get("file", ""),
+                    r.get("saved_at", ""),
+                    r.get("errors"),
+                    r.get("warnings"),
+                    json.dumps(r, ensure_ascii=False, default=str),
+                )
+                for r in returns
+            ],
+        )
+        self.db.executemany(
+            "INSERT INTO accepted_values VALUES (?,?,?)",
+            [
+                (run_id, code, json.dumps(data, ensure_ascii=False, default=str))
+                for code, data in values.items()
+            ],
+        )
+
+    def _period_tables(self, run_id: int) -> PeriodTables:
+        period, as_of = self.db.execute(
+            "SELECT period, as_of FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        frames = {}
+        for name, table in (
+            ("tasks", "task_status"),
+            ("milestones", "milestone_status"),
+            ("problems", "problems"),
+        ):
+            found = self.db.execute(
+                "SELECT columns FROM frames WHERE run_id = ? AND name = ?", (run_id, name)
+            ).fetchone()
+            columns = json.loads(found[0]) if found else []
+            records = [
+                json.loads(d)
+                for (d,) in self.db.execute(
+                    f"SELECT data FROM {table} WHERE run_id = ? ORDER BY rowid", (run_id,)
+                )
+            ]
+            frames[name] = (
+                pd.DataFrame(records, columns=columns, dtype=str)
+                if columns
+                else pd.DataFrame()
+            )
+        units = [
+            json.loads(d)
+            for (d,) in self.db.execute(
+                "SELECT data FROM returns WHERE run_id = ? ORDER BY rowid", (run_id,)
+            )
+        ]
+        values = {
+            code: json.loads(d)
+            for code, d in self.db.execute(
+                "SELECT unit_code, data FROM accepted_values WHERE run_id = ?", (run_id,)
+            )
+        }
+        return PeriodTables(
+            period,
+            as_of,
+            frames["tasks"],
+            frames["milestones"],
+            frames["problems"],
+            units,
+            values,
+        )
+
+
+def as_text(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """The table as every later period sees it: each value as text, as in a CSV file
+    (empty for a missing value), so a period reads the same whether it was just stored
+    or imported from an older history/ folder."""
+    if frame is None or frame.columns.empty:
+        return pd.DataFrame()
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    buffer.seek(0)
+    try:
+        return pd.read_csv(buffer, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(columns=list(frame.columns))
+
+
+def _issue_row(run_id: int, issue: Issue) -> tuple[Any, ...]:
+    return (
+        run_id,
+        issue.code,
+        issue.severity,
+        issue.file,
+        issue.unit,
+        issue.sheet,
+        issue.cell,
+        issue.field,
+        str(issue.value),
+        issue.message,
+    )
+
+
+# ------------------------------------------------------------------- opening
+
+
+@contextlib.contextmanager
+def open_store(folder: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[Store]:
+    """Open (or create) the campaign's store, holding the campaign lock meanwhile.
+
+    A second siyi command on the same campaign waits for the first to finish, up to
+    ``wait`` seconds, then stops with a Chinese message; nothing is half-written either way.
+    """
+    with _campaign_lock(folder, wait):
+        path = folder / STORE_FILE
+        try:
+            db = sqlite3.connect(path, timeout=wait)
+        except sqlite3.Error as exc:
+            raise CampaignError(f"无法打开工作目录的数据库 {path}：{exc}") from exc
+        try:
+            _prepare(db, path)
+            store = Store(folder, db)
+            store.import_history()
+            yield store
+        except sqlite3.DatabaseError as exc:
+            raise CampaignError(
+                f"工作目录的数据库 {path} 已损坏或无法读写（{exc}）。"
+                f"可将它改名备份后重新运行 siyi run 重建本期结果。"
+            ) from exc
+        finally:
+            db.close()
+
+
+def _prepare(db: sqlite3.Connection, path: Path) -> None:
+    db.execute("PRAGMA foreign_keys = ON")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == 0:
+        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables:
+            raise CampaignError(
+                f"{path} 不是 siyi 的数据库（没有版本号）。请将它移出工作目录后重试。"
+            )
+        with db:
+            db.executescript(SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return
+    if version > SCHEMA_VERSION:
+        raise CampaignError(
+            f"{path} 由更新版本的 siyi 写入（数据库版本 {version}，本程序支持 {SCHEMA_VERSION}）。"
+            "请升级 siyi 后再处理这个工作目录；为免误读，本次未读取它。"
+        )
+    while version < SCHEMA_VERSION:
+        with db:
+            db.executescript(MIGRATIONS[version])
+            version += 1
+            db.execute(f"PRAGMA user_version = {version}")
+
+
+@contextlib.contextmanager
+def _campaign_lock(folder: Path, wait: float) -> Iterator[None]:
+    path = folder / LOCK_FILE
+    try:
+        handle = open(path, "a+")  # noqa: SIM115 - held for the whole command
+    except OSError as exc:
+        raise CampaignError(
+            f"无法在工作目录 {folder} 中建立锁文件（{exc.strerror or exc}），请检查该文件夹是否可写。"
+        ) from exc
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise CampaignError(
+                        f"另一个 siyi 命令正在处理工作目录 {folder}，已等待 {wait:.0f} 秒。"
+                        "请等它结束后再运行。"
+                    ) from exc
+                time.sleep(0.2)
+        yield
+    finally:
+        handle.close()
+
+
+# ------------------------------------------------------------------ signing
+
+
+@cache
+def code_key() -> str:
+    """A fingerprint of this siyi's code: a pickle is read back only by the code that wrote it."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+@cache
+def _signing_key() -> bytes | None:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "siyi"
+    path = base / "store.key"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+        return key
+    except FileExistsError:
+        return path.read_bytes()
+    except OSError:
+        return None  # no cache on this machine: files are read every time
+
+
+def _mac(key: bytes, blob: bytes) -> str:
+    return hmac.new(key, blob, hashlib.sha256).hexdigest()
+
+
+def _unpickle(blob: bytes, mac: str) -> Any | None:
+    key = _signing_key()
+    if not key or not hmac.compare_digest(_mac(key, blob), mac):
+        return None
+    try:
+        return pickle.loads(blob)  # noqa: S301 - signed by this machine's key above
+    except Exception:  # noqa: BLE001 - a stale blob is re-read, never trusted
+        return None

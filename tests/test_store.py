@@ -1,0 +1,145 @@
+"""The campaign store (siyi.sqlite): what a run keeps, reuse by the later commands, an
+older campaign's history/ imported once, versions, and two commands at once."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from siyi_xlsx import api, pipeline
+from siyi_xlsx.cli import main
+from siyi_xlsx.errors import CampaignError
+from siyi_xlsx.store.db import SCHEMA_VERSION, STORE_FILE, open_store
+
+SAMPLE_HISTORY = Path(__file__).resolve().parents[1] / "samples" / "campaign" / "history"
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    reads: list[str] = []
+    real = pipeline.ingest
+
+    def counting(path, *args, **kwargs):
+        reads.append(path.name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "ingest", counting)
+    return reads
+
+
+def test_run_keeps_the_period_and_later_commands_reuse_it(small, monkeypatch):
+    small.fill("U01")
+    small.fill("U02", {("重点工作台账", "T3", "完成进度(%)"): "过半"})
+    reads = _count_reads(monkeypatch)
+    result = api.run(small.folder)
+    assert sorted(reads) == sorted(p.name for p in small.returned.iterdir())
+    with sqlite3.connect(small.folder / STORE_FILE) as db:
+        files = db.execute("SELECT name, sha256, result FROM files").fetchall()
+        codes = [c for (c,) in db.execute("SELECT code FROM issues")]
+        returns = dict(db.execute("SELECT unit_code, status FROM returns").fetchall())
+    assert {f[0] for f in files} == set(reads) and all(len(f[1]) == 64 for f in files)
+    assert "PERCENT_AMBIGUOUS" in codes
+    assert returns == {r["code"]: r["status"] for r in result.returns}
+    reads.clear()
+    status = api.status(small.folder)
+    api.remind(small.folder)
+    api.report(small.folder)
+    assert reads == []  # nothing changed: the stored analysis is used
+    assert [i.code for i in status.issues] == [i.code for i in result.issues]
+    # one file changes: only that file is read again
+    small.fill("U02")
+    assert [i.code for i in api.status(small.folder).issues] == []
+    assert reads == [small.issued("U02").name]
+
+
+def test_a_changed_master_means_a_fresh_analysis(small, monkeypatch):
+    small.fill("U01")
+    api.run(small.folder)
+    reads = _count_reads(monkeypatch)
+    master = small.folder / "任务总表.xlsx"
+    master.write_bytes(master.read_bytes())  # same content, but the files are re-read
+    api.status(small.folder)
+    assert reads == []  # same bytes: same analysis
+    import openpyxl
+
+    book = openpyxl.load_workbook(master)
+    book.save(master)  # re-saved: the bytes change
+    api.status(small.folder)
+    assert reads == [small.issued("U01").name]
+
+
+def test_history_folder_of_an_older_campaign_is_imported_once(small):
+    shutil.copytree(SAMPLE_HISTORY, small.folder / "history")
+    notes: list[str] = []
+    api.status(small.folder, on_note=notes.append)  # the first command to open it
+    assert len(notes) == 1 and "2022M07" in notes[0] and "导入" in notes[0]
+    small.fill("U01")
+    api.run(small.folder, on_note=notes.append)
+    api.run(small.folder, on_note=notes.append)
+    assert len(notes) == 1  # not again
+    with sqlite3.connect(small.folder / STORE_FILE) as db:
+        sources = [s for (s,) in db.execute("SELECT source FROM runs ORDER BY id")]
+    assert sources[0].startswith("history/2022M07/") and sources[1:] == ["run", "run"]
+
+
+def test_a_store_from_a_newer_siyi_is_refused_not_misread(small):
+    with open_store(small.folder):
+        pass
+    with sqlite3.connect(small.folder / STORE_FILE) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    result = CliRunner().invoke(main, ["status", str(small.folder)])
+    assert result.exit_code == 2 and "更新版本的 siyi" in result.output
+
+
+def test_a_foreign_database_file_is_refused(small):
+    with sqlite3.connect(small.folder / STORE_FILE) as db:
+        db.execute("CREATE TABLE x (a)")
+    with pytest.raises(CampaignError, match="不是 siyi 的数据库"):
+        api.status(small.folder)
+
+
+def test_a_damaged_store_gives_a_message(small):
+    (small.folder / STORE_FILE).write_bytes(b"this is not a database" * 100)
+    result = CliRunner().invoke(main, ["status", str(small.folder)])
+    assert result.exit_code == 2 and "已损坏" in result.output
+
+
+def test_a_second_command_waits_for_the_first_then_refuses(small):
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with open_store(small.folder):
+            holding.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    try:
+        holding.wait(5)
+        started = time.monotonic()
+        with pytest.raises(CampaignError, match="另一个 siyi 命令正在处理"):
+            with open_store(small.folder, wait=0.5):
+                pass
+        assert time.monotonic() - started >= 0.5
+    finally:
+        release.set()
+        worker.join()
+    with open_store(small.folder, wait=0.5):  # free again
+        pass
+
+
+def test_a_blob_not_signed_here_is_never_unpickled(small, monkeypatch):
+    small.fill("U01")
+    api.run(small.folder)
+    with sqlite3.connect(small.folder / STORE_FILE) as db:
+        db.execute("UPDATE analyses SET mac = 'forged'")
+        db.execute("UPDATE file_cache SET mac = 'forged'")
+    reads = _count_reads(monkeypatch)
+    api.status(small.folder)
+    assert reads == [small.issued("U01").name]  # read again instead
