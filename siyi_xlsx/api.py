@@ -36,6 +36,7 @@ from siyi_xlsx.read.master import MASTER_FILE, Campaign, load_campaign
 from siyi_xlsx.read.returned import Submission
 from siyi_xlsx.sample import build_sample_master, sample_inspection
 from siyi_xlsx.schema.docs import format_reference
+from siyi_xlsx.statuses import FileStatus, ReturnStatus
 from siyi_xlsx.store.db import Store, open_store
 from siyi_xlsx.write.bulletin import BULLETIN_FILE, write_bulletin
 from siyi_xlsx.write.evaluator import write_evaluator_workbooks, write_public_template
@@ -210,7 +211,11 @@ class RemindResult:
     @property
     def pending(self) -> list[dict[str, Any]]:
         """The units still to report: 未报送 or 被退回."""
-        return [r for r in self.analysis.returns if r["status"] in ("未报送", "被退回")]
+        return [
+            r
+            for r in self.analysis.returns
+            if r["status"] in (ReturnStatus.MISSING, ReturnStatus.SENT_BACK)
+        ]
 
 
 def remind(folder: Path, on_note: Note = _quiet) -> RemindResult:
@@ -282,7 +287,7 @@ def report(folder: Path, on_note: Note = _quiet) -> ReportResult:
     rejected = {
         s.unit.code: s.name
         for s in result.submissions
-        if s.unit and s.status == "rejected"
+        if s.unit and s.status == FileStatus.REJECTED
     }
     units = five_checks(
         result.campaign, result.accepted(), result.tasks, result.problems, rejected

@@ -13,10 +13,11 @@ from pathlib import Path
 import click
 
 from siyi_xlsx import __version__, api
-from siyi_xlsx.errors import ERROR, SiyiError
+from siyi_xlsx.errors import Code, Report, SiyiError
 from siyi_xlsx.jsonreport import result_json, score_json, submission_json
 from siyi_xlsx.pipeline import OUTPUT_DIR, RETURNED_DIR
 from siyi_xlsx.read.master import MASTER_FILE
+from siyi_xlsx.statuses import ReturnStatus
 from siyi_xlsx.write.return_copy import RETURN_DIR
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -138,7 +139,13 @@ def _status_line(returns: list[dict]) -> str:
     counts: dict[str, int] = {}
     for row in returns:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
-    order = ("按时报送", "逾期报送", "被退回", "未报送", "无需报送")
+    order = (
+        ReturnStatus.ON_TIME,
+        ReturnStatus.LATE,
+        ReturnStatus.SENT_BACK,
+        ReturnStatus.MISSING,
+        ReturnStatus.NOT_DUE,
+    )
     return "，".join(f"{k} {counts[k]} 个单位" for k in order if k in counts)
 
 
@@ -193,7 +200,9 @@ def handout_cmd(folder: Path) -> None:
     if missing:
         click.echo(f"以下单位本期没有牵头任务，未生成填报表：{'、'.join(missing)}")
     dropped = [
-        i for i in campaign.issues if i.code in ("TASK_DROPPED", "INDICATOR_DROPPED")
+        i
+        for i in campaign.issues
+        if i.code in (Code.TASK_DROPPED, Code.INDICATOR_DROPPED)
     ]
     if dropped:
         click.echo(
@@ -209,15 +218,15 @@ def handout_cmd(folder: Path) -> None:
         f"年终考评用的 {len(result.evaluation_forms)} 份评分表（专班小组、战线领导）和群众测评导入模板在 {result.folder / api.EVALUATION_FORMS_DIR}；"
         f"收回的评分表放入 {ballots}，群众测评文件放入 {public}，然后运行  siyi score {folder}"
     )
-    if any(i.severity == ERROR for i in campaign.issues):
+    if Report.of(campaign.issues).errors:
         sys.exit(1)
 
 
 def _print_master_problems(campaign) -> None:  # noqa: ANN001
     if campaign.issues:
-        errors = [i for i in campaign.issues if i.severity == ERROR]
+        report = Report.of(campaign.issues)
         click.echo(
-            f"任务总表有 {len(errors)} 处错误、{len(campaign.issues) - len(errors)} 处提醒：",
+            f"任务总表有 {report.errors} 处错误、{report.warnings} 处提醒：",
             err=True,
         )
         for item in campaign.issues[:20]:
@@ -245,7 +254,7 @@ def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
     )
     click.echo(f"发现错误 {result.errors} 处、提醒 {result.warnings} 处。")
     if not quiet:
-        for item in [i for i in result.issues if i.severity == ERROR][:30]:
+        for item in result.report.error_issues[:30]:
             click.echo(f"  [错误] {item.text()}")
         if result.errors > 30:
             click.echo(f"  …… 共 {result.errors} 处错误，全部见校验报告。")
@@ -275,7 +284,7 @@ def status(folder: Path, as_json: bool) -> None:
         f"{s.year}年 {s.period} 报送情况（报送截止 {deadline}，时间为北京时间）：{_status_line(result.returns)}"
     )
     for row in result.returns:
-        if row["status"] == "无需报送":
+        if row["status"] == ReturnStatus.NOT_DUE:
             continue
         line = f"  {row['code']:<6} {row['name']:<14} {row['status']:<5}"
         if row["file"]:

@@ -7,11 +7,22 @@ Data problems are never raised: each becomes an :class:`Issue` collected in a
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
-ERROR = "错误"
-WARNING = "提醒"
+
+class Severity(StrEnum):
+    """错误: the value is not used and the unit must correct it; 提醒: used as read (or as
+    coerced), shown so the unit can check it."""
+
+    ERROR = "错误"
+    WARNING = "提醒"
+
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
 
 
 class SiyiError(Exception):
@@ -30,283 +41,384 @@ class NotSpreadsheetError(ReadError):
     """The file is not an .xlsx workbook at all (old .xls, Word, text...)."""
 
 
+class Code(StrEnum):
+    """Every data problem's stable code; its severity and message are in :data:`MESSAGES`."""
+
+    FILE_NOT_XLSX = "FILE_NOT_XLSX"
+    FILE_UNREADABLE = "FILE_UNREADABLE"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    CONVERTED_FORMAT = "CONVERTED_FORMAT"
+    NOT_A_TEMPLATE = "NOT_A_TEMPLATE"
+    META_MISSING = "META_MISSING"
+    UNIT_UNKNOWN = "UNIT_UNKNOWN"
+    UNIT_NOT_IN_MASTER = "UNIT_NOT_IN_MASTER"
+    UNIT_NO_TASKS = "UNIT_NO_TASKS"
+    PERIOD_MISMATCH = "PERIOD_MISMATCH"
+    DUPLICATE_SUBMISSION = "DUPLICATE_SUBMISSION"
+    DUPLICATE_SAME_CONTENT = "DUPLICATE_SAME_CONTENT"
+    SHEET_MISSING = "SHEET_MISSING"
+    LIST_SHEET_MISSING = "LIST_SHEET_MISSING"
+    ADVANCE_BACKWARD = "ADVANCE_BACKWARD"
+    HEADER_NOT_FOUND = "HEADER_NOT_FOUND"
+    HEADER_MISSING = "HEADER_MISSING"
+    HEADER_RENAMED = "HEADER_RENAMED"
+    HEADER_MISSING_OPTIONAL = "HEADER_MISSING_OPTIONAL"
+    HEADER_EXTRA = "HEADER_EXTRA"
+    ROW_MISSING = "ROW_MISSING"
+    ADDED_AFTER_ISSUE = "ADDED_AFTER_ISSUE"
+    ROW_DUPLICATE = "ROW_DUPLICATE"
+    TASK_UNKNOWN = "TASK_UNKNOWN"
+    TASK_NOT_OWN = "TASK_NOT_OWN"
+    MILESTONE_UNKNOWN = "MILESTONE_UNKNOWN"
+    INDICATOR_UNKNOWN = "INDICATOR_UNKNOWN"
+    PREFILL_CHANGED = "PREFILL_CHANGED"
+    ROWS_MOVED = "ROWS_MOVED"
+    SHEET_RENAMED = "SHEET_RENAMED"
+    TEMPLATE_OLD = "TEMPLATE_OLD"
+    MASTER_CHANGED = "MASTER_CHANGED"
+    FILE_NAME_OTHER_UNIT = "FILE_NAME_OTHER_UNIT"
+    REQUIRED = "REQUIRED"
+    NOT_A_NUMBER = "NOT_A_NUMBER"
+    NOT_AN_INTEGER = "NOT_AN_INTEGER"
+    DATE_INVALID = "DATE_INVALID"
+    DATE_AMBIGUOUS = "DATE_AMBIGUOUS"
+    PERCENT_AMBIGUOUS = "PERCENT_AMBIGUOUS"
+    NOT_IN_LIST = "NOT_IN_LIST"
+    BELOW_MINIMUM = "BELOW_MINIMUM"
+    ABOVE_MAXIMUM = "ABOVE_MAXIMUM"
+    BAD_FORMAT = "BAD_FORMAT"
+    TOO_LONG = "TOO_LONG"
+    COERCED_DATE = "COERCED_DATE"
+    COERCED_PERCENT = "COERCED_PERCENT"
+    COERCED_NUMBER = "COERCED_NUMBER"
+    PERCENT_ONE = "PERCENT_ONE"
+    DATE_UNLIKELY = "DATE_UNLIKELY"
+    COERCED_CHOICE = "COERCED_CHOICE"
+    COERCED_TEXT = "COERCED_TEXT"
+    FORMULA_IN_INPUT = "FORMULA_IN_INPUT"
+    FORMULA_NO_CACHE = "FORMULA_NO_CACHE"
+    ACTUAL_AFTER_AS_OF = "ACTUAL_AFTER_AS_OF"
+    ACTUAL_WITHOUT_DONE = "ACTUAL_WITHOUT_DONE"
+    PROGRESS_100_NOT_DONE = "PROGRESS_100_NOT_DONE"
+    CLOSE_NOT_DONE = "CLOSE_NOT_DONE"
+    SELF_SCORE_OVER = "SELF_SCORE_OVER"
+    CONFIRM_MISSING = "CONFIRM_MISSING"
+    NOT_AN_EVALUATION = "NOT_AN_EVALUATION"
+    BALLOT_INCOMPLETE = "BALLOT_INCOMPLETE"
+    BALLOT_DUPLICATE = "BALLOT_DUPLICATE"
+    RATER_MISSING = "RATER_MISSING"
+    BALLOT_UNIFORM = "BALLOT_UNIFORM"
+    EVAL_INPUT_ABSENT = "EVAL_INPUT_ABSENT"
+    PUBLIC_TOO_FEW = "PUBLIC_TOO_FEW"
+    REPEAT_PROBLEM = "REPEAT_PROBLEM"
+    PROBLEM_DROPPED = "PROBLEM_DROPPED"
+    TASK_REOPENED = "TASK_REOPENED"
+    DEADLINE_MOVED = "DEADLINE_MOVED"
+    REF_UNKNOWN = "REF_UNKNOWN"
+    REF_COERCED = "REF_COERCED"
+    TASK_DROPPED = "TASK_DROPPED"
+    INDICATOR_DROPPED = "INDICATOR_DROPPED"
+    DUPLICATE_KEY = "DUPLICATE_KEY"
+    SETTING_DEFAULT = "SETTING_DEFAULT"
+    MILESTONE_AFTER_DEADLINE = "MILESTONE_AFTER_DEADLINE"
+    TASK_NO_MILESTONE = "TASK_NO_MILESTONE"
+    RETURN_DEADLINE_STALE = "RETURN_DEADLINE_STALE"
+    AS_OF_OUTSIDE_PERIOD = "AS_OF_OUTSIDE_PERIOD"
+    THRESHOLD_ORDER = "THRESHOLD_ORDER"
+
+
 # code -> (severity, message template). Templates are formatted with the Issue's fields
 # plus any extra keyword arguments; each says what is wrong and how to fix it.
-MESSAGES: dict[str, tuple[str, str]] = {
+MESSAGES: dict[Code, tuple[Severity, str]] = {
     # files
-    "FILE_NOT_XLSX": (
+    Code.FILE_NOT_XLSX: (
         ERROR,
         "文件不是 xlsx 格式（{detail}），请用 Excel 或 WPS 另存为“Excel 工作簿(*.xlsx)”后重新报送。",
     ),
-    "FILE_UNREADABLE": (
+    Code.FILE_UNREADABLE: (
         ERROR,
         "文件无法打开（{detail}），可能已损坏或加密，请重新保存后报送。",
     ),
-    "FILE_TOO_LARGE": (
+    Code.FILE_TOO_LARGE: (
         ERROR,
         "工作表“{sheet}”超过 {detail} 行，超出部分未读取，请删除多余的行。",
     ),
-    "CONVERTED_FORMAT": (
+    Code.CONVERTED_FORMAT: (
         WARNING,
         "文件是 {detail} 格式，已自动转换为 xlsx 后读取。请以后另存为“Excel 工作簿(*.xlsx)”报送。",
     ),
-    "NOT_A_TEMPLATE": (
+    Code.NOT_A_TEMPLATE: (
         ERROR,
         "文件中没有填报表的工作表（只有：{detail}），不是办公室下发的填报表，未采用。请在下发的填报表中填写后报送。",
     ),
-    "META_MISSING": (
+    Code.META_MISSING: (
         WARNING,
         "文件中没有找到下发模板的元数据，已按文件名识别为“{detail}”；请使用办公室下发的填报表。",
     ),
-    "UNIT_UNKNOWN": (
+    Code.UNIT_UNKNOWN: (
         ERROR,
         "无法识别填报单位（{detail}），该文件未采用。请使用办公室下发给本单位的填报表。",
     ),
-    "UNIT_NOT_IN_MASTER": (
+    Code.UNIT_NOT_IN_MASTER: (
         ERROR,
         "单位编码“{value}”不在任务总表中，该文件未采用。请核对是否为本区下发的填报表。",
     ),
-    "UNIT_NO_TASKS": (ERROR, "单位“{detail}”在任务总表中没有牵头任务，该文件未采用。"),
-    "PERIOD_MISMATCH": (
+    Code.UNIT_NO_TASKS: (ERROR, "单位“{detail}”在任务总表中没有牵头任务，该文件未采用。"),
+    Code.PERIOD_MISMATCH: (
         ERROR,
         "该文件是“{value}”期的填报表，本期为“{detail}”，未采用。请使用本期下发的填报表。",
     ),
-    "DUPLICATE_SUBMISSION": (
+    Code.DUPLICATE_SUBMISSION: (
         WARNING,
         "本单位本期有多个报送文件，已采用较新的“{detail}”，本文件未采用。",
     ),
-    "DUPLICATE_SAME_CONTENT": (
+    Code.DUPLICATE_SAME_CONTENT: (
         WARNING,
         "与“{detail}”内容完全相同（重复报送），只采用一份。",
     ),
-    "SHEET_MISSING": (
+    Code.SHEET_MISSING: (
         ERROR,
         "缺少工作表“{sheet}”，请使用下发的填报表，不要删除或重命名工作表。",
     ),
-    "LIST_SHEET_MISSING": (
+    Code.LIST_SHEET_MISSING: (
         WARNING,
         "缺少工作表“{sheet}”，该清单按未填写处理。请不要删除或重命名工作表。",
     ),
-    "ADVANCE_BACKWARD": (
+    Code.ADVANCE_BACKWARD: (
         WARNING,
         "目标位次 {value} 比当前位次 {detail} 靠后，创先晋位的目标应是提升名次，请核实。",
     ),
-    "HEADER_NOT_FOUND": (
+    Code.HEADER_NOT_FOUND: (
         ERROR,
         "工作表“{sheet}”找不到表头行（应含“{detail}”等列），该表未读取。请不要修改表头。",
     ),
-    "HEADER_MISSING": (
+    Code.HEADER_MISSING: (
         ERROR,
         "表头“{field}”不见了（被修改或删除），该列未读取。请恢复原表头“{field}”。",
     ),
-    "HEADER_RENAMED": (
+    Code.HEADER_RENAMED: (
         ERROR,
         "表头“{field}”被改成了“{value}”，该列未读取。请恢复原表头“{field}”。",
     ),
-    "HEADER_MISSING_OPTIONAL": (
+    Code.HEADER_MISSING_OPTIONAL: (
         WARNING,
         "没有“{field}”列（表头被删改，或是旧版填报表），该列按未填写处理。",
     ),
-    "HEADER_EXTRA": (WARNING, "多出的列“{value}”不是模板中的列，其内容未读取。"),
+    Code.HEADER_EXTRA: (WARNING, "多出的列“{value}”不是模板中的列，其内容未读取。"),
     # rows
-    "ROW_MISSING": (ERROR, "缺少{detail}的填报行，请不要删除预填的行。"),
-    "ADDED_AFTER_ISSUE": (
+    Code.ROW_MISSING: (ERROR, "缺少{detail}的填报行，请不要删除预填的行。"),
+    Code.ADDED_AFTER_ISSUE: (
         WARNING,
         "{detail}是本表下发后任务总表新增的，本表中没有，不算本单位的错误；请用办公室重新下发的填报表补报。",
     ),
-    "ROW_DUPLICATE": (ERROR, "{field}“{value}”重复出现，只采用第一行，请删除重复的行。"),
-    "TASK_UNKNOWN": (
+    Code.ROW_DUPLICATE: (
+        ERROR,
+        "{field}“{value}”重复出现，只采用第一行，请删除重复的行。",
+    ),
+    Code.TASK_UNKNOWN: (
         ERROR,
         "任务编号“{value}”不在任务总表中，该行未采用。请不要修改预填的任务编号。",
     ),
-    "TASK_NOT_OWN": (ERROR, "任务“{value}”的牵头单位不是本单位，该行未采用。"),
-    "MILESTONE_UNKNOWN": (
+    Code.TASK_NOT_OWN: (ERROR, "任务“{value}”的牵头单位不是本单位，该行未采用。"),
+    Code.MILESTONE_UNKNOWN: (
         ERROR,
         "任务“{detail}”没有第 {value} 个节点，该行未采用。请不要修改预填的节点序号。",
     ),
-    "INDICATOR_UNKNOWN": (
+    Code.INDICATOR_UNKNOWN: (
         ERROR,
         "指标编号“{value}”不在下发的考评指标中，该行未采用。",
     ),
-    "PREFILL_CHANGED": (
+    Code.PREFILL_CHANGED: (
         WARNING,
         "预填的{field}被改为“{value}”，下发时为“{detail}”，已按下发值处理。预填内容请不要修改，确需调整请联系办公室。",
     ),
-    "ROWS_MOVED": (
+    Code.ROWS_MOVED: (
         WARNING,
         "工作表“{sheet}”中预填的行被移动、插入或删除过，已按任务编号逐行核对。请不要调整预填行的顺序。",
     ),
-    "SHEET_RENAMED": (
+    Code.SHEET_RENAMED: (
         WARNING,
         "工作表“{detail}”被改名为“{sheet}”，已按表头识别并读取。请不要修改工作表名称。",
     ),
-    "TEMPLATE_OLD": (
+    Code.TEMPLATE_OLD: (
         WARNING,
         "这是旧版填报表（模板版本 {value}，当前为 {detail}），已尽量读取。请使用办公室最新下发的填报表。",
     ),
-    "MASTER_CHANGED": (
+    Code.MASTER_CHANGED: (
         WARNING,
         "本表下发后，任务总表中本单位的任务、节点或考评指标有调整，已按最新任务总表核对。如有新增内容，请使用新下发的填报表补报。",
     ),
-    "FILE_NAME_OTHER_UNIT": (
+    Code.FILE_NAME_OTHER_UNIT: (
         WARNING,
         "文件名显示为“{value}”的报送，但文件内容是“{detail}”的填报表，已按文件内容计入“{detail}”。请核实是否发错了文件。",
     ),
     # cells
-    "REQUIRED": (ERROR, "{field}必须填写。{detail}"),
-    "NOT_A_NUMBER": (ERROR, "{field}“{value}”不是数字，请填写数字{detail}。"),
-    "NOT_AN_INTEGER": (ERROR, "{field}“{value}”不是整数，请填写整数。"),
-    "DATE_INVALID": (ERROR, "{field}“{value}”不是有效日期，请填写如 2022-06-30 的日期。"),
-    "DATE_AMBIGUOUS": (
+    Code.REQUIRED: (ERROR, "{field}必须填写。{detail}"),
+    Code.NOT_A_NUMBER: (ERROR, "{field}“{value}”不是数字，请填写数字{detail}。"),
+    Code.NOT_AN_INTEGER: (ERROR, "{field}“{value}”不是整数，请填写整数。"),
+    Code.DATE_INVALID: (
+        ERROR,
+        "{field}“{value}”不是有效日期，请填写如 2022-06-30 的日期。",
+    ),
+    Code.DATE_AMBIGUOUS: (
         ERROR,
         "{field}“{value}”无法确定是哪一天（缺年份、两位年份或多个日期），请填写完整日期，如 2022-06-30。",
     ),
-    "PERCENT_AMBIGUOUS": (
+    Code.PERCENT_AMBIGUOUS: (
         ERROR,
         "{field}“{value}”无法识别为进度，请填写 0 到 100 之间的一个数字，如 60。",
     ),
-    "NOT_IN_LIST": (ERROR, "{field}“{value}”不是可选值，请从下拉列表中选择：{detail}。"),
-    "BELOW_MINIMUM": (ERROR, "{field}“{value}”不能小于 {detail}。"),
-    "ABOVE_MAXIMUM": (ERROR, "{field}“{value}”不能大于 {detail}。"),
-    "BAD_FORMAT": (ERROR, "{field}“{value}”格式不正确。{detail}"),
-    "TOO_LONG": (ERROR, "{field}内容过长（超过 {detail} 个字），请精简。"),
-    "COERCED_DATE": (
+    Code.NOT_IN_LIST: (
+        ERROR,
+        "{field}“{value}”不是可选值，请从下拉列表中选择：{detail}。",
+    ),
+    Code.BELOW_MINIMUM: (ERROR, "{field}“{value}”不能小于 {detail}。"),
+    Code.ABOVE_MAXIMUM: (ERROR, "{field}“{value}”不能大于 {detail}。"),
+    Code.BAD_FORMAT: (ERROR, "{field}“{value}”格式不正确。{detail}"),
+    Code.TOO_LONG: (ERROR, "{field}内容过长（超过 {detail} 个字），请精简。"),
+    Code.COERCED_DATE: (
         WARNING,
         "{field}“{value}”已按 {detail} 读取，请以后填写为 2022-06-30 格式。",
     ),
-    "COERCED_PERCENT": (
+    Code.COERCED_PERCENT: (
         WARNING,
         "{field}“{value}”已按 {detail} 读取（进度请直接填写 0 到 100 的数字）。",
     ),
-    "COERCED_NUMBER": (
+    Code.COERCED_NUMBER: (
         WARNING,
         "{field}“{value}”不是数字格式（文本、全角或带单位），已按数字 {detail} 读取，请只填写数字。",
     ),
-    "PERCENT_ONE": (
+    Code.PERCENT_ONE: (
         WARNING,
         "{field}填写为 1，已按 1% 读取；如指已全部完成，请填写 100。",
     ),
-    "DATE_UNLIKELY": (
+    Code.DATE_UNLIKELY: (
         WARNING,
         "{field} {value} 不在 {detail} 年度内，请核实是否填错年份。",
     ),
-    "COERCED_CHOICE": (
+    Code.COERCED_CHOICE: (
         WARNING,
         "{field}“{value}”已按“{detail}”读取，请从下拉列表中选择。",
     ),
-    "COERCED_TEXT": (
+    Code.COERCED_TEXT: (
         WARNING,
         "{field}“{value}”已按“{detail}”读取（去掉了多余空格或全角字符）。",
     ),
-    "FORMULA_IN_INPUT": (
+    Code.FORMULA_IN_INPUT: (
         WARNING,
         "{field}是公式 {value}，已按计算结果“{detail}”读取。填报格请填写数值（复制后“选择性粘贴—数值”）。",
     ),
-    "FORMULA_NO_CACHE": (
+    Code.FORMULA_NO_CACHE: (
         ERROR,
         "{field}是公式 {value}，但文件中没有保存计算结果。请在 Excel 或 WPS 中打开、保存后重新报送，或改填数值。",
     ),
     # cross-row rules
-    "ACTUAL_AFTER_AS_OF": (
+    Code.ACTUAL_AFTER_AS_OF: (
         ERROR,
         "实际完成日期 {value} 晚于数据截止日期 {detail}，请核实后填写已实际完成的日期。",
     ),
-    "ACTUAL_WITHOUT_DONE": (
+    Code.ACTUAL_WITHOUT_DONE: (
         ERROR,
         "节点状态为“{value}”，但已填写实际完成日期 {detail}。节点已完成请选“已完成”，未完成请删去实际完成日期。",
     ),
-    "PROGRESS_100_NOT_DONE": (
+    Code.PROGRESS_100_NOT_DONE: (
         ERROR,
         "完成进度为 100%，但节点“{detail}”尚未完成，请核实进度或在推进表补填节点完成情况。",
     ),
-    "CLOSE_NOT_DONE": (
+    Code.CLOSE_NOT_DONE: (
         ERROR,
         "申请销号须全部节点已完成，尚有节点未完成：{detail}。请完成后再申请，或将“申请销号”改为“否”。",
     ),
-    "SELF_SCORE_OVER": (ERROR, "{field} {value} 超过该项分值 {detail}，请修改。"),
-    "CONFIRM_MISSING": (
+    Code.SELF_SCORE_OVER: (ERROR, "{field} {value} 超过该项分值 {detail}，请修改。"),
+    Code.CONFIRM_MISSING: (
         WARNING,
         "{field}尚未填写，考评册须由单位主要负责人和战线领导签字确认。",
     ),
     # evaluation
-    "NOT_AN_EVALUATION": (ERROR, "文件不是办公室下发的考评打分表（{detail}），未采用。"),
-    "BALLOT_INCOMPLETE": (
+    Code.NOT_AN_EVALUATION: (
+        ERROR,
+        "文件不是办公室下发的考评打分表（{detail}），未采用。",
+    ),
+    Code.BALLOT_INCOMPLETE: (
         ERROR,
         "对“{value}”的打分不完整（缺指标 {detail}），该单位在本表中的评分不计入。",
     ),
-    "BALLOT_DUPLICATE": (
+    Code.BALLOT_DUPLICATE: (
         WARNING,
         "评分人“{value}”报送了多份评分表，已采用较新的“{detail}”，本份未采用。",
     ),
-    "RATER_MISSING": (
+    Code.RATER_MISSING: (
         WARNING,
         "评分表未填写评分人，已作为一份独立的评分计入；请填写评分人姓名，以便识别同一人重复报送。",
     ),
-    "BALLOT_UNIFORM": (
+    Code.BALLOT_UNIFORM: (
         ERROR,
         "本表所有单位得分完全相同（均为 {value} 分），按规则视为无效票，不计入。",
     ),
-    "EVAL_INPUT_ABSENT": (
+    Code.EVAL_INPUT_ABSENT: (
         WARNING,
         "没有找到有效的{value}数据（{detail} 文件夹为空或不存在），该来源对所有单位按缺失处理。",
     ),
-    "PUBLIC_TOO_FEW": (
+    Code.PUBLIC_TOO_FEW: (
         WARNING,
         "“{value}”群众测评有效票 {detail}，少于规定的最少票数，群众测评按缺失处理。",
     ),
     # supervision across periods
-    "REPEAT_PROBLEM": (
+    Code.REPEAT_PROBLEM: (
         WARNING,
         "本期新报的“{value}”类问题，本单位此前已出现过（{detail}），列为重复再犯，请在举一反三措施中说明。",
     ),
-    "PROBLEM_DROPPED": (
+    Code.PROBLEM_DROPPED: (
         WARNING,
         "{detail}未整改销号的问题 {value} 本期清单中没有，仍按未整改计。已整改的请在问题清单中保留该行并选“已整改”。",
     ),
-    "TASK_REOPENED": (
+    Code.TASK_REOPENED: (
         WARNING,
         "任务 {value} 已完成或申请销号后又出现未完成（{detail}），请核实。",
     ),
-    "DEADLINE_MOVED": (
+    Code.DEADLINE_MOVED: (
         WARNING,
         "任务 {value} 的完成时限与上期不同（{detail}），请确认调整已经批准。",
     ),
     # master workbook
-    "REF_UNKNOWN": (
+    Code.REF_UNKNOWN: (
         ERROR,
         "{field}“{value}”在“{detail}”表中找不到，请从下拉列表中选择。",
     ),
-    "REF_COERCED": (
+    Code.REF_COERCED: (
         WARNING,
         "{field}“{value}”与“{detail}”只差空格或全半角，已按“{detail}”处理，请改为一致的写法。",
     ),
-    "TASK_DROPPED": (
+    Code.TASK_DROPPED: (
         ERROR,
         "任务“{value}”因上面的错误未被采用：不会下发，也不会出现在汇总台账中。请改正后重新运行 siyi issue。",
     ),
-    "INDICATOR_DROPPED": (
+    Code.INDICATOR_DROPPED: (
         ERROR,
         "考评指标“{value}”因缺少必填内容未被采用，不会出现在考评册中。",
     ),
-    "DUPLICATE_KEY": (ERROR, "{field}“{value}”重复，只采用第一行。"),
-    "SETTING_DEFAULT": (WARNING, "设置项“{field}”未填写，已使用默认值 {detail}。"),
-    "MILESTONE_AFTER_DEADLINE": (
+    Code.DUPLICATE_KEY: (ERROR, "{field}“{value}”重复，只采用第一行。"),
+    Code.SETTING_DEFAULT: (WARNING, "设置项“{field}”未填写，已使用默认值 {detail}。"),
+    Code.MILESTONE_AFTER_DEADLINE: (
         WARNING,
         "节点计划日期 {value} 晚于任务完成时限 {detail}，请核实。",
     ),
-    "TASK_NO_MILESTONE": (
+    Code.TASK_NO_MILESTONE: (
         WARNING,
         "任务“{value}”没有推进节点，按完成时限 {detail} 作为唯一节点判定进度。",
     ),
-    "RETURN_DEADLINE_STALE": (
+    Code.RETURN_DEADLINE_STALE: (
         WARNING,
         "报送截止日期 {value} 早于数据截止日期 {detail}，可能是上一期的日期没有更新，请核实“设置”表。",
     ),
-    "AS_OF_OUTSIDE_PERIOD": (
+    Code.AS_OF_OUTSIDE_PERIOD: (
         WARNING,
         "数据截止日期 {value} 不在当前期次 {detail} 内，请核实“设置”表中的期次和数据截止日期是否都已更新。",
     ),
-    "THRESHOLD_ORDER": (ERROR, "“{field}”({value}) 应大于“{detail}”，已改用默认阈值。"),
+    Code.THRESHOLD_ORDER: (
+        ERROR,
+        "“{field}”({value}) 应大于“{detail}”，已改用默认阈值。",
+    ),
 }
 
 
@@ -330,7 +442,7 @@ def code_meaning(code: str) -> str:
 class Issue:
     """One problem found in one place: a file, a sheet, a cell."""
 
-    code: str
+    code: Code
     file: str = ""
     unit: str = ""
     sheet: str = ""
@@ -340,7 +452,7 @@ class Issue:
     detail: str = ""
 
     @property
-    def severity(self) -> str:
+    def severity(self) -> Severity:
         return MESSAGES[self.code][0]
 
     @property
@@ -368,10 +480,9 @@ class Issue:
         return data
 
 
-def make_issue(code: str, **kwargs: Any) -> Issue:
+def make_issue(code: Code, **kwargs: Any) -> Issue:
     """Build an Issue, turning every value into display text."""
-    if code not in MESSAGES:
-        raise KeyError(f"unknown issue code {code}")
+    code = Code(code)  # a code that is not in the registry fails here, loudly
     clean = {k: "" if v is None else _display(v) for k, v in kwargs.items()}
     return Issue(code=code, **clean)
 
@@ -386,25 +497,32 @@ def _display(value: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
-    """Every issue of a run, in the order found."""
+    """Problems in the order found, with their counts computed once: the one place where
+    errors and reminders are counted."""
 
-    issues: list[Issue] = field(default_factory=list)
+    issues: tuple[Issue, ...]
+    errors: int = field(init=False)
+    warnings: int = field(init=False)
 
-    def add(self, issue: Issue) -> None:
-        self.issues.append(issue)
+    def __post_init__(self) -> None:
+        errors = sum(1 for i in self.issues if i.severity == ERROR)
+        object.__setattr__(self, "errors", errors)
+        object.__setattr__(self, "warnings", len(self.issues) - errors)
 
-    def extend(self, issues: list[Issue]) -> None:
-        self.issues.extend(issues)
+    @classmethod
+    def of(cls, issues: Iterable[Issue]) -> Report:
+        return cls(tuple(issues))
 
     @property
-    def errors(self) -> list[Issue]:
+    def error_issues(self) -> list[Issue]:
         return [i for i in self.issues if i.severity == ERROR]
 
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == WARNING]
-
-    def counts_by_code(self) -> dict[str, int]:
-        return dict(Counter(i.code for i in self.issues))
+    def counts(self) -> dict[str, Any]:
+        """Errors, reminders and how many of each code (``--json``)."""
+        return {
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "by_code": dict(Counter(i.code for i in self.issues)),
+        }

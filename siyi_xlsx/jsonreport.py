@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
-from siyi_xlsx.errors import ERROR, Issue
+from siyi_xlsx.errors import Issue, Report
 
 
 def _counts(issues: list[Issue]) -> dict[str, Any]:
-    errors = sum(1 for i in issues if i.severity == ERROR)
-    return {
-        "errors": errors,
-        "warnings": len(issues) - errors,
-        "by_code": dict(Counter(i.code for i in issues)),
-    }
+    return Report.of(issues).counts()
 
 
 def submission_json(sub: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.previous import accepted_values
 from siyi_xlsx.compute.progress import build_tables
 from siyi_xlsx.compute.supervision import consolidate_problems, error_book, task_changes
-from siyi_xlsx.errors import ERROR
+from siyi_xlsx.errors import ERROR, Code, Report
 from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection
 from siyi_xlsx.read.master import MASTER_FILE, Campaign, load_campaign
 from siyi_xlsx.read.returned import (
@@ -32,6 +32,7 @@ from siyi_xlsx.read.returned import (
     file_digest,
     ingest,
 )
+from siyi_xlsx.statuses import ReturnStatus
 from siyi_xlsx.store.db import Store, code_key, open_store
 from siyi_xlsx.write.ledger import LEDGER_FILE, REPORT_FILE, write_ledger, write_report
 from siyi_xlsx.write.return_copy import PREFIX, RETURN_DIR, write_return_copy
@@ -85,7 +86,7 @@ def pick_newest(subs: list[Submission]) -> None:
         for other in group[1:]:
             other.status = SUPERSEDED
             same = other.sha256 == kept.sha256
-            code = "DUPLICATE_SAME_CONTENT" if same else "DUPLICATE_SUBMISSION"
+            code = Code.DUPLICATE_SAME_CONTENT if same else Code.DUPLICATE_SUBMISSION
             other.issues.append(other.where.issue(code, detail=kept.name))
 
 
@@ -316,15 +317,18 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
         others = [s.name for s in mine if s is not used]
         tasks = len(campaign.tasks_of(unit))
         errors = used.error_count if used else sum(s.error_count for s in mine)
-        warnings = sum(1 for i in used.issues if i.severity != ERROR) if used else 0
+        warnings = Report.of(used.issues).warnings if used else 0
         saved = (used.saved_at or used.mtime) if used else None
         late = bool(used and cutoff and saved > cutoff)
         if not tasks:
-            status, todo = "无需报送", "本期无牵头任务"
+            status, todo = ReturnStatus.NOT_DUE, "本期无牵头任务"
         elif used and not errors:
-            status, todo = ("逾期报送" if late else "按时报送"), ""
+            status, todo = (ReturnStatus.LATE if late else ReturnStatus.ON_TIME), ""
         elif used:
-            status, todo = "被退回", f"按退回件修改 {errors} 处错误后重新报送"
+            status, todo = (
+                ReturnStatus.SENT_BACK,
+                f"按退回件修改 {errors} 处错误后重新报送",
+            )
         elif mine:
             reasons = "；".join(
                 i.message.rstrip("。")
@@ -332,9 +336,9 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
                 for i in s.issues
                 if i.severity == ERROR
             )
-            status, todo = "被退回", ("文件无法采用：" + reasons)[:200]
+            status, todo = ReturnStatus.SENT_BACK, ("文件无法采用：" + reasons)[:200]
         else:
-            status = "未报送"
+            status = ReturnStatus.MISSING
             todo = f"请于 {deadline.isoformat()} 前报送" if deadline else "请尽快报送"
         rows.append(
             {

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from siyi_xlsx import schema as schemas
+from siyi_xlsx.errors import Code
 from siyi_xlsx.read.prefill import unit_rows
 from siyi_xlsx.resources import template
 from siyi_xlsx.schema.layout import UNIT_SHEETS
@@ -44,17 +45,17 @@ def check_tamper(sub: Any, campaign: Any, tables: dict[str, Any]) -> None:
         if sub.meta.get("template_version") and sub.meta["template_version"] != current:
             sub.issues.append(
                 where.issue(
-                    "TEMPLATE_OLD", value=sub.meta["template_version"], detail=current
+                    Code.TEMPLATE_OLD, value=sub.meta["template_version"], detail=current
                 )
             )
         if sub.meta.get("fingerprint") and sub.meta["fingerprint"] != fingerprint(
             current_rows
         ):
-            sub.issues.append(where.issue("MASTER_CHANGED"))
+            sub.issues.append(where.issue(Code.MASTER_CHANGED))
         named = sub.name_unit
         if named is not None and named.code != unit.code:
             sub.issues.append(
-                where.issue("FILE_NAME_OTHER_UNIT", value=named.name, detail=unit.name)
+                where.issue(Code.FILE_NAME_OTHER_UNIT, value=named.name, detail=unit.name)
             )
     for schema_id, table in tables.items():
         if schema_id not in expected_rows or schema_id not in UNIT_SHEETS:
@@ -68,7 +69,7 @@ def check_tamper(sub: Any, campaign: Any, tables: dict[str, Any]) -> None:
         issued_keys = [key_of(r) for r in expected_rows[schema_id]]
         known = [k for k in returned_keys if k in expected]
         if known != [k for k in issued_keys if k in set(known)]:
-            sub.issues.append(where.issue("ROWS_MOVED", sheet=table.sheet))
+            sub.issues.append(where.issue(Code.ROWS_MOVED, sheet=table.sheet))
         accepted = _accepted_rows(sub, schema_id)
         for key, row in accepted.items():
             truth = expected.get(key if isinstance(key, tuple) else (key,))
@@ -87,7 +88,7 @@ def check_tamper(sub: Any, campaign: Any, tables: dict[str, Any]) -> None:
                 if got is None or want is None or not _same(got, want):
                     sub.issues.append(
                         where.issue(
-                            "PREFILL_CHANGED",
+                            Code.PREFILL_CHANGED,
                             sheet=table.sheet,
                             cell=row.cell(column.name),
                             field=column.title,

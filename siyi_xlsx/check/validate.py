@@ -10,8 +10,10 @@ from typing import Any
 
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.check.tamper import check_tamper
+from siyi_xlsx.errors import Code
 from siyi_xlsx.read.returned import REJECTED
 from siyi_xlsx.schema.meta import decode_snapshot
+from siyi_xlsx.statuses import ReportedMilestoneState
 
 # ----------------------------------------------------------------------------- cross-row
 
@@ -51,7 +53,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             if problem:
                 return problem
             if key not in milestones:
-                return ("MILESTONE_UNKNOWN", str(key[1]), str(key[0]))
+                return (Code.MILESTONE_UNKNOWN, str(key[1]), str(key[0]))
             return None
 
         sub.schedule = _keyed_rows(
@@ -72,7 +74,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             if actual and not (year - 1 <= int(actual[:4]) <= year):
                 sub.issues.append(
                     where.issue(
-                        "DATE_UNLIKELY",
+                        Code.DATE_UNLIKELY,
                         sheet=sched.sheet,
                         cell=row.cell("actual_date"),
                         field="实际完成日期",
@@ -83,7 +85,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             if actual and actual > as_of.isoformat():
                 sub.issues.append(
                     where.issue(
-                        "ACTUAL_AFTER_AS_OF",
+                        Code.ACTUAL_AFTER_AS_OF,
                         sheet=sched.sheet,
                         cell=row.cell("actual_date"),
                         field="实际完成日期",
@@ -95,12 +97,12 @@ def check_submission(sub: Any, campaign: Any) -> None:
                 row.values.pop("actual_date")
             elif (
                 actual
-                and row.values.get("state") not in ("已完成", None)
+                and row.values.get("state") not in (ReportedMilestoneState.DONE, None)
                 and "state" not in row.invalid
             ):
                 sub.issues.append(
                     where.issue(
-                        "ACTUAL_WITHOUT_DONE",
+                        Code.ACTUAL_WITHOUT_DONE,
                         sheet=sched.sheet,
                         cell=row.cell("state"),
                         field="节点状态",
@@ -126,7 +128,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
                 last = task.milestones[-1]
                 sub.issues.append(
                     where.issue(
-                        "PROGRESS_100_NOT_DONE",
+                        Code.PROGRESS_100_NOT_DONE,
                         sheet=ledger.sheet,
                         cell=row.cell("progress"),
                         field="完成进度(%)",
@@ -140,7 +142,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
                 ) + ("等" if len(undone) > 5 else "")
                 sub.issues.append(
                     where.issue(
-                        "CLOSE_NOT_DONE",
+                        Code.CLOSE_NOT_DONE,
                         sheet=ledger.sheet,
                         cell=row.cell("apply_close"),
                         field="申请销号",
@@ -158,7 +160,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             return (
                 None
                 if key[0] in own_indicators
-                else ("INDICATOR_UNKNOWN", str(key[0]), "")
+                else (Code.INDICATOR_UNKNOWN, str(key[0]), "")
             )
 
         sub.evaluation = _keyed_rows(
@@ -179,7 +181,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             if score is not None and score > indicator.points:
                 sub.issues.append(
                     where.issue(
-                        "SELF_SCORE_OVER",
+                        Code.SELF_SCORE_OVER,
                         sheet=evaluation.sheet,
                         cell=row.cell("self_score"),
                         field="自评分",
@@ -194,7 +196,7 @@ def check_submission(sub: Any, campaign: Any) -> None:
             if value is None:
                 sub.issues.append(
                     where.issue(
-                        "CONFIRM_MISSING",
+                        Code.CONFIRM_MISSING,
                         sheet=evaluation.sheet,
                         cell=address,
                         field=column.title,
@@ -222,7 +224,9 @@ def check_lists(
         for row in table.rows:
             task_id = row.values.get("task_id")
             if task_id is not None and task_id not in own_tasks:
-                code = "TASK_NOT_OWN" if task_id in campaign.tasks else "TASK_UNKNOWN"
+                code = (
+                    Code.TASK_NOT_OWN if task_id in campaign.tasks else Code.TASK_UNKNOWN
+                )
                 sub.issues.append(
                     where.issue(
                         code,
@@ -239,7 +243,7 @@ def check_lists(
                 if pid in seen:
                     sub.issues.append(
                         where.issue(
-                            "ROW_DUPLICATE",
+                            Code.ROW_DUPLICATE,
                             sheet=table.sheet,
                             cell=row.cell("problem_id"),
                             field="问题编号",
@@ -254,7 +258,7 @@ def check_lists(
                 if current is not None and target is not None and target > current:
                     sub.issues.append(
                         where.issue(
-                            "ADVANCE_BACKWARD",
+                            Code.ADVANCE_BACKWARD,
                             sheet=table.sheet,
                             cell=row.cell("target"),
                             value=target,
@@ -268,14 +272,17 @@ def check_lists(
 def claimed_done(row: Any) -> bool:
     """The unit marked the milestone 已完成 (whether or not its date is valid)."""
     return bool(row) and (
-        row.values.get("state") == "已完成" or row.raw.get("state") == "已完成"
+        row.values.get("state") == ReportedMilestoneState.DONE
+        or row.raw.get("state") == ReportedMilestoneState.DONE
     )
 
 
 def milestone_done(row: Any) -> bool:
     """A milestone counts as done when its state is 已完成 with a valid actual date."""
     return (
-        bool(row) and row.values.get("state") == "已完成" and "actual_date" in row.values
+        bool(row)
+        and row.values.get("state") == ReportedMilestoneState.DONE
+        and "actual_date" in row.values
     )
 
 
@@ -290,8 +297,8 @@ def _task_known(
     if task_id in own:
         return None
     if task_id in campaign.tasks:
-        return ("TASK_NOT_OWN", task_id, "")
-    return ("TASK_UNKNOWN", task_id, "")
+        return (Code.TASK_NOT_OWN, task_id, "")
+    return (Code.TASK_UNKNOWN, task_id, "")
 
 
 def _keyed_rows(
@@ -321,7 +328,7 @@ def _keyed_rows(
         if rid in rows:
             issues.append(
                 where.issue(
-                    "ROW_DUPLICATE",
+                    Code.ROW_DUPLICATE,
                     sheet=table.sheet,
                     cell=row.cell(first),
                     field=table.schema.column(first).title,
@@ -371,7 +378,11 @@ def _missing(
     for key, item in expected.items():
         if key in found:
             continue
-        code = "ROW_MISSING" if issued is None or key in issued else "ADDED_AFTER_ISSUE"
+        code = (
+            Code.ROW_MISSING
+            if issued is None or key in issued
+            else Code.ADDED_AFTER_ISSUE
+        )
         issues.append(where.issue(code, sheet=table.sheet, detail=describe(item)))
 
 
@@ -385,9 +396,3 @@ def _issued_keys(sub: Any, schema_id: str, fields: tuple[str, ...]) -> set[Any] 
     if len(fields) == 1:
         return {r.get(fields[0]) for r in rows}
     return {tuple(r.get(f) for f in fields) for r in rows}
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return abs(float(a) - float(b)) < 1e-9
-    return str(a).strip() == str(b).strip()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
 from siyi_xlsx.compute.previous import PeriodTables
-from siyi_xlsx.errors import ERROR, Issue
+from siyi_xlsx.errors import Issue, Report
 from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.read.returned import Submission
+from siyi_xlsx.statuses import FileStatus
 
 
 @dataclass
@@ -31,13 +33,18 @@ class Analysis:
     visits: list[dict[str, Any]] = field(default_factory=list)  # 现场检查
     orders: list[dict[str, Any]] = field(default_factory=list)  # 督办单 and feedback
 
+    @cached_property
+    def report(self) -> Report:
+        """The period's problems with their counts."""
+        return Report.of(self.issues)
+
     @property
     def errors(self) -> int:
-        return sum(1 for i in self.issues if i.severity == ERROR)
+        return self.report.errors
 
     @property
     def warnings(self) -> int:
-        return len(self.issues) - self.errors
+        return self.report.warnings
 
     @property
     def exit_code(self) -> int:
@@ -52,5 +59,7 @@ class Analysis:
     def accepted(self) -> dict[str, Submission]:
         """The file in use for each unit, by unit code."""
         return {
-            s.unit.code: s for s in self.submissions if s.status == "accepted" and s.unit
+            s.unit.code: s
+            for s in self.submissions
+            if s.status == FileStatus.ACCEPTED and s.unit
         }

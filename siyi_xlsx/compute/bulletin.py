@@ -19,6 +19,7 @@ from siyi_xlsx.period import period_end
 from siyi_xlsx.read.master import period_range, read_settings_form
 from siyi_xlsx.read.tables import Where
 from siyi_xlsx.read.workbook import read_workbook
+from siyi_xlsx.statuses import TaskStatus
 
 _PERIOD = re.compile(r"^\d{4}(Q[1-4]|H[12]|M(0[1-9]|1[0-2]))?$")
 
@@ -52,8 +53,11 @@ def standings(tasks: pd.DataFrame, problems: pd.DataFrame, rules: Rules) -> pd.D
     rows = []
     for unit, group in tasks.groupby("lead_unit"):
         status = group["status"]
-        done = int(status.isin(["已完成", "申请销号"]).sum())
-        serious, behind = int((status == "严重滞后").sum()), int((status == "滞后").sum())
+        done = int(status.isin([TaskStatus.DONE, TaskStatus.CLOSING]).sum())
+        serious, behind = (
+            int((status == TaskStatus.SERIOUS).sum()),
+            int((status == TaskStatus.BEHIND).sum()),
+        )
         mine = problems[problems["unit"] == unit] if not problems.empty else problems
         overdue = int((mine["overdue"] == "逾期").sum()) if not mine.empty else 0
         n = len(group)
@@ -86,7 +90,7 @@ def standings(tasks: pd.DataFrame, problems: pd.DataFrame, rules: Rules) -> pd.D
                 "unit": unit,
                 "tasks": n,
                 "done": done,
-                "on_pace": int((status == "正常推进").sum()),
+                "on_pace": int((status == TaskStatus.ON_PACE).sum()),
                 "behind": behind,
                 "serious": serious,
                 "overdue": overdue,

@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from siyi_xlsx.statuses import TaskStatus
+
 CHECKS = ("体系建设", "目标量化", "过程管理", "工作成效", "问题整改")
 _NUMBER = re.compile(r"\d")
 
@@ -119,10 +121,10 @@ def five_checks(
         )
         # 3 过程管理
         mine = tasks[tasks["lead_unit"] == unit.name] if not tasks.empty else tasks
-        behind = mine[mine["status"].isin(["滞后", "严重滞后"])]
+        behind = mine[mine["status"].isin([TaskStatus.BEHIND, TaskStatus.SERIOUS])]
         light = (
             "红"
-            if (mine["status"] == "严重滞后").any()
+            if (mine["status"] == TaskStatus.SERIOUS).any()
             else "黄"
             if len(behind)
             else "绿"

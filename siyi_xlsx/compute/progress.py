@@ -25,15 +25,23 @@ import pandas as pd
 
 from siyi_xlsx.check.validate import milestone_done
 from siyi_xlsx.read.master import Campaign, Milestone, Settings, Task
+from siyi_xlsx.statuses import ReportedMilestoneState, TaskStatus
 
-STATUS_ORDER = ("严重滞后", "滞后", "正常推进", "未开始", "已完成", "申请销号")
+STATUS_ORDER = (
+    TaskStatus.SERIOUS,
+    TaskStatus.BEHIND,
+    TaskStatus.ON_PACE,
+    TaskStatus.NOT_STARTED,
+    TaskStatus.DONE,
+    TaskStatus.CLOSING,
+)
 LIGHT = {
-    "严重滞后": "红",
-    "滞后": "黄",
-    "正常推进": "绿",
-    "未开始": "绿",
-    "已完成": "绿",
-    "申请销号": "绿",
+    TaskStatus.SERIOUS: "红",
+    TaskStatus.BEHIND: "黄",
+    TaskStatus.ON_PACE: "绿",
+    TaskStatus.NOT_STARTED: "绿",
+    TaskStatus.DONE: "绿",
+    TaskStatus.CLOSING: "绿",
 }
 
 
@@ -47,8 +55,10 @@ class MilestoneState:
 
 
 @dataclass(frozen=True)
-class TaskStatus:
-    status: str
+class TaskAssessment:
+    """A task's status with the figures that decided it (判定依据)."""
+
+    status: TaskStatus
     light: str
     reason: str
     expected_pct: float
@@ -65,7 +75,7 @@ def evaluate_task(
     progress: float | None,
     apply_close: bool,
     s: Settings,
-) -> TaskStatus:
+) -> TaskAssessment:
     """Classify one task; ``states`` are its milestones as reported (or not)."""
     total = len(states)
     done = sum(st.done for st in states)
@@ -77,8 +87,8 @@ def evaluate_task(
     worst = max(overdue, key=lambda st: st.overdue_days, default=None)
     max_days = worst.overdue_days if worst else 0
 
-    def finish(status: str, reason: str) -> TaskStatus:
-        return TaskStatus(
+    def finish(status: TaskStatus, reason: str) -> TaskAssessment:
+        return TaskAssessment(
             status,
             LIGHT[status],
             reason,
@@ -93,9 +103,9 @@ def evaluate_task(
     if total and done == total:
         if apply_close:
             return finish(
-                "申请销号", f"全部 {total} 个节点已完成，单位申请销号（待审核）"
+                TaskStatus.CLOSING, f"全部 {total} 个节点已完成，单位申请销号（待审核）"
             )
-        return finish("已完成", f"全部 {total} 个节点已完成")
+        return finish(TaskStatus.DONE, f"全部 {total} 个节点已完成")
     pace = f"序时进度 {expected:g}%，{'填报进度' if progress is not None else '按节点折算进度'} {round(basis, 1):g}%"
     late_text = ""
     if worst:
@@ -105,18 +115,22 @@ def evaluate_task(
             late_text += f"（共 {len(overdue)} 个节点逾期）"
     if max_days >= s.serious_late_days:
         return finish(
-            "严重滞后", f"{late_text}，达到严重滞后标准（≥{s.serious_late_days} 天）"
+            TaskStatus.SERIOUS,
+            f"{late_text}，达到严重滞后标准（≥{s.serious_late_days} 天）",
         )
     if gap > s.serious_pace_gap_pp:
         return finish(
-            "严重滞后",
+            TaskStatus.SERIOUS,
             f"{pace}，落后 {gap:g} 个百分点，超过严重滞后标准（>{s.serious_pace_gap_pp:g} 个百分点）",
         )
     if max_days > s.late_days:
-        return finish("滞后", f"{late_text}，达到滞后标准（>{s.late_days} 天）")
+        return finish(
+            TaskStatus.BEHIND, f"{late_text}，达到滞后标准（>{s.late_days} 天）"
+        )
     if gap >= s.pace_gap_pp and gap > 0:
         return finish(
-            "滞后", f"{pace}，落后 {gap:g} 个百分点（≥{s.pace_gap_pp:g} 个百分点为滞后）"
+            TaskStatus.BEHIND,
+            f"{pace}，落后 {gap:g} 个百分点（≥{s.pace_gap_pp:g} 个百分点为滞后）",
         )
     if (
         done == 0
@@ -125,11 +139,11 @@ def evaluate_task(
         and states[0].milestone.planned_date > s.as_of
     ):
         return finish(
-            "未开始",
+            TaskStatus.NOT_STARTED,
             f"首个节点计划 {states[0].milestone.planned_date.isoformat()} 完成，尚未到期",
         )
     return finish(
-        "正常推进",
+        TaskStatus.ON_PACE,
         f"{pace}，无逾期节点"
         if not overdue
         else f"{pace}；{late_text}（未超过滞后标准）",
@@ -147,12 +161,16 @@ def milestone_states(task: Task, submission: Any, as_of: dt.date) -> list[Milest
         done = milestone_done(row)
         actual = dt.date.fromisoformat(row.values["actual_date"]) if done else None
         state = row.values.get("state", "") if row else ""
-        if state == "已完成" and not done:
+        if state == ReportedMilestoneState.DONE and not done:
             state = "已完成（日期有误，未计入）"  # the date was rejected: see 校验报告
         overdue = 0 if done or m.planned_date >= as_of else (as_of - m.planned_date).days
         states.append(
             MilestoneState(
-                m, done, actual, state or ("已完成" if done else "未填报"), overdue
+                m,
+                done,
+                actual,
+                state or (ReportedMilestoneState.DONE if done else "未填报"),
+                overdue,
             )
         )
     return states

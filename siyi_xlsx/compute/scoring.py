@@ -27,7 +27,6 @@ SOURCES = (
     ("leader", "战线领导评价"),
 )
 SOURCE_LABEL = dict(SOURCES)
-GRADES = ("优秀", "良好", "一般", "较差")
 
 
 @dataclass(frozen=True)

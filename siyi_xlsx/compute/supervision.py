@@ -9,9 +9,10 @@ from typing import Any
 import pandas as pd
 
 from siyi_xlsx.compute.previous import PeriodTables
-from siyi_xlsx.errors import Issue
+from siyi_xlsx.errors import Code, Issue
 from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.read.tables import Where
+from siyi_xlsx.statuses import TaskStatus
 
 PROBLEM_COLUMNS = [
     "id",
@@ -90,7 +91,7 @@ def consolidate_problems(
                     where = Where(file=sub.name, unit=unit.name)
                     issues.append(
                         where.issue(
-                            "REPEAT_PROBLEM",
+                            Code.REPEAT_PROBLEM,
                             sheet=record.get("sheet", "问题清单"),
                             cell=f"D{record.get('row', '')}",
                             value=row.get("category", ""),
@@ -110,7 +111,7 @@ def consolidate_problems(
             if sub is not None:
                 issues.append(
                     Where(file=sub.name, unit=row["unit"]).issue(
-                        "PROBLEM_DROPPED",
+                        Code.PROBLEM_DROPPED,
                         sheet="问题清单",
                         value=row["id"],
                         detail=last.period,
@@ -160,13 +161,15 @@ def task_changes(
         if old is None:
             continue
         where = Where(file="历史对比", unit=row["lead_unit"])
-        if old.get("status") in ("已完成", "申请销号") and row["status"] not in (
-            "已完成",
-            "申请销号",
+        if old.get("status") in (TaskStatus.DONE, TaskStatus.CLOSING) and row[
+            "status"
+        ] not in (
+            TaskStatus.DONE,
+            TaskStatus.CLOSING,
         ):
             issues.append(
                 where.issue(
-                    "TASK_REOPENED",
+                    Code.TASK_REOPENED,
                     value=row["task_id"],
                     detail=f"{last.period}为“{old.get('status')}”，本期为“{row['status']}”",
                 )
@@ -179,7 +182,7 @@ def task_changes(
         if old.get("deadline") and str(old["deadline"])[:10] != deadline[:10]:
             issues.append(
                 where.issue(
-                    "DEADLINE_MOVED",
+                    Code.DEADLINE_MOVED,
                     value=row["task_id"],
                     detail=f"{str(old['deadline'])[:10]} → {deadline[:10]}",
                 )

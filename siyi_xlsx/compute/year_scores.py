@@ -19,7 +19,7 @@ from siyi_xlsx.compute.scoring import (
     sensitivity,
     trimmed_mean,
 )
-from siyi_xlsx.errors import ERROR, Issue
+from siyi_xlsx.errors import Code, Issue, Report
 from siyi_xlsx.read.evaluations import (
     EVALUATIONS_DIR,
     PUBLIC_DIR,
@@ -30,8 +30,7 @@ from siyi_xlsx.read.evaluations import (
 )
 from siyi_xlsx.read.master import Campaign, Unit
 from siyi_xlsx.read.tables import Where
-
-AUTO_SOURCES = {"严重滞后任务", "滞后任务", "逾期节点"}
+from siyi_xlsx.statuses import FileStatus
 
 
 @dataclass
@@ -45,7 +44,7 @@ class ScoreResult:
 
     @property
     def errors(self) -> int:
-        return sum(1 for i in self.issues if i.severity == ERROR)
+        return Report.of(self.issues).errors
 
 
 def self_source(sub: Any, campaign: Campaign, unit: Unit) -> SourceScore:
@@ -172,19 +171,19 @@ def compute(folder: Path, run_result: Analysis) -> ScoreResult:
     if not any(b.used for b in ballots):
         issues.append(
             where.issue(
-                "EVAL_INPUT_ABSENT",
+                Code.EVAL_INPUT_ABSENT,
                 value="专班小组评价和战线领导评价",
                 detail=f"{EVALUATIONS_DIR}/",
             )
         )
     if not tallies:
         issues.append(
-            where.issue("EVAL_INPUT_ABSENT", value="群众测评", detail=f"{PUBLIC_DIR}/")
+            where.issue(Code.EVAL_INPUT_ABSENT, value="群众测评", detail=f"{PUBLIC_DIR}/")
         )
     accepted = {
         s.unit.code: s
         for s in run_result.submissions
-        if s.status == "accepted" and s.unit
+        if s.status == FileStatus.ACCEPTED and s.unit
     }
     rows = []
     for unit in campaign.lead_units():
@@ -209,7 +208,7 @@ def compute(folder: Path, run_result: Analysis) -> ScoreResult:
         if tally is not None and 0 < tally.valid < config.min_public:
             issues.append(
                 Where(file="、".join(tally.sources), unit=unit.name).issue(
-                    "PUBLIC_TOO_FEW",
+                    Code.PUBLIC_TOO_FEW,
                     value=unit.name,
                     detail=f"{tally.valid} 张（最少 {config.min_public} 张）",
                 )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from siyi_xlsx import schema as schemas
-from siyi_xlsx.errors import CampaignError, Issue, ReadError
+from siyi_xlsx.errors import CampaignError, Code, Issue, ReadError
 from siyi_xlsx.read.master import Campaign, Unit, read_settings_form
 from siyi_xlsx.read.returned import file_digest
 from siyi_xlsx.read.tables import Where, find_header, read_form, read_table
@@ -27,7 +27,6 @@ EVALUATIONS_DIR = "evaluations"
 PUBLIC_DIR = "public"
 EVALUATOR_FORMAT = "siyi-evaluator-workbook"
 KIND_LABEL = {"team": "专班小组评价", "leader": "战线领导评价"}
-ANSWERS = ("满意", "基本满意", "不满意", "不了解")
 
 
 # ----------------------------------------------------------------------------- settings
@@ -172,7 +171,7 @@ def _read_entries(
         if unit is None:
             issues.append(
                 where.issue(
-                    "REF_UNKNOWN",
+                    Code.REF_UNKNOWN,
                     sheet=schema.sheet,
                     cell=row.cell("unit"),
                     field="单位名称",
@@ -184,7 +183,7 @@ def _read_entries(
         if v["rule"] not in manual:
             issues.append(
                 where.issue(
-                    "REF_UNKNOWN",
+                    Code.REF_UNKNOWN,
                     sheet=schema.sheet,
                     cell=row.cell("rule"),
                     field="规则编号",
@@ -284,7 +283,7 @@ def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[I
         try:
             book = read_workbook(path)
         except ReadError as exc:
-            issues.append(where.issue("FILE_UNREADABLE", detail=str(exc)))
+            issues.append(where.issue(Code.FILE_UNREADABLE, detail=str(exc)))
             continue
         meta_sheet = book.sheets.get(META_SHEET)
         meta = {}
@@ -302,7 +301,7 @@ def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[I
         if ev is None:
             issues.append(
                 where.issue(
-                    "NOT_AN_EVALUATION", detail=meta.get("evaluator_name") or "无"
+                    Code.NOT_AN_EVALUATION, detail=meta.get("evaluator_name") or "无"
                 )
             )
             continue
@@ -310,7 +309,7 @@ def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[I
         if meta.get("period") and meta["period"] != campaign.settings.period:
             issues.append(
                 where.issue(
-                    "PERIOD_MISMATCH",
+                    Code.PERIOD_MISMATCH,
                     value=meta["period"],
                     detail=campaign.settings.period,
                 )
@@ -319,7 +318,7 @@ def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[I
         sheet = book.sheets.get(schema.sheet)
         found: list[Issue] = []
         if sheet is None:
-            issues.append(where.issue("SHEET_MISSING", sheet=schema.sheet))
+            issues.append(where.issue(Code.SHEET_MISSING, sheet=schema.sheet))
             continue
         table = read_table(sheet, schema, where, found)
         form = read_form(
@@ -334,7 +333,7 @@ def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[I
         if meta.get("fingerprint") and meta["fingerprint"] != fingerprint(
             {"eval_scores": evaluator_rows(campaign, ev)}
         ):
-            found.append(where.issue("MASTER_CHANGED"))
+            found.append(where.issue(Code.MASTER_CHANGED))
         sha, _ = file_digest(path)
         saved = book.modified.replace(tzinfo=None) if book.modified else None
         ballot = Ballot(name, ev.kind, ev.key, rater, saved, sha, issues=found)
@@ -362,7 +361,7 @@ def _score_ballot(
             ):  # a row the office did not issue (an indicator or unit not rated here)
                 ballot.issues.append(
                     where.issue(
-                        "INDICATOR_UNKNOWN",
+                        Code.INDICATOR_UNKNOWN,
                         sheet=table.sheet,
                         cell=row.cell("code"),
                         value=f"{key[0]}/{key[1]}",
@@ -374,7 +373,7 @@ def _score_ballot(
         if score is not None and score > points:
             ballot.issues.append(
                 where.issue(
-                    "SELF_SCORE_OVER",
+                    Code.SELF_SCORE_OVER,
                     sheet=table.sheet,
                     cell=row.cell("score"),
                     field="评分",
@@ -391,7 +390,7 @@ def _score_ballot(
         if missing:
             ballot.issues.append(
                 where.issue(
-                    "BALLOT_INCOMPLETE",
+                    Code.BALLOT_INCOMPLETE,
                     sheet=table.sheet,
                     value=unit.name,
                     detail="、".join(k[1] for k in missing),
@@ -407,7 +406,7 @@ def _score_ballot(
     ):
         ballot.issues.append(
             where.issue(
-                "BALLOT_UNIFORM",
+                Code.BALLOT_UNIFORM,
                 sheet=table.sheet,
                 value=f"{next(iter(ballot.scores.values())):.2f}",
             )
@@ -415,7 +414,7 @@ def _score_ballot(
         ballot.used = False
     if not ballot.rater:
         ballot.issues.append(
-            where.issue("RATER_MISSING", sheet=table.sheet, field="评分人（签字）")
+            where.issue(Code.RATER_MISSING, sheet=table.sheet, field="评分人（签字）")
         )
 
 
@@ -432,7 +431,7 @@ def _newest_ballots(ballots: list[Ballot]) -> None:
         for other in group[1:]:
             other.used = False
             same = other.sha256 == group[0].sha256
-            code = "DUPLICATE_SAME_CONTENT" if same else "BALLOT_DUPLICATE"
+            code = Code.DUPLICATE_SAME_CONTENT if same else Code.BALLOT_DUPLICATE
             other.issues.append(
                 Where(file=other.file).issue(
                     code, value=other.rater, detail=group[0].file
@@ -489,7 +488,7 @@ def read_public(
             else:
                 issues.append(
                     where.issue(
-                        "HEADER_NOT_FOUND",
+                        Code.HEADER_NOT_FOUND,
                         sheet=sheet_name,
                         detail="被评单位、评价 或 被评单位、满意、基本满意、不满意",
                     )
@@ -511,7 +510,7 @@ def _public_sheets(
         else:
             issues.append(
                 where.issue(
-                    "FILE_UNREADABLE", detail="CSV 编码无法识别，请保存为 UTF-8 或 GBK"
+                    Code.FILE_UNREADABLE, detail="CSV 编码无法识别，请保存为 UTF-8 或 GBK"
                 )
             )
             return []
@@ -527,7 +526,7 @@ def _public_sheets(
     try:
         book = read_workbook(path)
     except ReadError as exc:
-        issues.append(where.issue("FILE_UNREADABLE", detail=str(exc)))
+        issues.append(where.issue(Code.FILE_UNREADABLE, detail=str(exc)))
         return []
     return [
         (n, s)
@@ -562,7 +561,7 @@ def _tally_row(
     if unit is None:
         issues.append(
             where.issue(
-                "REF_UNKNOWN",
+                Code.REF_UNKNOWN,
                 sheet=sheet,
                 cell=row.cell("unit"),
                 field="被评单位",

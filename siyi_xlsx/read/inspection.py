@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from siyi_xlsx import schema as schemas
-from siyi_xlsx.errors import Issue, ReadError
+from siyi_xlsx.errors import Code, Issue, ReadError
 from siyi_xlsx.read.tables import Where, read_form, read_table
 from siyi_xlsx.read.workbook import SheetData, read_workbook
 from siyi_xlsx.schema.rows import schema_issues
@@ -41,7 +41,7 @@ def load_inspection(campaign: Any) -> Inspection:
     try:
         book = read_workbook(path)
     except ReadError as exc:
-        result.issues.append(where.issue("FILE_UNREADABLE", detail=str(exc)))
+        result.issues.append(where.issue(Code.FILE_UNREADABLE, detail=str(exc)))
         return result
     for schema_id, target in (
         ("inspection_visits", result.visits),
@@ -50,7 +50,7 @@ def load_inspection(campaign: Any) -> Inspection:
         schema = schemas.load(schema_id)
         sheet = book.sheets.get(schema.sheet)
         if sheet is None:
-            result.issues.append(where.issue("SHEET_MISSING", sheet=schema.sheet))
+            result.issues.append(where.issue(Code.SHEET_MISSING, sheet=schema.sheet))
             continue
         table = read_table(sheet, schema, where, result.issues)
         seen = set()
@@ -62,7 +62,7 @@ def load_inspection(campaign: Any) -> Inspection:
             if unit is None:
                 result.issues.append(
                     where.issue(
-                        "REF_UNKNOWN",
+                        Code.REF_UNKNOWN,
                         sheet=schema.sheet,
                         cell=row.cell("unit"),
                         field=schema.column("unit").title,
@@ -75,7 +75,7 @@ def load_inspection(campaign: Any) -> Inspection:
                 if v["order_id"] in seen:
                     result.issues.append(
                         where.issue(
-                            "DUPLICATE_KEY",
+                            Code.DUPLICATE_KEY,
                             sheet=schema.sheet,
                             cell=row.cell("order_id"),
                             field="督办编号",

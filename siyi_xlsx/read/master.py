@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from siyi_xlsx import schema as schemas
-from siyi_xlsx.errors import CampaignError, Issue, ReadError
+from siyi_xlsx.errors import CampaignError, Code, Issue, ReadError
 from siyi_xlsx.period import period_range
 from siyi_xlsx.read.normalize import split_list
 from siyi_xlsx.read.tables import Table, TableRow, Where, read_form, read_table
@@ -31,7 +31,6 @@ TABLE_SCHEMAS = {
     "milestones": "master_milestones",
     "indicators": "master_indicators",
 }
-UNIT_KINDS = ("区直部门", "乡镇", "街道")
 # read only by `siyi score` (evaluation.py): a master without them still runs the batch
 EVAL_TABLES = {
     "adjust_rules": "master_adjust_rules",
@@ -212,7 +211,7 @@ def _read_settings(
     if settings.return_deadline and settings.return_deadline < settings.as_of:
         issues.append(
             where.issue(
-                "RETURN_DEADLINE_STALE",
+                Code.RETURN_DEADLINE_STALE,
                 sheet=schema.sheet,
                 value=settings.return_deadline,
                 detail=settings.as_of,
@@ -222,7 +221,7 @@ def _read_settings(
     if span and not (span[0] <= settings.as_of <= span[1]):
         issues.append(
             where.issue(
-                "AS_OF_OUTSIDE_PERIOD",
+                Code.AS_OF_OUTSIDE_PERIOD,
                 sheet=schema.sheet,
                 value=settings.as_of,
                 detail=settings.period,
@@ -235,7 +234,7 @@ def _read_settings(
         if getattr(settings, high) <= getattr(settings, low):
             issues.append(
                 where.issue(
-                    "THRESHOLD_ORDER",
+                    Code.THRESHOLD_ORDER,
                     sheet=schema.sheet,
                     field=schema.column(high).title,
                     value=getattr(settings, high),
@@ -262,7 +261,7 @@ def read_settings_form(
             value = schema.defaults[column.name]
             issues.append(
                 where.issue(
-                    "SETTING_DEFAULT",
+                    Code.SETTING_DEFAULT,
                     sheet=schema.sheet,
                     cell=address,
                     field=column.title,
@@ -302,7 +301,7 @@ def _unique_rows(
             first = schema.column(schema.key[-1])
             issues.append(
                 where.issue(
-                    "DUPLICATE_KEY",
+                    Code.DUPLICATE_KEY,
                     sheet=schema.sheet,
                     cell=row.cell(first.name),
                     field=first.title,
@@ -342,7 +341,7 @@ def _check_ref(
         if match is not None:
             issues.append(
                 where.issue(
-                    "REF_COERCED",
+                    Code.REF_COERCED,
                     sheet=schema.sheet,
                     cell=row.cell(name),
                     field=column.title,
@@ -354,7 +353,7 @@ def _check_ref(
             continue
         issues.append(
             where.issue(
-                "REF_UNKNOWN",
+                Code.REF_UNKNOWN,
                 sheet=schema.sheet,
                 cell=row.cell(name),
                 field=column.title,
@@ -388,7 +387,7 @@ def _build(
         if v.get("name") in names:
             issues.append(
                 where.issue(
-                    "DUPLICATE_KEY",
+                    Code.DUPLICATE_KEY,
                     sheet=s_units.sheet,
                     cell=row.cell("name"),
                     field="单位名称",
@@ -441,7 +440,7 @@ def _build(
             dropped_tasks.add(v["task_id"])
             issues.append(
                 where.issue(
-                    "TASK_DROPPED",
+                    Code.TASK_DROPPED,
                     sheet=s_tasks.sheet,
                     cell=row.cell("task_id"),
                     value=v["task_id"],
@@ -481,7 +480,7 @@ def _build(
         if planned > task.deadline:
             issues.append(
                 where.issue(
-                    "MILESTONE_AFTER_DEADLINE",
+                    Code.MILESTONE_AFTER_DEADLINE,
                     sheet=s_ms.sheet,
                     cell=row.cell("planned_date"),
                     value=planned,
@@ -498,7 +497,7 @@ def _build(
         if not task.milestones:
             issues.append(
                 where.issue(
-                    "TASK_NO_MILESTONE",
+                    Code.TASK_NO_MILESTONE,
                     sheet=s_tasks.sheet,
                     value=task.task_id,
                     detail=task.deadline,
@@ -510,7 +509,7 @@ def _build(
         if not {"name", "points", "criteria"} <= set(v):
             issues.append(
                 where.issue(
-                    "INDICATOR_DROPPED",
+                    Code.INDICATOR_DROPPED,
                     sheet=s_ind.sheet,
                     cell=row.cell("code"),
                     value=v["code"],

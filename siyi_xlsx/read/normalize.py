@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from siyi_xlsx.errors import Code
 from siyi_xlsx.schema.sheets import Column
 
 INVALID = object()  # the cell held something that cannot be used
@@ -78,7 +79,7 @@ def _phone(raw: Any, column: Column, number_format: str) -> Coerced:
     text = fold(str(raw))
     compact = re.sub(r"[\s()（）]", "", text).replace("—", "-").replace("－", "-")
     if compact != str(raw).strip():  # full-width digits, spaces or brackets were removed
-        return Coerced(compact, "COERCED_TEXT", compact)
+        return Coerced(compact, Code.COERCED_TEXT, compact)
     return Coerced(compact)
 
 
@@ -90,12 +91,12 @@ def _choice(raw: Any, column: Column, number_format: str) -> Coerced:
     folded = fold(text)
     for choice in choices:
         if fold(choice) == folded:
-            return Coerced(choice, "COERCED_CHOICE", choice)
+            return Coerced(choice, Code.COERCED_CHOICE, choice)
     lowered = folded.lower()
     if "是" in choices and lowered in _YES:
-        return Coerced("是", "COERCED_CHOICE", "是")
+        return Coerced("是", Code.COERCED_CHOICE, "是")
     if "否" in choices and lowered in _NO:
-        return Coerced("否", "COERCED_CHOICE", "否")
+        return Coerced("否", Code.COERCED_CHOICE, "否")
     return Coerced(text)  # the schema's enum check reports it with the list of choices
 
 
@@ -118,7 +119,7 @@ def parse_date_text(text: str) -> Coerced:
             try:
                 value = dt.date(year, month, day).isoformat()
             except ValueError:
-                return Coerced(INVALID, "DATE_INVALID")
+                return Coerced(INVALID, Code.DATE_INVALID)
             midnight = clock is None or _MIDNIGHT.fullmatch(clock.group(0).strip())
             if (
                 text == value
@@ -127,10 +128,10 @@ def parse_date_text(text: str) -> Coerced:
                 and original.isascii()
             ):
                 return Coerced(value)
-            return Coerced(value, "COERCED_DATE", value)
+            return Coerced(value, Code.COERCED_DATE, value)
     if _DATE_NO_YEAR.match(text) or _DATE_SHORT_YEAR.match(text):
-        return Coerced(INVALID, "DATE_AMBIGUOUS")
-    return Coerced(INVALID, "DATE_INVALID")
+        return Coerced(INVALID, Code.DATE_AMBIGUOUS)
+    return Coerced(INVALID, Code.DATE_INVALID)
 
 
 def _date(raw: Any, column: Column, number_format: str) -> Coerced:
@@ -139,7 +140,7 @@ def _date(raw: Any, column: Column, number_format: str) -> Coerced:
     if isinstance(raw, dt.date):
         return Coerced(raw.isoformat())
     if isinstance(raw, bool):
-        return Coerced(INVALID, "DATE_INVALID")
+        return Coerced(INVALID, Code.DATE_INVALID)
     if isinstance(raw, int | float):
         if float(raw).is_integer() and 19000101 <= raw <= 21001231:
             return parse_date_text(str(int(raw)))
@@ -147,8 +148,8 @@ def _date(raw: Any, column: Column, number_format: str) -> Coerced:
             20000 <= raw <= 80000
         ):  # an Excel serial day number in a cell without date format
             value = (_EXCEL_EPOCH + dt.timedelta(days=int(raw))).isoformat()
-            return Coerced(value, "COERCED_DATE", value)
-        return Coerced(INVALID, "DATE_INVALID")
+            return Coerced(value, Code.COERCED_DATE, value)
+        return Coerced(INVALID, Code.DATE_INVALID)
     return parse_date_text(str(raw))
 
 
@@ -180,18 +181,18 @@ def _number(raw: Any, column: Column, number_format: str) -> Coerced:
             if column.maximum is not None and column.minimum is not None
             else ""
         )
-        return Coerced(INVALID, "NOT_A_NUMBER", hint)
+        return Coerced(INVALID, Code.NOT_A_NUMBER, hint)
     if "%" in number_format and column.kind == "percent":
         value *= 100
     if column.kind == "integer":
         if not float(value).is_integer():
-            return Coerced(INVALID, "NOT_AN_INTEGER")
+            return Coerced(INVALID, Code.NOT_AN_INTEGER)
         value = int(value)
     tidy = _tidy(value) if column.kind != "integer" else value
     if (
         from_text
     ):  # a number typed as text (text-formatted cell, full-width, "18分", spaces)
-        return Coerced(tidy, "COERCED_NUMBER", _number_text(tidy))
+        return Coerced(tidy, Code.COERCED_NUMBER, _number_text(tidy))
     return Coerced(tidy)
 
 
@@ -201,26 +202,26 @@ def _percent(raw: Any, column: Column, number_format: str) -> Coerced:
         if text.endswith("%"):
             value, _ = _parse_number(text[:-1])
             if value is None:
-                return Coerced(INVALID, "PERCENT_AMBIGUOUS")
+                return Coerced(INVALID, Code.PERCENT_AMBIGUOUS)
             tidy = _tidy(value)
-            return Coerced(tidy, "COERCED_PERCENT", f"{_number_text(tidy)}%")
+            return Coerced(tidy, Code.COERCED_PERCENT, f"{_number_text(tidy)}%")
         value, _ = _parse_number(text)
         if value is None:
-            return Coerced(INVALID, "PERCENT_AMBIGUOUS")
+            return Coerced(INVALID, Code.PERCENT_AMBIGUOUS)
         if 0 < value < 1:
             tidy = _tidy(value * 100)
-            return Coerced(tidy, "COERCED_PERCENT", f"{_number_text(tidy)}%")
+            return Coerced(tidy, Code.COERCED_PERCENT, f"{_number_text(tidy)}%")
         tidy = _tidy(value)
-        return Coerced(tidy, "COERCED_NUMBER", _number_text(tidy))
+        return Coerced(tidy, Code.COERCED_NUMBER, _number_text(tidy))
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        return Coerced(INVALID, "PERCENT_AMBIGUOUS")
+        return Coerced(INVALID, Code.PERCENT_AMBIGUOUS)
     if "%" in number_format:
         return Coerced(_tidy(float(raw) * 100))
     if 0 < raw < 1:
         tidy = _tidy(float(raw) * 100)
-        return Coerced(tidy, "COERCED_PERCENT", f"{_number_text(tidy)}%")
+        return Coerced(tidy, Code.COERCED_PERCENT, f"{_number_text(tidy)}%")
     if raw == 1:  # 1%, or 100% typed as 1? Read as typed, but say so.
-        return Coerced(1, "PERCENT_ONE")
+        return Coerced(1, Code.PERCENT_ONE)
     return Coerced(_tidy(float(raw)))
 
 

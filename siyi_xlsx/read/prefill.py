@@ -9,6 +9,7 @@ from typing import Any
 
 from siyi_xlsx.read.master import Campaign, Unit
 from siyi_xlsx.schema.layout import UNIT_SHEETS
+from siyi_xlsx.statuses import ReportedMilestoneState
 
 
 def unit_rows(campaign: Campaign, unit: Unit) -> dict[str, list[dict[str, Any]]]:
@@ -46,7 +47,9 @@ def unit_rows(campaign: Campaign, unit: Unit) -> dict[str, list[dict[str, Any]]]
             "planned_date": m.planned_date,
             "done_mark": m.done_mark,
             # not yet due: 未开始 is the honest default; due ones are left for the unit to answer
-            "state": "未开始" if m.planned_date > campaign.settings.as_of else None,
+            "state": ReportedMilestoneState.NOT_STARTED
+            if m.planned_date > campaign.settings.as_of
+            else None,
         }
         for t in tasks
         for m in t.milestones

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from siyi_xlsx import schema as schemas
-from siyi_xlsx.errors import ERROR, Issue, NotSpreadsheetError, ReadError
+from siyi_xlsx.errors import Code, Issue, NotSpreadsheetError, ReadError, Report
 from siyi_xlsx.read.convert import CONVERTIBLE, to_xlsx
 from siyi_xlsx.read.inspection import read_order_feedback
 from siyi_xlsx.read.master import Campaign, Unit
@@ -20,10 +20,11 @@ from siyi_xlsx.read.workbook import SheetData, WorkbookData, read_workbook, snif
 from siyi_xlsx.resources import template
 from siyi_xlsx.schema.layout import LIST_SHEETS, META_SHEET, UNIT_SHEETS
 from siyi_xlsx.schema.sheets import header_key
+from siyi_xlsx.statuses import FileStatus
 
-ACCEPTED = "accepted"
-REJECTED = "rejected"
-SUPERSEDED = "superseded"
+ACCEPTED = FileStatus.ACCEPTED
+REJECTED = FileStatus.REJECTED
+SUPERSEDED = FileStatus.SUPERSEDED
 
 
 @dataclass
@@ -43,7 +44,7 @@ class Submission:
     tables: dict[str, Table] = field(default_factory=dict)
     form: dict[str, tuple[Any, str]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
-    status: str = ACCEPTED
+    status: FileStatus = ACCEPTED
     read_path: Path | None = None  # a converted .xlsx copy, when the unit sent .xls/.ods
     # filled by validation: the rows that were accepted, keyed for lookup
     ledger: dict[str, Any] = field(default_factory=dict)
@@ -62,9 +63,9 @@ class Submission:
 
     @property
     def error_count(self) -> int:
-        return sum(1 for i in self.issues if i.severity == ERROR)
+        return Report.of(self.issues).errors
 
-    def reject(self, code: str, **kwargs: Any) -> None:
+    def reject(self, code: Code, **kwargs: Any) -> None:
         self.issues.append(self.where.issue(code, **kwargs))
         self.status = REJECTED
 
@@ -103,20 +104,22 @@ def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> S
         if read_path is not path:
             sub.read_path = read_path
             sub.issues.append(
-                Where(file=sub.name).issue("CONVERTED_FORMAT", detail=suffix)
+                Where(file=sub.name).issue(Code.CONVERTED_FORMAT, detail=suffix)
             )
     if read_path.suffix.lower() not in (".xlsx", ".xlsm"):
         sub.unit = _unit_from_name(
             path.stem, campaign
         )  # so 报送情况 can say whose file failed
-        sub.reject("FILE_NOT_XLSX", detail=f"扩展名为 {path.suffix or '无'}")
+        sub.reject(Code.FILE_NOT_XLSX, detail=f"扩展名为 {path.suffix or '无'}")
         return sub
     try:
         book = read_workbook(read_path)
     except ReadError as exc:
         sub.unit = _unit_from_name(path.stem, campaign)
         code = (
-            "FILE_NOT_XLSX" if isinstance(exc, NotSpreadsheetError) else "FILE_UNREADABLE"
+            Code.FILE_NOT_XLSX
+            if isinstance(exc, NotSpreadsheetError)
+            else Code.FILE_UNREADABLE
         )
         sub.reject(code, detail=str(exc))
         return sub
@@ -141,7 +144,7 @@ def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
     known = {schemas.load(s).sheet for s in UNIT_SHEETS}
     if meta_sheet is None and not known & set(book.sheets):
         sub.unit = sub.name_unit
-        sub.reject("NOT_A_TEMPLATE", detail="、".join(list(book.sheets)[:5]) or "无")
+        sub.reject(Code.NOT_A_TEMPLATE, detail="、".join(list(book.sheets)[:5]) or "无")
         return False
     if meta_sheet is not None:
         sub.meta = {
@@ -156,27 +159,29 @@ def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
     if code:
         unit = campaign.units.get(code)
         if unit is None:
-            sub.reject("UNIT_NOT_IN_MASTER", value=code)
+            sub.reject(Code.UNIT_NOT_IN_MASTER, value=code)
             return False
         period = sub.meta.get("period")
         sub.unit, sub.period = unit, period
         if period and period != campaign.settings.period:
-            sub.reject("PERIOD_MISMATCH", value=period, detail=campaign.settings.period)
+            sub.reject(
+                Code.PERIOD_MISMATCH, value=period, detail=campaign.settings.period
+            )
             return False
     else:
         unit = _unit_from_name(sub.path.stem, campaign)
         if unit is None:
             sub.reject(
-                "UNIT_UNKNOWN",
+                Code.UNIT_UNKNOWN,
                 detail="文件中没有模板元数据，文件名中也没有单位编码或单位名称",
             )
             return False
         sub.unit, sub.period = unit, campaign.settings.period
         sub.issues.append(
-            sub.where.issue("META_MISSING", detail=f"{unit.name}（{unit.code}）")
+            sub.where.issue(Code.META_MISSING, detail=f"{unit.name}（{unit.code}）")
         )
     if not campaign.tasks_of(sub.unit):
-        sub.reject("UNIT_NO_TASKS", detail=sub.unit.name)
+        sub.reject(Code.UNIT_NO_TASKS, detail=sub.unit.name)
         return False
     return True
 
@@ -221,18 +226,20 @@ def _read_sheets(sub: Submission, book: WorkbookData) -> None:
         sheet = book.sheets.get(schema.sheet) or _renamed_sheet(book, schema)
         if sheet is None:
             if schema_id not in LIST_SHEETS:
-                sub.issues.append(where.issue("SHEET_MISSING", sheet=schema.sheet))
+                sub.issues.append(where.issue(Code.SHEET_MISSING, sheet=schema.sheet))
             elif sub.meta.get("template_version", current) == current:
                 # workbooks issued before these lists existed simply do not have them
-                sub.issues.append(where.issue("LIST_SHEET_MISSING", sheet=schema.sheet))
+                sub.issues.append(
+                    where.issue(Code.LIST_SHEET_MISSING, sheet=schema.sheet)
+                )
             continue
         if sheet.name != schema.sheet:
             sub.issues.append(
-                where.issue("SHEET_RENAMED", sheet=sheet.name, detail=schema.sheet)
+                where.issue(Code.SHEET_RENAMED, sheet=sheet.name, detail=schema.sheet)
             )
         if sheet.truncated:
             sub.issues.append(
-                where.issue("FILE_TOO_LARGE", sheet=schema.sheet, detail=20000)
+                where.issue(Code.FILE_TOO_LARGE, sheet=schema.sheet, detail=20000)
             )
         table = read_table(sheet, schema, where, sub.issues)
         if table is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from siyi_xlsx.errors import Issue, make_issue
+from siyi_xlsx.errors import Code, Issue, make_issue
 from siyi_xlsx.read.normalize import INVALID, coerce
 from siyi_xlsx.read.workbook import RawCell, SheetData, column_letter
 from siyi_xlsx.schema.rows import schema_issues
@@ -26,7 +26,7 @@ class Where:
     file: str
     unit: str = ""
 
-    def issue(self, code: str, **kwargs: Any) -> Issue:
+    def issue(self, code: Code, **kwargs: Any) -> Issue:
         return make_issue(code, file=self.file, unit=self.unit, **kwargs)
 
 
@@ -84,7 +84,7 @@ def read_table(
     if located is None:
         issues.append(
             where.issue(
-                "HEADER_NOT_FOUND",
+                Code.HEADER_NOT_FOUND,
                 sheet=sheet.name,
                 detail="、".join(c.title for c in schema.columns[:3]),
             )
@@ -102,7 +102,7 @@ def read_table(
             renamed = unknown.pop(index)
             issues.append(
                 where.issue(
-                    "HEADER_RENAMED",
+                    Code.HEADER_RENAMED,
                     sheet=sheet.name,
                     cell=cell,
                     field=column.title,
@@ -112,13 +112,13 @@ def read_table(
         elif column.required or column.role != "input":
             issues.append(
                 where.issue(
-                    "HEADER_MISSING", sheet=sheet.name, cell=cell, field=column.title
+                    Code.HEADER_MISSING, sheet=sheet.name, cell=cell, field=column.title
                 )
             )
         else:  # e.g. a column added to the template after this workbook was issued
             issues.append(
                 where.issue(
-                    "HEADER_MISSING_OPTIONAL",
+                    Code.HEADER_MISSING_OPTIONAL,
                     sheet=sheet.name,
                     cell=cell,
                     field=column.title,
@@ -127,7 +127,7 @@ def read_table(
     for col, text in unknown.items():
         cell = f"{column_letter(col)}{header_row}"
         issues.append(
-            where.issue("HEADER_EXTRA", sheet=sheet.name, cell=cell, value=text)
+            where.issue(Code.HEADER_EXTRA, sheet=sheet.name, cell=cell, value=text)
         )
     rows: list[TableRow] = []
     end = header_row
@@ -195,7 +195,7 @@ def read_row(
             if cell.value is None:
                 issues.append(
                     where.issue(
-                        "FORMULA_NO_CACHE",
+                        Code.FORMULA_NO_CACHE,
                         sheet=sheet,
                         cell=position,
                         field=column.title,
@@ -206,7 +206,7 @@ def read_row(
                 continue
             issues.append(
                 where.issue(
-                    "FORMULA_IN_INPUT",
+                    Code.FORMULA_IN_INPUT,
                     sheet=sheet,
                     cell=position,
                     field=column.title,

@@ -73,7 +73,6 @@ class WorkbookData:
     path: Path
     sheets: dict[str, SheetData]
     modified: dt.datetime | None = None
-    sheet_order: list[str] = field(default_factory=list)
 
 
 def column_letter(index: int) -> str:
@@ -149,9 +148,7 @@ def _read_openpyxl(path: Path) -> WorkbookData:
     finally:
         book.close()
     _add_formulas(path, sheets)
-    return WorkbookData(
-        path=path, sheets=sheets, modified=modified, sheet_order=list(sheets)
-    )
+    return WorkbookData(path=path, sheets=sheets, modified=modified)
 
 
 def _read_sheet(ws: Any, data: SheetData) -> None:

@@ -52,7 +52,6 @@ __all__ = ["build_sample_master", "sample_inspection"]
 
 MILESTONE_START = date(2022, 5, 1)
 MIN_DEADLINE = date(2022, 6, 30)
-MAX_DEADLINE = date(2022, 12, 31)
 
 
 @cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from siyi_xlsx.errors import Code
 from siyi_xlsx.schema.sheets import SheetSchema
 
 
@@ -38,30 +39,34 @@ def _translate(error: Any, schema: SheetSchema) -> Iterator[tuple[str, str, str]
         for name in error.validator_value:
             if isinstance(error.instance, dict) and name not in error.instance:
                 column = schema.column(name)
-                yield name, "REQUIRED", message or column.hint
+                yield name, Code.REQUIRED, message or column.hint
         return
     if not path:
         return
     name = path[0]
     column = schema.column(name)
     if keyword == "enum":
-        yield name, "NOT_IN_LIST", "、".join(column.choices)
+        yield name, Code.NOT_IN_LIST, "、".join(column.choices)
     elif keyword in ("minimum", "exclusiveMinimum"):
-        yield name, "BELOW_MINIMUM", f"{error.validator_value:g}"
+        yield name, Code.BELOW_MINIMUM, f"{error.validator_value:g}"
     elif keyword in ("maximum", "exclusiveMaximum"):
-        yield name, "ABOVE_MAXIMUM", f"{error.validator_value:g}"
+        yield name, Code.ABOVE_MAXIMUM, f"{error.validator_value:g}"
     elif keyword == "maxLength":
-        yield name, "TOO_LONG", str(error.validator_value)
+        yield name, Code.TOO_LONG, str(error.validator_value)
     elif keyword == "minLength":
-        yield name, "REQUIRED", column.hint
+        yield name, Code.REQUIRED, column.hint
     elif keyword == "pattern":
-        yield name, "BAD_FORMAT", column.hint
+        yield name, Code.BAD_FORMAT, column.hint
     elif keyword == "format":
-        yield name, "DATE_INVALID", ""
+        yield name, Code.DATE_INVALID, ""
     elif keyword == "type":
-        yield name, "NOT_AN_INTEGER" if column.kind == "integer" else "NOT_A_NUMBER", ""
+        yield (
+            name,
+            Code.NOT_AN_INTEGER if column.kind == "integer" else Code.NOT_A_NUMBER,
+            "",
+        )
     else:
-        yield name, "BAD_FORMAT", column.hint
+        yield name, Code.BAD_FORMAT, column.hint
 
 
 def _conditional_message(error: Any, schema: SheetSchema) -> str:

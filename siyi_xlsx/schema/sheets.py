@@ -15,7 +15,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from siyi_xlsx.resources import data_dir, load_json
+from siyi_xlsx.resources import load_json
 
 PREFILL = "prefill"
 INPUT = "input"
@@ -55,10 +55,6 @@ class Column:
         """``sheet_key.column`` this column refers to, e.g. ``units.name``."""
         return self.spec.get("x-ref")
 
-    @property
-    def default(self) -> Any:
-        return self.spec.get("default")
-
 
 @dataclass(frozen=True)
 class SheetSchema:
@@ -84,10 +80,6 @@ class SheetSchema:
     def titles(self) -> dict[str, Column]:
         """Normalised header title -> column."""
         return {header_key(c.title): c for c in self.columns}
-
-    @property
-    def input_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.role == INPUT)
 
     @property
     def prefill_columns(self) -> tuple[Column, ...]:
@@ -145,8 +137,3 @@ def load(schema_id: str) -> SheetSchema:
 @cache
 def _validator(schema_id: str) -> Draft202012Validator:
     return Draft202012Validator(load(schema_id).raw, format_checker=FormatChecker())
-
-
-def all_schema_ids() -> list[str]:
-    """Every declared sheet, for documentation and self-checks."""
-    return sorted(p.stem for p in data_dir("schemas").glob("*.json"))

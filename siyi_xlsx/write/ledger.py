@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from siyi_xlsx.compute.progress import STATUS_ORDER, status_counts
-from siyi_xlsx.errors import ERROR, Issue, code_meaning
+from siyi_xlsx.errors import Issue, Report, code_meaning
 from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.write.xlsx import (
     Formats,
@@ -263,7 +263,7 @@ def _write_explanation(
 
 
 REPORT_COLUMNS: list[tuple[str, str, float, str]] = [
-    ("no", "序号", 6, "num"),
+    ("no", "序号", 6, "text"),
     ("file", "文件", 34, "text"),
     ("unit", "单位", 18, "text"),
     ("sheet", "工作表", 12, "text"),
@@ -271,7 +271,7 @@ REPORT_COLUMNS: list[tuple[str, str, float, str]] = [
     ("field", "字段", 14, "text"),
     ("value", "填报值", 18, "text"),
     ("code", "问题代码", 20, "text"),
-    ("severity", "严重程度", 8, "severity"),
+    ("severity", "严重程度", 8, "text"),
     ("message", "说明（如何修改）", 60, "text"),
 ]
 RETURNS_COLUMNS: list[tuple[str, str, float, str]] = [
@@ -312,18 +312,14 @@ def write_report(
     with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
         fmt = Formats(book)
         ws = book.add_worksheet("问题清单")
-        errors = sum(1 for i in issues if i.severity == ERROR)
+        errors = Report.of(issues).errors
         records = [{"no": n, **i.as_dict()} for n, i in enumerate(issues, start=1)]
         frame = pd.DataFrame(records, columns=[c[0] for c in REPORT_COLUMNS])
-        severity_cols = [
-            (n, h, w, "text") if k != "severity" else (n, h, w, "text")
-            for n, h, w, k in REPORT_COLUMNS
-        ]
         end = write_frame(
             ws,
             fmt,
             frame,
-            severity_cols,
+            REPORT_COLUMNS,
             title=f"{s.year}年重点工作填报校验报告（{s.period}）",
             note=f"共 {len(issues)} 处问题：错误 {errors} 处（须修改后重新报送），提醒 {len(issues) - errors} 处（已按说明处理，请以后注意）。",
             freeze_cols=0,

@@ -22,7 +22,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from siyi_xlsx.errors import ERROR, Issue
+from siyi_xlsx.errors import ERROR, Issue, Report
 from siyi_xlsx.write.xlsx import publish
 
 RETURN_DIR = "退回件"
@@ -147,7 +147,7 @@ def _anchor(ws: Any, address: str) -> Any:
 
 def _list_sheet(book: Any, name: str, unit: str, issues: list[Issue]) -> None:
     ws = book.create_sheet(LIST_SHEET, 0)
-    errors = sum(1 for i in issues if i.severity == ERROR)
+    errors = Report.of(issues).errors
     ws["A1"] = f"{unit} 填报表退回修改清单"
     ws["A1"].font = Font(name="黑体", size=14, bold=True)
     ws["A2"] = (

@@ -26,6 +26,7 @@ from siyi_xlsx.read.prefill import unit_rows
 from siyi_xlsx.resources import template
 from siyi_xlsx.schema.layout import LIST_BLANK_ROWS, LIST_SHEETS, META_SHEET, UNIT_SHEETS
 from siyi_xlsx.schema.meta import encode_snapshot, fingerprint
+from siyi_xlsx.statuses import ReportedMilestoneState
 from siyi_xlsx.write.inspection import write_order_pages
 from siyi_xlsx.write.selfcheck import add_self_checks, write_self_check_sheet
 from siyi_xlsx.write.xlsx import (
@@ -79,12 +80,14 @@ def carry_over(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any) -> 
     done = {}
     if not last.milestones.empty:
         for r in last.milestones.to_dict("records"):
-            if str(r.get("state", "")) == "已完成" and r.get("actual_date"):
+            if str(r.get("state", "")) == ReportedMilestoneState.DONE and r.get(
+                "actual_date"
+            ):
                 done[(r["task_id"], str(r["seq"]))] = r
     for row in rows["unit_schedule"]:
         before = done.get((row["task_id"], str(row["seq"])))
         if before:
-            row["state"] = "已完成"
+            row["state"] = ReportedMilestoneState.DONE
             row["actual_date"] = dt.date.fromisoformat(str(before["actual_date"])[:10])
             row["evidence"] = before.get("evidence") or None
     _carry_problems(rows, unit, last)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -419,7 +419,3 @@ def write_key_values(
         ws.set_row(row, max(20.0, text_height([(str(value), widths[1])])))
         row += 1
     return row
-
-
-def cell_name(row: int, col: int) -> str:
-    return xl_rowcol_to_cell(row, col)
