@@ -7,10 +7,12 @@ Data problems are never raised: each becomes an :class:`Issue` collected in a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from siyi_xlsx.schema.sheets import load as load_schema
 
 
 class Severity(StrEnum):
@@ -127,6 +129,23 @@ class Code(StrEnum):
     THRESHOLD_ORDER = "THRESHOLD_ORDER"
 
 
+class _ColumnTitles(Mapping[str, str]):
+    """``{title[unit_schedule.actual_date]}`` in a message is that column's title, as the
+    schema declares it: a message never spells a column title itself."""
+
+    def __getitem__(self, ref: str) -> str:
+        schema_id, name = ref.split(".")
+        return load_schema(schema_id).column(name).title
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+COLUMN_TITLES = _ColumnTitles()
+
 # code -> (severity, message template). Templates are formatted with the Issue's fields
 # plus any extra keyword arguments; each says what is wrong and how to fix it.
 MESSAGES: dict[Code, tuple[Severity, str]] = {
@@ -161,7 +180,7 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.UNIT_NOT_IN_MASTER: (
         ERROR,
-        "单位编码“{value}”不在任务总表中，该文件未采用。请核对是否为本区下发的填报表。",
+        "{title[master_units.code]}“{value}”不在任务总表中，该文件未采用。请核对是否为本区下发的填报表。",
     ),
     Code.UNIT_NO_TASKS: (ERROR, "单位“{detail}”在任务总表中没有牵头任务，该文件未采用。"),
     Code.PERIOD_MISMATCH: (
@@ -186,7 +205,7 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.ADVANCE_BACKWARD: (
         WARNING,
-        "目标位次 {value} 比当前位次 {detail} 靠后，创先晋位的目标应是提升名次，请核实。",
+        "{title[unit_advance.target]} {value} 比{title[unit_advance.current]} {detail} 靠后，创先晋位的目标应是提升名次，请核实。",
     ),
     Code.HEADER_NOT_FOUND: (
         ERROR,
@@ -217,16 +236,16 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.TASK_UNKNOWN: (
         ERROR,
-        "任务编号“{value}”不在任务总表中，该行未采用。请不要修改预填的任务编号。",
+        "{title[unit_ledger.task_id]}“{value}”不在任务总表中，该行未采用。请不要修改预填的{title[unit_ledger.task_id]}。",
     ),
     Code.TASK_NOT_OWN: (ERROR, "任务“{value}”的牵头单位不是本单位，该行未采用。"),
     Code.MILESTONE_UNKNOWN: (
         ERROR,
-        "任务“{detail}”没有第 {value} 个节点，该行未采用。请不要修改预填的节点序号。",
+        "任务“{detail}”没有第 {value} 个节点，该行未采用。请不要修改预填的{title[unit_schedule.seq]}。",
     ),
     Code.INDICATOR_UNKNOWN: (
         ERROR,
-        "指标编号“{value}”不在下发的考评指标中，该行未采用。",
+        "{title[unit_evaluation.code]}“{value}”不在下发的考评指标中，该行未采用。",
     ),
     Code.PREFILL_CHANGED: (
         WARNING,
@@ -234,7 +253,7 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.ROWS_MOVED: (
         WARNING,
-        "工作表“{sheet}”中预填的行被移动、插入或删除过，已按任务编号逐行核对。请不要调整预填行的顺序。",
+        "工作表“{sheet}”中预填的行被移动、插入或删除过，已按{title[unit_ledger.task_id]}逐行核对。请不要调整预填行的顺序。",
     ),
     Code.SHEET_RENAMED: (
         WARNING,
@@ -315,11 +334,11 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     # cross-row rules
     Code.ACTUAL_AFTER_AS_OF: (
         ERROR,
-        "实际完成日期 {value} 晚于数据截止日期 {detail}，请核实后填写已实际完成的日期。",
+        "{title[unit_schedule.actual_date]} {value} 晚于{title[master_settings.as_of]} {detail}，请核实后填写已实际完成的日期。",
     ),
     Code.ACTUAL_WITHOUT_DONE: (
         ERROR,
-        "节点状态为“{value}”，但已填写实际完成日期 {detail}。节点已完成请选“已完成”，未完成请删去实际完成日期。",
+        "{title[unit_schedule.state]}为“{value}”，但已填写{title[unit_schedule.actual_date]} {detail}。节点已完成请选“已完成”，未完成请删去{title[unit_schedule.actual_date]}。",
     ),
     Code.PROGRESS_100_NOT_DONE: (
         ERROR,
@@ -327,9 +346,12 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.CLOSE_NOT_DONE: (
         ERROR,
-        "申请销号须全部节点已完成，尚有节点未完成：{detail}。请完成后再申请，或将“申请销号”改为“否”。",
+        "{title[unit_ledger.apply_close]}须全部节点已完成，尚有节点未完成：{detail}。请完成后再申请，或将“{title[unit_ledger.apply_close]}”改为“否”。",
     ),
-    Code.SELF_SCORE_OVER: (ERROR, "{field} {value} 超过该项分值 {detail}，请修改。"),
+    Code.SELF_SCORE_OVER: (
+        ERROR,
+        "{field} {value} 超过该项{title[unit_evaluation.points]} {detail}，请修改。",
+    ),
     Code.CONFIRM_MISSING: (
         WARNING,
         "{field}尚未填写，考评册须由单位主要负责人和战线领导签字确认。",
@@ -366,7 +388,7 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     # supervision across periods
     Code.REPEAT_PROBLEM: (
         WARNING,
-        "本期新报的“{value}”类问题，本单位此前已出现过（{detail}），列为重复再犯，请在举一反三措施中说明。",
+        "本期新报的“{value}”类问题，本单位此前已出现过（{detail}），列为重复再犯，请在{title[unit_problems.lesson]}中说明。",
     ),
     Code.PROBLEM_DROPPED: (
         WARNING,
@@ -378,7 +400,7 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.DEADLINE_MOVED: (
         WARNING,
-        "任务 {value} 的完成时限与上期不同（{detail}），请确认调整已经批准。",
+        "任务 {value} 的{title[master_tasks.deadline]}与上期不同（{detail}），请确认调整已经批准。",
     ),
     # master workbook
     Code.REF_UNKNOWN: (
@@ -401,19 +423,19 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     Code.SETTING_DEFAULT: (WARNING, "设置项“{field}”未填写，已使用默认值 {detail}。"),
     Code.MILESTONE_AFTER_DEADLINE: (
         WARNING,
-        "节点计划日期 {value} 晚于任务完成时限 {detail}，请核实。",
+        "节点计划日期 {value} 晚于任务{title[master_tasks.deadline]} {detail}，请核实。",
     ),
     Code.TASK_NO_MILESTONE: (
         WARNING,
-        "任务“{value}”没有推进节点，按完成时限 {detail} 作为唯一节点判定进度。",
+        "任务“{value}”没有推进节点，按{title[master_tasks.deadline]} {detail} 作为唯一节点判定进度。",
     ),
     Code.RETURN_DEADLINE_STALE: (
         WARNING,
-        "报送截止日期 {value} 早于数据截止日期 {detail}，可能是上一期的日期没有更新，请核实“设置”表。",
+        "{title[master_settings.return_deadline]} {value} 早于{title[master_settings.as_of]} {detail}，可能是上一期的日期没有更新，请核实“设置”表。",
     ),
     Code.AS_OF_OUTSIDE_PERIOD: (
         WARNING,
-        "数据截止日期 {value} 不在当前期次 {detail} 内，请核实“设置”表中的期次和数据截止日期是否都已更新。",
+        "{title[master_settings.as_of]} {value} 不在{title[master_settings.period]} {detail} 内，请核实“设置”表中的期次和{title[master_settings.as_of]}是否都已更新。",
     ),
     Code.THRESHOLD_ORDER: (
         ERROR,
@@ -435,7 +457,7 @@ def code_meaning(code: str) -> str:
         "unit": "〈单位〉",
         "cell": "〈单元格〉",
     }
-    return pattern.format(code=code, **blanks)
+    return pattern.format(code=code, title=COLUMN_TITLES, **blanks)
 
 
 @dataclass(frozen=True)
@@ -458,7 +480,7 @@ class Issue:
     @property
     def message(self) -> str:
         template = MESSAGES[self.code][1]
-        return template.format(**asdict(self)).strip()
+        return template.format(**asdict(self), title=COLUMN_TITLES).strip()
 
     @property
     def location(self) -> str:

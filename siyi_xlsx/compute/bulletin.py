@@ -18,7 +18,6 @@ from siyi_xlsx.errors import CampaignError
 from siyi_xlsx.period import period_end
 from siyi_xlsx.read.master import period_range, read_settings_form
 from siyi_xlsx.read.tables import Where
-from siyi_xlsx.read.workbook import read_workbook
 from siyi_xlsx.statuses import TaskStatus
 
 _PERIOD = re.compile(r"^\d{4}(Q[1-4]|H[12]|M(0[1-9]|1[0-2]))?$")
@@ -33,10 +32,10 @@ class Rules:
 
 
 def load_rules(campaign: Any) -> Rules:
-    book = read_workbook(campaign.master_path)
+    """通报规则 as read with the master."""
     schema = schemas.load("master_bulletin_rules")
     values = read_settings_form(
-        book.sheets.get(schema.sheet), schema, Where(file="任务总表.xlsx"), []
+        campaign.sheets.get(schema.sheet), schema, Where(file="任务总表.xlsx"), []
     )
     return Rules(
         float(values["praise_done_pct"]),

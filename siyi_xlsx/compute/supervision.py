@@ -8,10 +8,12 @@ from typing import Any
 
 import pandas as pd
 
+from siyi_xlsx import schema as schemas
 from siyi_xlsx.compute.previous import PeriodTables
 from siyi_xlsx.errors import Code, Issue
 from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.read.tables import Where
+from siyi_xlsx.read.workbook import column_letter
 from siyi_xlsx.statuses import TaskStatus
 
 PROBLEM_COLUMNS = [
@@ -36,6 +38,8 @@ PROBLEM_COLUMNS = [
     "repeat",
 ]
 CLOSED = "已整改"
+
+PROBLEMS = schemas.load("unit_problems")  # 问题清单, the unit's own list
 
 
 def _text(value: Any) -> str:
@@ -92,8 +96,8 @@ def consolidate_problems(
                     issues.append(
                         where.issue(
                             Code.REPEAT_PROBLEM,
-                            sheet=record.get("sheet", "问题清单"),
-                            cell=f"D{record.get('row', '')}",
+                            sheet=record.get("sheet", PROBLEMS.sheet),
+                            cell=f"{column_letter(PROBLEMS.position('category'))}{record.get('row', '')}",
                             value=row.get("category", ""),
                             detail=earlier.iloc[-1]["id"],
                         )

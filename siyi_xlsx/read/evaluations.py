@@ -72,14 +72,11 @@ class EvalConfig:
 
 
 def load_eval_config(campaign: Campaign, issues: list[Issue]) -> EvalConfig:
-    """Read 考评设置, 加减分规则 and 加减分登记; raise CampaignError on unusable settings."""
-    try:
-        book = read_workbook(campaign.master_path)
-    except ReadError as exc:
-        raise CampaignError(f"任务总表无法打开（{exc}）") from exc
+    """Interpret 考评设置, 加减分规则 and 加减分登记 as read with the master; raise
+    CampaignError on unusable settings."""
     where = Where(file="任务总表.xlsx", unit="领导小组办公室")
     form_schema = schemas.load("master_eval_settings")
-    sheet = book.sheets.get(form_schema.sheet)
+    sheet = campaign.sheets.get(form_schema.sheet)
     values = read_settings_form(sheet, form_schema, where, issues)
     weights = {
         "self": values["w_self"],
@@ -116,14 +113,14 @@ def load_eval_config(campaign: Campaign, issues: list[Issue]) -> EvalConfig:
         excellent_quota=float(values["excellent_quota"]),
         rank_separately=values["rank_separately"] == "是",
     )
-    config.rules = _read_rules(book, where, issues)
-    config.entries = _read_entries(book, campaign, config.rules, where, issues)
+    config.rules = _read_rules(campaign.sheets, where, issues)
+    config.entries = _read_entries(campaign.sheets, campaign, config.rules, where, issues)
     return config
 
 
-def _read_rules(book: Any, where: Where, issues: list[Issue]) -> list[Rule]:
+def _read_rules(sheets: dict[str, Any], where: Where, issues: list[Issue]) -> list[Rule]:
     schema = schemas.load("master_adjust_rules")
-    sheet = book.sheets.get(schema.sheet)
+    sheet = sheets.get(schema.sheet)
     if sheet is None:
         return [
             Rule(**{**r, "points": float(r["points"]), "cap": float(r["cap"])})
@@ -154,10 +151,14 @@ def _read_rules(book: Any, where: Where, issues: list[Issue]) -> list[Rule]:
 
 
 def _read_entries(
-    book: Any, campaign: Campaign, rules: list[Rule], where: Where, issues: list[Issue]
+    sheets: dict[str, Any],
+    campaign: Campaign,
+    rules: list[Rule],
+    where: Where,
+    issues: list[Issue],
 ) -> list[Entry]:
     schema = schemas.load("master_adjust_entries")
-    sheet = book.sheets.get(schema.sheet)
+    sheet = sheets.get(schema.sheet)
     if sheet is None:
         return []
     table = read_table(sheet, schema, where, issues)

@@ -8,6 +8,7 @@ any other data problem (file 任务总表.xlsx); only a master that cannot be us
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.errors import CampaignError, Code, Issue, ReadError
-from siyi_xlsx.period import period_range
+from siyi_xlsx.period import Period, period_range
 from siyi_xlsx.read.normalize import split_list
 from siyi_xlsx.read.tables import Table, TableRow, Where, read_form, read_table
 from siyi_xlsx.read.workbook import SheetData, read_workbook
@@ -32,6 +33,13 @@ TABLE_SCHEMAS = {
     "indicators": "master_indicators",
 }
 # read only by `siyi score` (evaluation.py): a master without them still runs the batch
+# sheets interpreted only by the commands that need them (score, bulletin)
+LATER_SHEETS = (
+    "master_eval_settings",
+    "master_adjust_rules",
+    "master_adjust_entries",
+    "master_bulletin_rules",
+)
 EVAL_TABLES = {
     "adjust_rules": "master_adjust_rules",
     "adjust_entries": "master_adjust_entries",
@@ -107,8 +115,10 @@ class Indicator:
         return self.applies_to == "全部" or self.applies_to == unit.group
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
+    """任务总表 设置: the period and the status thresholds."""
+
     year: int
     period: str
     as_of: dt.date
@@ -119,9 +129,11 @@ class Settings:
     serious_pace_gap_pp: float = 30
 
 
-@dataclass
+@dataclass(frozen=True)
 class Campaign:
-    """Everything the office declared, plus the problems found while reading it."""
+    """Everything the office declared in 任务总表.xlsx, read once, plus the problems found
+    while reading it. The sheets read only by some commands (考评设置, 加减分规则, 加减分登记,
+    通报规则) are kept as read, for those commands to interpret."""
 
     folder: Path
     settings: Settings
@@ -131,6 +143,12 @@ class Campaign:
     tasks: dict[str, Task]
     indicators: dict[str, Indicator]
     issues: list[Issue] = field(default_factory=list)
+    sheets: dict[str, SheetData] = field(default_factory=dict, repr=False)
+
+    @property
+    def period(self) -> Period:
+        """The current period (当前期次) as a :class:`Period`, or None if malformed."""
+        return Period.parse(self.settings.period)
 
     @property
     def master_path(self) -> Path:
@@ -181,9 +199,12 @@ def load_campaign(folder: Path) -> Campaign:
             )
         table = read_table(sheet, schema, where, issues)
         tables[key] = _unique_rows(table, schema, where, issues) if table else []
-    campaign = _build(folder, settings, tables, where, issues)
-    campaign.issues = issues
-    return campaign
+    kept = {
+        name: book.sheets[name]
+        for name in (schemas.load(sid).sheet for sid in LATER_SHEETS)
+        if name in book.sheets
+    }
+    return _build(folder, settings, tables, where, issues, kept)
 
 
 def _read_settings(
@@ -241,8 +262,9 @@ def _read_settings(
                     detail=schema.column(low).title,
                 )
             )
-            setattr(settings, high, schema.defaults[high])
-            setattr(settings, low, schema.defaults[low])
+            settings = dataclasses.replace(
+                settings, **{high: schema.defaults[high], low: schema.defaults[low]}
+            )
     return settings
 
 
@@ -373,6 +395,7 @@ def _build(
     tables: dict[str, list[TableRow]],
     where: Where,
     issues: list[Issue],
+    sheets: dict[str, SheetData],
 ) -> Campaign:
     s_units, s_leaders, s_teams = (
         schemas.load(TABLE_SCHEMAS[k]) for k in ("units", "leaders", "teams")
@@ -524,7 +547,9 @@ def _build(
             v.get("applies_to", "全部"),
             v.get("evidence_required") == "是",
         )
-    return Campaign(folder, settings, units, leaders, teams, tasks, indicators)
+    return Campaign(
+        folder, settings, units, leaders, teams, tasks, indicators, issues, sheets
+    )
 
 
 # ----------------------------------------------------------------------------- writing

@@ -70,6 +70,10 @@ class SheetSchema:
     layout: str
     raw: dict[str, Any] = field(repr=False, hash=False, compare=False)
 
+    def position(self, name: str) -> int:
+        """1-based position of column ``name`` in the issued sheet."""
+        return [c.name for c in self.columns].index(name) + 1
+
     def column(self, name: str) -> Column:
         for col in self.columns + self.form:
             if col.name == name:
