@@ -45,6 +45,9 @@ def _light(failed: int, total: int) -> str:
     return "红" if failed * 2 >= total else "黄"
 
 
+Finding = tuple[str, str]  # (light 红/黄/绿, what was found)
+
+
 def five_checks(
     campaign: Any,
     submissions: dict[str, Any],
@@ -58,7 +61,6 @@ def five_checks(
     out = []
     for unit in campaign.lead_units():
         sub = submissions.get(unit.code)
-        own = campaign.tasks_of(unit)
         checks = UnitChecks(unit.code, unit.name)
         if sub is None:
             sent = rejected.get(unit.code)
@@ -69,111 +71,124 @@ def five_checks(
             )
             for name in CHECKS:
                 checks.results[name] = ("红", why)
-            out.append(checks)
-            continue
-        # 1 体系建设
-        missing = []
-        for task in own:
-            row = sub.ledger.get(task.task_id)
-            values = row.values if row else {}
-            lacks = [
-                label
-                for key, label in (("work_plan", "工作方案"), ("rules", "配套制度"))
-                if not values.get(key)
-            ]
-            resp = sub.responsibility.get(task.task_id)
-            if not resp or not all(
-                resp.values.get(k) for k in ("unit_head", "deputy", "officer")
-            ):
-                lacks.append("责任书")
-            if any(
-                (task.task_id, m.seq) not in sub.schedule
-                or "state" not in sub.schedule[(task.task_id, m.seq)].values
-                for m in task.milestones
-            ):
-                lacks.append("推进表")
-            if lacks:
-                missing.append(f"{task.task_id}缺{'、'.join(lacks)}")
-        signed = all(v[0] is not None for v in sub.form.values()) and bool(sub.form)
-        if not signed:
-            missing.append("考评册未签字确认")
-        checks.results["体系建设"] = (
-            _light(len(missing), len(own) + 1),
-            "；".join(missing) or "“1+4+N”齐全",
-        )
-        # 2 目标量化
-        vague = [t.task_id for t in own if not _NUMBER.search(t.target or "")]
-        chain = [
-            t
-            for t in own
-            if not (
-                sub.responsibility.get(t.task_id)
-                and sub.responsibility[t.task_id].values.get("officer_phone")
-                and t.front_leader
-            )
-        ]
-        findings = ([f"目标未量化：{'、'.join(vague)}"] if vague else []) + (
-            [f"四级包保不全：{'、'.join(t.task_id for t in chain)}"] if chain else []
-        )
-        checks.results["目标量化"] = (
-            _light(len(vague) + len(chain), 2 * len(own)),
-            "；".join(findings) or "目标均已量化，四级包保齐全",
-        )
-        # 3 过程管理
-        mine = tasks[tasks["lead_unit"] == unit.name] if not tasks.empty else tasks
-        behind = mine[mine["status"].isin([TaskStatus.BEHIND, TaskStatus.SERIOUS])]
-        light = (
-            "红"
-            if (mine["status"] == TaskStatus.SERIOUS).any()
-            else "黄"
-            if len(behind)
-            else "绿"
-        )
-        # each lagging task with the reason its status was given (逾期节点 or 序时进度)
-        text = (
-            f"{len(behind)} 项滞后："
-            + "；".join(
-                f"{r.task_id}{r.status}（{r.reason}）" for r in behind.itertuples()
-            )
-            if len(behind)
-            else "均达到序时进度，无逾期节点"
-        )
-        checks.results["过程管理"] = (light, text)
-        # 4 工作成效
-        advance = sub.lists.get("unit_advance", [])
-        judged = [a for a in advance if a.get("result") is not None]
-        unmet = [a["indicator"] for a in judged if a["result"] > a["target"]]
-        if not advance:
-            checks.results["工作成效"] = ("黄", "未填写创先晋位工作清单")
         else:
-            pending = len(advance) - len(judged)
-            text = (
-                f"{len(judged) - len(unmet)}/{len(judged)} 项达到目标位次"
-                + (f"；未达到：{'、'.join(unmet)}" if unmet else "")
-                + (f"；{pending} 项尚无实际位次" if pending else "")
-            )
-            checks.results["工作成效"] = (_light(len(unmet), len(judged)), text)
-        # 5 问题整改
-        rows = (
-            problems[problems["unit_code"] == unit.code]
-            if not problems.empty
-            else problems
-        )
-        closed = int((rows["status"] == "已整改").sum()) if not rows.empty else 0
-        overdue = int((rows["overdue"] == "逾期").sum()) if not rows.empty else 0
-        hard = sub.lists.get("unit_hard_problems", [])
-        stalled = [h for h in hard if h.get("state") == "未启动"]
-        light = (
-            "红"
-            if overdue
-            else "黄"
-            if stalled or (len(rows) and closed < len(rows))
-            else "绿"
-        )
-        rate = f"整改销号 {closed}/{len(rows)}" if len(rows) else "未报问题"
-        text = f"{rate}；逾期未整改 {overdue} 个；攻坚破难 {len(hard)} 项" + (
-            f"（{len(stalled)} 项未启动）" if stalled else ""
-        )
-        checks.results["问题整改"] = (light, text)
+            own = campaign.tasks_of(unit)
+            checks.results["体系建设"] = check_system(own, sub)
+            checks.results["目标量化"] = check_targets(own, sub)
+            checks.results["过程管理"] = check_progress(unit, tasks)
+            checks.results["工作成效"] = check_results(sub)
+            checks.results["问题整改"] = check_problems(unit, sub, problems)
         out.append(checks)
     return out
+
+
+def check_system(own: list[Any], sub: Any) -> Finding:
+    """1 体系建设: each task's “1+4+N” (work plan, rules, 责任书, 推进表) and the signed 考评册."""
+    missing = []
+    for task in own:
+        row = sub.ledger.get(task.task_id)
+        values = row.values if row else {}
+        lacks = [
+            label
+            for key, label in (("work_plan", "工作方案"), ("rules", "配套制度"))
+            if not values.get(key)
+        ]
+        resp = sub.responsibility.get(task.task_id)
+        if not resp or not all(
+            resp.values.get(k) for k in ("unit_head", "deputy", "officer")
+        ):
+            lacks.append("责任书")
+        if any(
+            (task.task_id, m.seq) not in sub.schedule
+            or "state" not in sub.schedule[(task.task_id, m.seq)].values
+            for m in task.milestones
+        ):
+            lacks.append("推进表")
+        if lacks:
+            missing.append(f"{task.task_id}缺{'、'.join(lacks)}")
+    signed = all(v[0] is not None for v in sub.form.values()) and bool(sub.form)
+    if not signed:
+        missing.append("考评册未签字确认")
+    return _light(len(missing), len(own) + 1), "；".join(missing) or "“1+4+N”齐全"
+
+
+def check_targets(own: list[Any], sub: Any) -> Finding:
+    """2 目标量化: targets with a number in them, and the four-level chain complete."""
+    vague = [t.task_id for t in own if not _NUMBER.search(t.target or "")]
+    chain = [
+        t
+        for t in own
+        if not (
+            sub.responsibility.get(t.task_id)
+            and sub.responsibility[t.task_id].values.get("officer_phone")
+            and t.front_leader
+        )
+    ]
+    findings = ([f"目标未量化：{'、'.join(vague)}"] if vague else []) + (
+        [f"四级包保不全：{'、'.join(t.task_id for t in chain)}"] if chain else []
+    )
+    return (
+        _light(len(vague) + len(chain), 2 * len(own)),
+        "；".join(findings) or "目标均已量化，四级包保齐全",
+    )
+
+
+def check_progress(unit: Any, tasks: pd.DataFrame) -> Finding:
+    """3 过程管理: red with any 严重滞后 task, amber with any 滞后 one, each with its reason
+    (逾期节点 or 序时进度)."""
+    mine = tasks[tasks["lead_unit"] == unit.name] if not tasks.empty else tasks
+    behind = mine[mine["status"].isin([TaskStatus.BEHIND, TaskStatus.SERIOUS])]
+    light = (
+        "红"
+        if (mine["status"] == TaskStatus.SERIOUS).any()
+        else "黄"
+        if len(behind)
+        else "绿"
+    )
+    text = (
+        f"{len(behind)} 项滞后："
+        + "；".join(f"{r.task_id}{r.status}（{r.reason}）" for r in behind.itertuples())
+        if len(behind)
+        else "均达到序时进度，无逾期节点"
+    )
+    return light, text
+
+
+def check_results(sub: Any) -> Finding:
+    """4 工作成效: the 创先晋位 items that reached their target rank."""
+    advance = sub.lists.get("unit_advance", [])
+    judged = [a for a in advance if a.get("result") is not None]
+    unmet = [a["indicator"] for a in judged if a["result"] > a["target"]]
+    if not advance:
+        return "黄", "未填写创先晋位工作清单"
+    pending = len(advance) - len(judged)
+    text = (
+        f"{len(judged) - len(unmet)}/{len(judged)} 项达到目标位次"
+        + (f"；未达到：{'、'.join(unmet)}" if unmet else "")
+        + (f"；{pending} 项尚无实际位次" if pending else "")
+    )
+    return _light(len(unmet), len(judged)), text
+
+
+def check_problems(unit: Any, sub: Any, problems: pd.DataFrame) -> Finding:
+    """5 问题整改: red with an overdue problem, amber while problems are open or a 攻坚破难
+    item has not started."""
+    rows = (
+        problems[problems["unit_code"] == unit.code] if not problems.empty else problems
+    )
+    closed = int((rows["status"] == "已整改").sum()) if not rows.empty else 0
+    overdue = int((rows["overdue"] == "逾期").sum()) if not rows.empty else 0
+    hard = sub.lists.get("unit_hard_problems", [])
+    stalled = [h for h in hard if h.get("state") == "未启动"]
+    light = (
+        "红"
+        if overdue
+        else "黄"
+        if stalled or (len(rows) and closed < len(rows))
+        else "绿"
+    )
+    rate = f"整改销号 {closed}/{len(rows)}" if len(rows) else "未报问题"
+    text = f"{rate}；逾期未整改 {overdue} 个；攻坚破难 {len(hard)} 项" + (
+        f"（{len(stalled)} 项未启动）" if stalled else ""
+    )
+    return light, text

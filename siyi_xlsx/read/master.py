@@ -32,14 +32,15 @@ TABLE_SCHEMAS = {
     "milestones": "master_milestones",
     "indicators": "master_indicators",
 }
-# read only by `siyi score` (evaluation.py): a master without them still runs the batch
-# sheets interpreted only by the commands that need them (score, bulletin)
+# sheets interpreted only by the commands that need them (score, bulletin): a master
+# without them still runs the batch
 LATER_SHEETS = (
     "master_eval_settings",
     "master_adjust_rules",
     "master_adjust_entries",
     "master_bulletin_rules",
 )
+# the master's tables of 加减分 (written by `siyi init` with the others)
 EVAL_TABLES = {
     "adjust_rules": "master_adjust_rules",
     "adjust_entries": "master_adjust_entries",
@@ -397,159 +398,221 @@ def _build(
     issues: list[Issue],
     sheets: dict[str, SheetData],
 ) -> Campaign:
-    s_units, s_leaders, s_teams = (
-        schemas.load(TABLE_SCHEMAS[k]) for k in ("units", "leaders", "teams")
-    )
-    s_tasks, s_ms, s_ind = (
-        schemas.load(TABLE_SCHEMAS[k]) for k in ("tasks", "milestones", "indicators")
-    )
-    units: dict[str, Unit] = {}
-    names: set[str] = set()
-    for row in tables["units"]:
-        v = row.values
-        if v.get("name") in names:
-            issues.append(
-                where.issue(
-                    Code.DUPLICATE_KEY,
-                    sheet=s_units.sheet,
-                    cell=row.cell("name"),
-                    field="单位名称",
-                    value=v["name"],
-                )
-            )
-            continue
-        if "name" not in v or "kind" not in v:
-            continue
-        names.add(v["name"])
-        units[v["code"]] = Unit(
-            v["code"],
-            v["name"],
-            v["kind"],
-            v.get("head", ""),
-            v.get("contact", ""),
-            v.get("phone", ""),
-        )
-    leaders: dict[str, Leader] = {}
-    for row in tables["leaders"]:
-        _check_ref(row, "units", names, s_leaders, s_units.sheet, where, issues)
-        v = row.values
-        leaders[v["name"]] = Leader(
-            v["name"],
-            v.get("title", ""),
-            [u for u in split_list(v.get("units")) if u in names],
-        )
-    teams: dict[str, Team] = {}
-    for row in tables["teams"]:
-        _check_ref(row, "leader_unit", names, s_teams, s_units.sheet, where, issues)
-        _check_ref(row, "members", names, s_teams, s_units.sheet, where, issues)
-        v = row.values
-        teams[v["name"]] = Team(
-            v["code"],
-            v["name"],
-            v.get("leader_unit", ""),
-            v.get("leader", ""),
-            [u for u in split_list(v.get("members")) if u in names],
-        )
-    tasks: dict[str, Task] = {}
-    dropped_tasks: set[str] = set()
-    for row in tables["tasks"]:
-        v = row.values
-        lead_ok = _check_ref(
-            row, "lead_unit", names, s_tasks, s_units.sheet, where, issues
-        )
-        complete = {"title", "area", "lead_unit", "target", "deadline"} <= set(v)
-        if not (lead_ok and complete):
-            # reported cell by cell above; one line more says what it means for the campaign
-            dropped_tasks.add(v["task_id"])
-            issues.append(
-                where.issue(
-                    Code.TASK_DROPPED,
-                    sheet=s_tasks.sheet,
-                    cell=row.cell("task_id"),
-                    value=v["task_id"],
-                )
-            )
-            continue
-        _check_ref(row, "support_units", names, s_tasks, s_units.sheet, where, issues)
-        _check_ref(
-            row, "front_leader", set(leaders), s_tasks, s_leaders.sheet, where, issues
-        )
-        _check_ref(row, "team", set(teams), s_tasks, s_teams.sheet, where, issues)
-        tasks[v["task_id"]] = Task(
-            task_id=v["task_id"],
-            title=v["title"],
-            area=v["area"],
-            lead_unit=v["lead_unit"],
-            target=v["target"],
-            deadline=dt.date.fromisoformat(v["deadline"]),
-            category=v.get("category", ""),
-            support_units=[u for u in split_list(v.get("support_units")) if u in names],
-            front_leader=v.get("front_leader", "")
-            if v.get("front_leader") in leaders
-            else "",
-            team=v.get("team", "") if v.get("team") in teams else "",
-            weight=v.get("weight"),
-        )
-    for row in tables["milestones"]:
-        v = row.values
-        if v.get("task_id") in dropped_tasks:
-            continue  # the task's own message says why it is not used
-        if not _check_ref(row, "task_id", set(tasks), s_ms, s_tasks.sheet, where, issues):
-            continue
-        if not {"content", "planned_date"} <= set(v):
-            continue
-        task = tasks[v["task_id"]]
-        planned = dt.date.fromisoformat(v["planned_date"])
-        if planned > task.deadline:
-            issues.append(
-                where.issue(
-                    Code.MILESTONE_AFTER_DEADLINE,
-                    sheet=s_ms.sheet,
-                    cell=row.cell("planned_date"),
-                    value=planned,
-                    detail=task.deadline,
-                )
-            )
-        task.milestones.append(
-            Milestone(
-                task.task_id, int(v["seq"]), v["content"], planned, v.get("done_mark", "")
-            )
-        )
-    for task in tasks.values():
-        task.milestones.sort(key=lambda m: m.seq)
-        if not task.milestones:
-            issues.append(
-                where.issue(
-                    Code.TASK_NO_MILESTONE,
-                    sheet=s_tasks.sheet,
-                    value=task.task_id,
-                    detail=task.deadline,
-                )
-            )
-    indicators: dict[str, Indicator] = {}
-    for row in tables["indicators"]:
-        v = row.values
-        if not {"name", "points", "criteria"} <= set(v):
-            issues.append(
-                where.issue(
-                    Code.INDICATOR_DROPPED,
-                    sheet=s_ind.sheet,
-                    cell=row.cell("code"),
-                    value=v["code"],
-                )
-            )
-            continue
-        indicators[v["code"]] = Indicator(
-            v["code"],
-            v["name"],
-            float(v["points"]),
-            v["criteria"],
-            v.get("applies_to", "全部"),
-            v.get("evidence_required") == "是",
-        )
+    """The campaign from the master's tables, references checked, unusable rows dropped."""
+    read = _Reader(tables, where, issues)
+    units = read.units()
+    names = {u.name for u in units.values()}
+    leaders, teams = read.leaders(names), read.teams(names)
+    tasks = read.tasks(names, leaders, teams)
+    read.milestones(tasks)
     return Campaign(
-        folder, settings, units, leaders, teams, tasks, indicators, issues, sheets
+        folder,
+        settings,
+        units,
+        leaders,
+        teams,
+        tasks,
+        read.indicators(),
+        issues,
+        sheets,
     )
+
+
+class _Reader:
+    """Builds the campaign's parts from the master's rows, one sheet at a time."""
+
+    def __init__(
+        self, tables: dict[str, list[TableRow]], where: Where, issues: list[Issue]
+    ) -> None:
+        self.tables, self.where, self.issues = tables, where, issues
+        self.schema = {key: schemas.load(sid) for key, sid in TABLE_SCHEMAS.items()}
+        self.dropped_tasks: set[str] = set()
+
+    def _ref(
+        self, row: TableRow, field_name: str, known: set[str], key: str, target: str
+    ) -> bool:
+        return _check_ref(
+            row,
+            field_name,
+            known,
+            self.schema[key],
+            self.schema[target].sheet,
+            self.where,
+            self.issues,
+        )
+
+    def units(self) -> dict[str, Unit]:
+        """单位: the first row of each name; a repeated name is reported."""
+        schema = self.schema["units"]
+        units: dict[str, Unit] = {}
+        names: set[str] = set()
+        for row in self.tables["units"]:
+            v = row.values
+            if v.get("name") in names:
+                self.issues.append(
+                    self.where.issue(
+                        Code.DUPLICATE_KEY,
+                        sheet=schema.sheet,
+                        cell=row.cell("name"),
+                        field=schema.column("name").title,
+                        value=v["name"],
+                    )
+                )
+                continue
+            if "name" not in v or "kind" not in v:
+                continue
+            names.add(v["name"])
+            units[v["code"]] = Unit(
+                v["code"],
+                v["name"],
+                v["kind"],
+                v.get("head", ""),
+                v.get("contact", ""),
+                v.get("phone", ""),
+            )
+        return units
+
+    def leaders(self, names: set[str]) -> dict[str, Leader]:
+        """战线领导 with the units they lead (unknown units reported and left out)."""
+        leaders: dict[str, Leader] = {}
+        for row in self.tables["leaders"]:
+            self._ref(row, "units", names, "leaders", "units")
+            v = row.values
+            leaders[v["name"]] = Leader(
+                v["name"],
+                v.get("title", ""),
+                [u for u in split_list(v.get("units")) if u in names],
+            )
+        return leaders
+
+    def teams(self, names: set[str]) -> dict[str, Team]:
+        """专班 with their leading and member units."""
+        teams: dict[str, Team] = {}
+        for row in self.tables["teams"]:
+            self._ref(row, "leader_unit", names, "teams", "units")
+            self._ref(row, "members", names, "teams", "units")
+            v = row.values
+            teams[v["name"]] = Team(
+                v["code"],
+                v["name"],
+                v.get("leader_unit", ""),
+                v.get("leader", ""),
+                [u for u in split_list(v.get("members")) if u in names],
+            )
+        return teams
+
+    def tasks(
+        self, names: set[str], leaders: dict[str, Leader], teams: dict[str, Team]
+    ) -> dict[str, Task]:
+        """重点任务: a task without a known lead unit or a required field is dropped,
+        with one message saying it will not be handed out."""
+        tasks: dict[str, Task] = {}
+        for row in self.tables["tasks"]:
+            v = row.values
+            lead_ok = self._ref(row, "lead_unit", names, "tasks", "units")
+            complete = {"title", "area", "lead_unit", "target", "deadline"} <= set(v)
+            if not (lead_ok and complete):
+                # reported cell by cell above; one line more says what it means
+                self.dropped_tasks.add(v["task_id"])
+                self.issues.append(
+                    self.where.issue(
+                        Code.TASK_DROPPED,
+                        sheet=self.schema["tasks"].sheet,
+                        cell=row.cell("task_id"),
+                        value=v["task_id"],
+                    )
+                )
+                continue
+            self._ref(row, "support_units", names, "tasks", "units")
+            self._ref(row, "front_leader", set(leaders), "tasks", "leaders")
+            self._ref(row, "team", set(teams), "tasks", "teams")
+            tasks[v["task_id"]] = Task(
+                task_id=v["task_id"],
+                title=v["title"],
+                area=v["area"],
+                lead_unit=v["lead_unit"],
+                target=v["target"],
+                deadline=dt.date.fromisoformat(v["deadline"]),
+                category=v.get("category", ""),
+                support_units=[
+                    u for u in split_list(v.get("support_units")) if u in names
+                ],
+                front_leader=v.get("front_leader", "")
+                if v.get("front_leader") in leaders
+                else "",
+                team=v.get("team", "") if v.get("team") in teams else "",
+                weight=v.get("weight"),
+            )
+        return tasks
+
+    def milestones(self, tasks: dict[str, Task]) -> None:
+        """节点, added to their tasks in order; a task without any is reported."""
+        schema = self.schema["milestones"]
+        for row in self.tables["milestones"]:
+            v = row.values
+            if v.get("task_id") in self.dropped_tasks:
+                continue  # the task's own message says why it is not used
+            if not self._ref(row, "task_id", set(tasks), "milestones", "tasks"):
+                continue
+            if not {"content", "planned_date"} <= set(v):
+                continue
+            task = tasks[v["task_id"]]
+            planned = dt.date.fromisoformat(v["planned_date"])
+            if planned > task.deadline:
+                self.issues.append(
+                    self.where.issue(
+                        Code.MILESTONE_AFTER_DEADLINE,
+                        sheet=schema.sheet,
+                        cell=row.cell("planned_date"),
+                        value=planned,
+                        detail=task.deadline,
+                    )
+                )
+            task.milestones.append(
+                Milestone(
+                    task.task_id,
+                    int(v["seq"]),
+                    v["content"],
+                    planned,
+                    v.get("done_mark", ""),
+                )
+            )
+        for task in tasks.values():
+            task.milestones.sort(key=lambda m: m.seq)
+            if not task.milestones:
+                self.issues.append(
+                    self.where.issue(
+                        Code.TASK_NO_MILESTONE,
+                        sheet=self.schema["tasks"].sheet,
+                        value=task.task_id,
+                        detail=task.deadline,
+                    )
+                )
+
+    def indicators(self) -> dict[str, Indicator]:
+        """考评指标: one without a name, points or criteria is dropped, with a message."""
+        indicators: dict[str, Indicator] = {}
+        for row in self.tables["indicators"]:
+            v = row.values
+            if not {"name", "points", "criteria"} <= set(v):
+                self.issues.append(
+                    self.where.issue(
+                        Code.INDICATOR_DROPPED,
+                        sheet=self.schema["indicators"].sheet,
+                        cell=row.cell("code"),
+                        value=v["code"],
+                    )
+                )
+                continue
+            indicators[v["code"]] = Indicator(
+                v["code"],
+                v["name"],
+                float(v["points"]),
+                v["criteria"],
+                v.get("applies_to", "全部"),
+                v.get("evidence_required") == "是",
+            )
+        return indicators
 
 
 # ----------------------------------------------------------------------------- writing
