@@ -177,25 +177,41 @@ def build_sample_master(seed: int = 2022) -> dict[str, list[dict]]:
     """
     rng = random.Random(seed)
     make_name = _NameMaker(rng)
-    make_phone = _PhoneMaker(rng)
+    # the draws happen in this order: units, leaders, tasks (equal seeds, equal results)
+    units = _units(make_name, _PhoneMaker(rng))
+    order = {u["name"]: n for n, u in enumerate(units, start=1)}
+    leaders, leader_of_unit = _leaders(make_name, order)
+    tasks, milestones, team_units = _tasks(rng, leader_of_unit)
+    return {
+        "units": units,
+        "leaders": leaders,
+        "teams": _teams(team_units, order, leader_of_unit),
+        "tasks": tasks,
+        "milestones": milestones,
+        "indicators": _indicators(),
+        "adjust_entries": _adjust_entries(units),
+    }
 
-    # -- units ------------------------------------------------------------
-    units: list[dict] = []
-    unit_order: dict[str, int] = {}
-    for index, unit in enumerate(_load("units.json"), start=1):
-        unit_order[unit["name"]] = index
-        units.append(
-            {
-                "code": f"U{index:03d}",
-                "name": unit["name"],
-                "kind": unit["kind"],
-                "head": make_name(),
-                "contact": make_name(),
-                "phone": make_phone(),
-            }
-        )
 
-    # -- leaders ----------------------------------------------------------
+def _units(make_name: _NameMaker, make_phone: _PhoneMaker) -> list[dict]:
+    """单位 U001… in the order of units.json, with fictional heads, contacts, phones."""
+    return [
+        {
+            "code": f"U{index:03d}",
+            "name": unit["name"],
+            "kind": unit["kind"],
+            "head": make_name(),
+            "contact": make_name(),
+            "phone": make_phone(),
+        }
+        for index, unit in enumerate(_load("units.json"), start=1)
+    ]
+
+
+def _leaders(
+    make_name: _NameMaker, unit_order: dict[str, int]
+) -> tuple[list[dict], dict[str, str]]:
+    """战线领导 with their units, and each unit's leader."""
     leaders: list[dict] = []
     leader_of_unit: dict[str, str] = {}
     for slot in _load("leaders.json"):
@@ -206,30 +222,32 @@ def build_sample_master(seed: int = 2022) -> dict[str, list[dict]]:
         leaders.append(
             {"name": name, "title": slot["title"], "units": "、".join(ordered)}
         )
+    return leaders, leader_of_unit
 
-    # -- tasks ------------------------------------------------------------
-    team_rows: list[dict] = _load("teams.json")
-    team_names = {team["code"]: team["name"] for team in team_rows}
-    team_units: dict[str, set[str]] = {team["code"]: set() for team in team_rows}
+
+def _tasks(
+    rng: random.Random, leader_of_unit: dict[str, str]
+) -> tuple[list[dict], list[dict], dict[str, set[str]]]:
+    """重点任务 ZD001… with their 节点, and the units each 专班 covers."""
+    team_names = {team["code"]: team["name"] for team in _load("teams.json")}
+    team_units: dict[str, set[str]] = {code: set() for code in team_names}
     categories: dict[str, str] = _load("categories.json")
-    patterns: dict[str, list[dict]] = _load("milestone_patterns.json")
     tasks: list[dict] = []
     milestones: list[dict] = []
     for number, entry in enumerate(_load("tasks.json"), start=1):
         lead: str = entry["lead_unit"]
         support: list[str] = entry["support_units"]
-        category: str = entry["category"]
         task_id = f"ZD{number:03d}"
         deadline = _deadline(rng, entry["deadline_month"])
         weight = rng.choices(
-            (1, 2, 3), weights=(3, 5, 2) if category == "Q" else (1, 4, 5)
+            (1, 2, 3), weights=(3, 5, 2) if entry["category"] == "Q" else (1, 4, 5)
         )[0]
         team_units[entry["team"]].update((lead, *support))
         tasks.append(
             {
                 "task_id": task_id,
                 "title": entry["title"],
-                "category": categories[category],
+                "category": categories[entry["category"]],
                 "area": entry["area"],
                 "lead_unit": lead,
                 "support_units": "、".join(support),
@@ -240,27 +258,40 @@ def build_sample_master(seed: int = 2022) -> dict[str, list[dict]]:
                 "weight": weight,
             }
         )
+        milestones += _milestones(rng, task_id, entry["milestone_pattern"], deadline)
+    return tasks, milestones, team_units
 
-        steps = patterns[entry["milestone_pattern"]]
-        count = rng.choices((3, 4, 5), weights=(3, 4, 3))[0]
-        middle = sorted(rng.sample(range(1, len(steps) - 1), count - 2))
-        chosen = [steps[0]] + [steps[i] for i in middle] + [steps[-1]]
+
+def _milestones(
+    rng: random.Random, task_id: str, pattern: str, deadline: date
+) -> list[dict]:
+    """3 to 5 steps of the task's pattern (first and last always), dated before the deadline."""
+    steps = _load("milestone_patterns.json")[pattern]
+    count = rng.choices((3, 4, 5), weights=(3, 4, 3))[0]
+    middle = sorted(rng.sample(range(1, len(steps) - 1), count - 2))
+    chosen = [steps[0]] + [steps[i] for i in middle] + [steps[-1]]
+    return [
+        {
+            "task_id": task_id,
+            "seq": seq,
+            "content": step["content"],
+            "planned_date": planned,
+            "done_mark": step["done_mark"],
+        }
         for seq, (step, planned) in enumerate(
             zip(chosen, _milestone_dates(rng, deadline, count), strict=True), start=1
-        ):
-            milestones.append(
-                {
-                    "task_id": task_id,
-                    "seq": seq,
-                    "content": step["content"],
-                    "planned_date": planned,
-                    "done_mark": step["done_mark"],
-                }
-            )
+        )
+    ]
 
-    # -- teams ------------------------------------------------------------
+
+def _teams(
+    team_units: dict[str, set[str]],
+    unit_order: dict[str, int],
+    leader_of_unit: dict[str, str],
+) -> list[dict]:
+    """专班: the leading unit first, then every unit of its tasks in unit order."""
     teams: list[dict] = []
-    for team in team_rows:
+    for team in _load("teams.json"):
         leader_unit = team["leader_unit"]
         others = sorted(
             team_units[team["code"]] - {leader_unit}, key=unit_order.__getitem__
@@ -274,9 +305,12 @@ def build_sample_master(seed: int = 2022) -> dict[str, list[dict]]:
                 "members": "、".join([leader_unit, *others]),
             }
         )
+    return teams
 
-    # -- indicators -------------------------------------------------------
-    indicators = [
+
+def _indicators() -> list[dict]:
+    """考评指标 KP01…"""
+    return [
         {
             "code": f"KP{index:02d}",
             "name": row["name"],
@@ -287,16 +321,6 @@ def build_sample_master(seed: int = 2022) -> dict[str, list[dict]]:
         }
         for index, row in enumerate(_load("indicators.json"), start=1)
     ]
-
-    return {
-        "units": units,
-        "leaders": leaders,
-        "teams": teams,
-        "tasks": tasks,
-        "milestones": milestones,
-        "indicators": indicators,
-        "adjust_entries": _adjust_entries(units),
-    }
 
 
 def _adjust_entries(units: list[dict]) -> list[dict]:
