@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from siyi_xlsx import api, pipeline
 from siyi_xlsx.cli import main
 from siyi_xlsx.errors import CampaignError
+from siyi_xlsx.store import db as store_db
 from siyi_xlsx.store.db import SCHEMA_VERSION, STORE_FILE, open_store
 
 SAMPLE_HISTORY = Path(__file__).resolve().parents[1] / "samples" / "campaign" / "history"
@@ -143,3 +144,17 @@ def test_a_blob_not_signed_here_is_never_unpickled(small, monkeypatch):
     reads = _count_reads(monkeypatch)
     api.status(small.folder)
     assert reads == [small.issued("U01").name]  # read again instead
+
+
+def test_a_read_only_campaign_folder_still_gives_status(small, monkeypatch):
+    small.fill("U01")
+    api.run(small.folder)
+
+    def no_lock(folder, wait):
+        raise store_db.ReadOnlyFolder(str(folder))
+
+    monkeypatch.setattr(store_db, "_campaign_lock", no_lock)  # as on a read-only share
+    notes: list[str] = []
+    result = api.status(small.folder, on_note=notes.append)
+    assert {r["code"]: r["status"] for r in result.returns}["U01"] == "按时报送"
+    assert len(notes) == 1 and "不可写" in notes[0]

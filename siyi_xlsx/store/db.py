@@ -120,9 +120,12 @@ MIGRATIONS: dict[int, str] = {}  # from version n to n + 1
 class Store:
     """An open campaign store. Use :func:`open_store`, which also takes the campaign lock."""
 
-    def __init__(self, folder: Path, db: sqlite3.Connection) -> None:
+    def __init__(
+        self, folder: Path, db: sqlite3.Connection, read_only: bool = False
+    ) -> None:
         self.folder = folder
         self.db = db
+        self.read_only = read_only
         self.notes: list[str] = []  # reminders for the user (history imported, …)
 
     # ------------------------------------------------------------------ runs
@@ -135,6 +138,8 @@ class Store:
     ) -> int:
         """Add this run's results. ``blob`` is the analysis pickled before anything was
         written, kept for the commands after the run."""
+        if self.read_only:
+            return 0
         s = analysis.campaign.settings
         with self.db:
             previous = self.previous_ids(s.period, s.as_of.isoformat())
@@ -234,7 +239,7 @@ class Store:
     def cache_files(self, blobs: list[tuple[str, bytes]]) -> None:
         """Keep each file as read (pickled), by key; entries unused for 90 days are dropped."""
         key = _signing_key()
-        if not key:
+        if not key or self.read_only:
             return
         now = dt.datetime.now().isoformat(timespec="seconds")
         with self.db:
@@ -250,6 +255,8 @@ class Store:
         self, period: str, criticised: list[str], praised: list[str]
     ) -> None:
         """Keep what a bulletin published (append-only: one row per publication)."""
+        if self.read_only:
+            return
         with self.db:
             self.db.execute(
                 "INSERT INTO bulletins (period, published_at, criticised, praised) "
@@ -280,6 +287,9 @@ class Store:
 
     # ------------------------------------------------------------------ scores
     def save_scores(self, period: str, units: list[Any]) -> None:
+        """Keep the year-end scores (one row per unit and scoring)."""
+        if self.read_only:
+            return
         now = dt.datetime.now().isoformat(timespec="seconds")
         with self.db:
             self.db.executemany(
@@ -497,25 +507,64 @@ def open_store(folder: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[Store]
 
     A second siyi command on the same campaign waits for the first to finish, up to
     ``wait`` seconds, then stops with a Chinese message; nothing is half-written either way.
+    A campaign folder that cannot be written (a read-only share) is opened read-only: the
+    commands that only read still work, and nothing is kept.
     """
-    with _campaign_lock(folder, wait):
-        path = folder / STORE_FILE
-        try:
+    path = folder / STORE_FILE
+    try:
+        lock = _campaign_lock(folder, wait)
+        lock.__enter__()
+    except ReadOnlyFolder:
+        lock = None
+    try:
+        if lock is None:
+            db = _read_only(path)
+        else:
             db = sqlite3.connect(path, timeout=wait)
-        except sqlite3.Error as exc:
-            raise CampaignError(f"无法打开工作目录的数据库 {path}：{exc}") from exc
-        try:
+    except sqlite3.Error as exc:
+        if lock is not None:
+            lock.__exit__(None, None, None)
+        raise CampaignError(f"无法打开工作目录的数据库 {path}：{exc}") from exc
+    try:
+        store = Store(folder, db, read_only=lock is None)
+        if lock is None:
+            store.notes.append(
+                f"工作目录 {folder} 不可写：本次按只读方式运行，结果不保存到 {STORE_FILE}。"
+            )
+        else:
             _prepare(db, path)
-            store = Store(folder, db)
             store.import_history()
-            yield store
-        except sqlite3.DatabaseError as exc:
-            raise CampaignError(
-                f"工作目录的数据库 {path} 已损坏或无法读写（{exc}）。"
-                f"可将它改名备份后重新运行 siyi run 重建本期结果。"
-            ) from exc
-        finally:
-            db.close()
+        yield store
+    except sqlite3.OperationalError as exc:
+        raise CampaignError(
+            f"无法读写工作目录的数据库 {path}（{exc}）：请检查磁盘空间和文件夹权限后重试。"
+        ) from exc
+    except sqlite3.DatabaseError as exc:
+        raise CampaignError(
+            f"工作目录的数据库 {path} 已损坏（{exc}）。"
+            f"可将它改名备份后重新运行 siyi run 重建本期结果。"
+        ) from exc
+    finally:
+        db.close()
+        if lock is not None:
+            lock.__exit__(None, None, None)
+
+
+class ReadOnlyFolder(Exception):
+    """The campaign folder cannot be written: no lock, no store to write."""
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """The store opened read-only, or an empty one in memory when there is none yet."""
+    if path.is_file():
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return db
+        db.close()
+    db = sqlite3.connect(":memory:")
+    db.executescript(SCHEMA)
+    return db
 
 
 def _prepare(db: sqlite3.Connection, path: Path) -> None:
@@ -549,6 +598,8 @@ def _campaign_lock(folder: Path, wait: float) -> Iterator[None]:
     try:
         handle = open(path, "a+")  # noqa: SIM115 - held for the whole command
     except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+            raise ReadOnlyFolder(str(folder)) from exc
         raise CampaignError(
             f"无法在工作目录 {folder} 中建立锁文件（{exc.strerror or exc}），请检查该文件夹是否可写。"
         ) from exc
