@@ -343,9 +343,12 @@ class Store:
                     ),
                 )
         periods = sorted({r[1] for r in runs})
+        what = f"{len(runs)} 次运行（{'、'.join(periods)}）" if runs else ""
+        if bulletins:
+            what += ("和" if what else "") + f" {len(bulletins)} 次已发布的通报"
         self.notes.append(
-            f"已将 {HISTORY_DIR}/ 中 {len(runs)} 次运行（{'、'.join(periods) or '无'}）和 "
-            f"{len(bulletins)} 期已发布通报导入 {STORE_FILE}；{HISTORY_DIR}/ 文件夹不再使用，可留作备查。"
+            f"已将 {HISTORY_DIR}/ 中的 {what.strip()} 导入 {STORE_FILE}；"
+            f"{HISTORY_DIR}/ 文件夹不再使用，可留作备查。"
         )
 
     def _add_run(self, period: str, as_of: str, source: str, inputs_key: str) -> int:
