@@ -26,6 +26,7 @@ from siyi_xlsx.write.xlsx import (
 def write_inspection_workbook(
     path: Path, data: dict[str, list[dict[str, Any]]] | None = None
 ) -> None:
+    """督导检查.xlsx: the instructions, then the visit and 督办单 tables to fill."""
     spec = template("inspection_workbook")
     data = data or {}
     with atomic_workbook(path) as book:
@@ -72,68 +73,88 @@ def write_order_pages(
         ws.set_column(1, 1, 70)
         ws.merge_range(0, 0, 0, 1, spec["title"], fmt.title)
         ws.set_row(0, 36)
-        facts = [
-            ("督办编号", order["order_id"]),
-            ("承办单位", order["unit"]),
-            ("任务编号", order.get("task_id", "")),
-            ("督办事项", order["matter"]),
-            ("办理要求", order["requirement"]),
-            ("完成时限", order["deadline"]),
-        ]
-        row = 2
-        for label, value in facts:
-            ws.write_string(row, 0, label, fmt.label)
-            write_cell(
-                ws,
-                row,
-                1,
-                dt.date.fromisoformat(value) if label == "完成时限" else value,
-                fmt.prefill_date if label == "完成时限" else fmt.prefill,
-            )
-            ws.set_row(row, 36 if label in ("督办事项", "办理要求") else 22)
-            row += 1
-        row += 1
+        row = _write_order_facts(ws, fmt, order, 2) + 1  # a blank line after the facts
         ws.merge_range(row, 0, row, 1, "承办单位反馈", fmt.bold)
-        row += 1
-        at = {column.name: row + offset for offset, column in enumerate(feedback.columns)}
-        cells = {name: f"$B${r + 1}" for name, r in at.items()}
-        sheet_cells = {name: f"'{ws.name}'!$B${r + 1}" for name, r in at.items()}
-        for column in feedback.columns:
-            row = at[column.name]
-            ws.write_string(row, 0, column.title, fmt.label)
-            write_cell(ws, row, 1, None, fmt.for_column(column, "input"))
-            add_validation(ws, row, row, 1, column, lists)
-            ws.set_row(row, 60 if column.name == "progress" else 24)
-            cond, words = column_rules(column, feedback, as_of)
-            if cond is not None:
-                ws.conditional_format(
-                    row,
-                    1,
-                    row,
-                    1,
-                    {
-                        "type": "formula",
-                        "criteria": "=" + render_cell(cond, cells, f"B{row + 1}"),
-                        "format": fmt.needs_fix,
-                    },
-                )
-                formula = (
-                    "=SUMPRODUCT(--"
-                    + render_array(cond, sheet_cells, sheet_cells[column.name])
-                    + ")"
-                )
-                counts.append(
-                    {
-                        "sheet": ws.name,
-                        "column": column.title,
-                        "formula": formula,
-                        "rules": "；".join(words),
-                    }
-                )
-        row = max(at.values()) + 1
+        counts += _write_feedback(ws, fmt, lists, feedback, row + 1, as_of)
+        row += len(feedback.columns) + 1  # the row after the last feedback field
         ws.merge_range(row + 1, 0, row + 1, 1, spec["footer"], fmt.note)
         ws.set_paper(9)
         ws.set_portrait()
         ws.fit_to_pages(1, 1)
         protect(ws)
+    return counts
+
+
+def _write_order_facts(ws: Any, fmt: Formats, order: dict[str, Any], row: int) -> int:
+    """From ``row``: the 督办单 itself, label and locked value per line; returns the row
+    after the last."""
+    facts = [
+        ("督办编号", order["order_id"]),
+        ("承办单位", order["unit"]),
+        ("任务编号", order.get("task_id", "")),
+        ("督办事项", order["matter"]),
+        ("办理要求", order["requirement"]),
+        ("完成时限", order["deadline"]),
+    ]
+    for label, value in facts:
+        ws.write_string(row, 0, label, fmt.label)
+        write_cell(
+            ws,
+            row,
+            1,
+            dt.date.fromisoformat(value) if label == "完成时限" else value,
+            fmt.prefill_date if label == "完成时限" else fmt.prefill,
+        )
+        ws.set_row(row, 36 if label in ("督办事项", "办理要求") else 22)
+        row += 1
+    return row
+
+
+def _write_feedback(
+    ws: Any,
+    fmt: Formats,
+    lists: ListSheet,
+    feedback: schemas.SheetSchema,
+    first: int,
+    as_of: dt.date,
+) -> list[dict[str, Any]]:
+    """From row ``first``: one input field per feedback column, with its validation and
+    its red-cell rule; returns the 自查 count rows of those rules."""
+    counts: list[dict[str, Any]] = []
+    at = {column.name: first + offset for offset, column in enumerate(feedback.columns)}
+    cells = {name: f"$B${r + 1}" for name, r in at.items()}
+    sheet_cells = {name: f"'{ws.name}'!$B${r + 1}" for name, r in at.items()}
+    for column in feedback.columns:
+        row = at[column.name]
+        ws.write_string(row, 0, column.title, fmt.label)
+        write_cell(ws, row, 1, None, fmt.for_column(column, "input"))
+        add_validation(ws, row, row, 1, column, lists)
+        ws.set_row(row, 60 if column.name == "progress" else 24)
+        cond, words = column_rules(column, feedback, as_of)
+        if cond is None:
+            continue
+        ws.conditional_format(
+            row,
+            1,
+            row,
+            1,
+            {
+                "type": "formula",
+                "criteria": "=" + render_cell(cond, cells, f"B{row + 1}"),
+                "format": fmt.needs_fix,
+            },
+        )
+        formula = (
+            "=SUMPRODUCT(--"
+            + render_array(cond, sheet_cells, sheet_cells[column.name])
+            + ")"
+        )
+        counts.append(
+            {
+                "sheet": ws.name,
+                "column": column.title,
+                "formula": formula,
+                "rules": "；".join(words),
+            }
+        )
     return counts

@@ -18,7 +18,7 @@ from siyi_xlsx.errors import Issue, Report, code_meaning
 from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.write.xlsx import (
     Formats,
-    atomic_workbook,
+    as_of_workbook,
     setup_print,
     text_height,
     write_cell,
@@ -85,6 +85,7 @@ MILESTONE_COLUMNS: list[tuple[str, str, float, str]] = [
 
 
 def _value(value: Any) -> Any:
+    """A frame value as a cell value: NaN blank, timestamps as dates."""
     if value is None:
         return None
     if isinstance(value, float) and pd.isna(value):
@@ -141,6 +142,43 @@ def write_frame(
     return row
 
 
+def frame_for(
+    rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, float, str]]
+) -> pd.DataFrame:
+    """The rows as a frame with exactly the columns of a write_frame layout."""
+    return pd.DataFrame(rows, columns=[c[0] for c in columns])
+
+
+def highlight_values(
+    ws: Any, fmt: Formats, col: int, end: int, fills: dict[str, str]
+) -> None:
+    """Colour the data cells of one column of a table written by write_frame at the top
+    of the sheet (``end`` is what it returned) by their text: {text: fill name}."""
+    for text, fill in fills.items():
+        ws.conditional_format(
+            3,
+            col,
+            max(end - 1, 3),
+            col,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{text}"',
+                "format": fmt.fills[fill],
+            },
+        )
+
+
+def status_count_columns(
+    label: str, label_width: float, count_width: float
+) -> list[tuple[str, str, float, str]]:
+    """The layout of a ``status_counts`` table: the group, then one column per status
+    and the total."""
+    return [(label, label, label_width, "text")] + [
+        (c, c, count_width, "num") for c in [*STATUS_ORDER, "合计"]
+    ]
+
+
 def write_ledger(
     path: Path,
     campaign: Campaign,
@@ -150,7 +188,7 @@ def write_ledger(
 ) -> None:
     """Write 汇总台账.xlsx."""
     s = campaign.settings
-    with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+    with as_of_workbook(path, s.as_of) as book:
         fmt = Formats(book)
         ws = book.add_worksheet("汇总台账")
         order = {name: i for i, name in enumerate(STATUS_ORDER)}
@@ -195,16 +233,14 @@ def write_ledger(
 def _write_counts(
     book: Any, fmt: Formats, tasks: pd.DataFrame, key: str, label: str
 ) -> None:
+    """按<label>统计: the task status counts by one grouping column."""
     ws = book.add_worksheet(f"按{label}统计")
     table = status_counts(tasks, key).rename(columns={key: label})
-    columns = [(label, label, 24, "text")] + [
-        (c, c, 10, "num") for c in [*STATUS_ORDER, "合计"]
-    ]
     write_frame(
         ws,
         fmt,
         table,
-        columns,
+        status_count_columns(label, 24, 10),
         title=f"重点工作状态统计（按{label}）",
         note="各状态的任务数。",
     )
@@ -213,6 +249,7 @@ def _write_counts(
 def _write_explanation(
     book: Any, fmt: Formats, campaign: Campaign, inputs: list[dict[str, Any]]
 ) -> None:
+    """说明: the status rules with the thresholds in force, and the files read."""
     s = campaign.settings
     ws = book.add_worksheet("说明")
     pairs = [
@@ -309,93 +346,92 @@ def write_report(
 ) -> None:
     """Write 校验报告.xlsx: one row per problem, and the return status of every unit."""
     s = campaign.settings
-    with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+    with as_of_workbook(path, s.as_of) as book:
         fmt = Formats(book)
-        ws = book.add_worksheet("问题清单")
-        errors = Report.of(issues).errors
         records = [{"no": n, **i.as_dict()} for n, i in enumerate(issues, start=1)]
-        frame = pd.DataFrame(records, columns=[c[0] for c in REPORT_COLUMNS])
-        end = write_frame(
-            ws,
-            fmt,
-            frame,
-            REPORT_COLUMNS,
-            title=f"{s.year}年重点工作填报校验报告（{s.period}）",
-            note=f"共 {len(issues)} 处问题：错误 {errors} 处（须修改后重新报送），提醒 {len(issues) - errors} 处（已按说明处理，请以后注意）。",
-            freeze_cols=0,
-        )
-        ws.conditional_format(
-            3,
-            8,
-            max(end - 1, 3),
-            8,
-            {
-                "type": "cell",
-                "criteria": "==",
-                "value": '"错误"',
-                "format": fmt.fills["red"],
-            },
-        )
-        ws2 = book.add_worksheet("报送情况")
-        frame2 = pd.DataFrame(returns, columns=[c[0] for c in RETURNS_COLUMNS])
-        counts = frame2["status"].value_counts().to_dict() if not frame2.empty else {}
-        cols2 = [(n, h, w, "text") for n, h, w, _ in RETURNS_COLUMNS]
-        end2 = write_frame(
-            ws2,
-            fmt,
-            frame2,
-            cols2,
-            title=f"各单位报送情况（{s.period}）",
-            note="；".join(f"{k} {counts.get(k, 0)} 个" for k in RETURN_FILL)
-            + "。被退回：文件有错误或无法采用，请按问题清单修改后重新报送。",
-            freeze_cols=2,
-            print_cols=11,
-        )
-        for status, fill in RETURN_FILL.items():
-            ws2.conditional_format(
-                3,
-                4,
-                max(end2 - 1, 3),
-                4,
-                {
-                    "type": "cell",
-                    "criteria": "==",
-                    "value": f'"{status}"',
-                    "format": fmt.fills[fill],
-                },
-            )
-        ws3 = book.add_worksheet("问题统计")
-        by_code = (
-            pd.DataFrame(records, columns=["code", "severity", "message"])
-            if records
-            else pd.DataFrame(columns=["code", "severity", "message"])
-        )
-        summary = (
-            by_code.groupby(["code", "severity"])
-            .size()
-            .reset_index(name="count")
-            .sort_values("count", ascending=False)
-            if records
-            else pd.DataFrame(columns=["code", "severity", "count"])
-        )
-        summary = summary.assign(meaning=summary["code"].map(code_meaning))
-        write_frame(
-            ws3,
-            fmt,
-            summary,
-            [
-                ("code", "问题代码", 24, "text"),
-                ("meaning", "是什么问题", 60, "text"),
-                ("severity", "严重程度", 10, "text"),
-                ("count", "次数", 8, "num"),
-            ],
-            title="问题按类型统计",
-            note="同类问题集中的，可在培训或通知中统一说明。",
-        )
+        _write_issue_list(book, fmt, s, issues, records)
+        _write_returns(book, fmt, s, returns)
+        _write_issue_counts(book, fmt, records)
         _write_inputs(book, fmt, inputs)
 
 
+def _write_issue_list(
+    book: Any,
+    fmt: Formats,
+    s: Any,
+    issues: Sequence[Issue],
+    records: list[dict[str, Any]],
+) -> None:
+    """问题清单: one row per problem found, errors (须修改) marked red."""
+    ws = book.add_worksheet("问题清单")
+    errors = Report.of(issues).errors
+    end = write_frame(
+        ws,
+        fmt,
+        frame_for(records, REPORT_COLUMNS),
+        REPORT_COLUMNS,
+        title=f"{s.year}年重点工作填报校验报告（{s.period}）",
+        note=f"共 {len(issues)} 处问题：错误 {errors} 处（须修改后重新报送），提醒 {len(issues) - errors} 处（已按说明处理，请以后注意）。",
+        freeze_cols=0,
+    )
+    highlight_values(ws, fmt, 8, end, {"错误": "red"})
+
+
+def _write_returns(
+    book: Any, fmt: Formats, s: Any, returns: list[dict[str, Any]]
+) -> None:
+    """报送情况: every unit's return status, coloured by status."""
+    ws = book.add_worksheet("报送情况")
+    frame = frame_for(returns, RETURNS_COLUMNS)
+    counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
+    end = write_frame(
+        ws,
+        fmt,
+        frame,
+        [(n, h, w, "text") for n, h, w, _ in RETURNS_COLUMNS],
+        title=f"各单位报送情况（{s.period}）",
+        note="；".join(f"{k} {counts.get(k, 0)} 个" for k in RETURN_FILL)
+        + "。被退回：文件有错误或无法采用，请按问题清单修改后重新报送。",
+        freeze_cols=2,
+        print_cols=11,
+    )
+    highlight_values(ws, fmt, 4, end, RETURN_FILL)
+
+
+def _write_issue_counts(book: Any, fmt: Formats, records: list[dict[str, Any]]) -> None:
+    """问题统计: how often each kind of problem occurred, with what it means."""
+    ws = book.add_worksheet("问题统计")
+    by_code = (
+        pd.DataFrame(records, columns=["code", "severity", "message"])
+        if records
+        else pd.DataFrame(columns=["code", "severity", "message"])
+    )
+    summary = (
+        by_code.groupby(["code", "severity"])
+        .size()
+        .reset_index(name="count")
+        .sort_values("count", ascending=False)
+        if records
+        else pd.DataFrame(columns=["code", "severity", "count"])
+    )
+    summary = summary.assign(meaning=summary["code"].map(code_meaning))
+    write_frame(
+        ws,
+        fmt,
+        summary,
+        [
+            ("code", "问题代码", 24, "text"),
+            ("meaning", "是什么问题", 60, "text"),
+            ("severity", "严重程度", 10, "text"),
+            ("count", "次数", 8, "num"),
+        ],
+        title="问题按类型统计",
+        note="同类问题集中的，可在培训或通知中统一说明。",
+    )
+
+
 def _write_inputs(book: Any, fmt: Formats, inputs: list[dict[str, Any]]) -> None:
+    """输入文件: every file read, with its result, size and SHA-256."""
     ws = book.add_worksheet("输入文件")
     frame = pd.DataFrame(
         inputs, columns=["file", "unit", "result", "saved_at", "size", "sha256"]
@@ -433,7 +469,7 @@ def write_reminder(
         f"请按“需要做什么”一栏于 {deadline} 前完成报送。被退回的单位请直接在退回件中修改红色单元格后保存报送。"
     )
     xlsx = folder / f"{REMINDER_FILE}.xlsx"
-    with atomic_workbook(xlsx, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+    with as_of_workbook(xlsx, s.as_of) as book:
         fmt = Formats(book)
         ws = book.add_worksheet("催报通知")
         columns = [
@@ -444,9 +480,8 @@ def write_reminder(
             ("contact", "联系人", 10, "text"),
             ("phone", "联系电话", 15, "text"),
         ]
-        frame = pd.DataFrame(
-            [{**r, "no": n} for n, r in enumerate(pending, start=1)],
-            columns=[c[0] for c in columns],
+        frame = frame_for(
+            [{**r, "no": n} for n, r in enumerate(pending, start=1)], columns
         )
         end = write_frame(ws, fmt, frame, columns, title=title, note=intro)
         ws.write_string(

@@ -3,140 +3,142 @@ a chart, the robustness check and the rules applied."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from siyi_xlsx.compute.scoring import SOURCES
-from siyi_xlsx.write.ledger import write_frame
-from siyi_xlsx.write.xlsx import Formats, atomic_workbook, setup_print, write_key_values
+from siyi_xlsx.write.ledger import frame_for, highlight_values, write_frame
+from siyi_xlsx.write.xlsx import Formats, as_of_workbook, setup_print, write_key_values
 
 GRADE_FILL = {"优秀": "green", "良好": "blue", "一般": "amber", "较差": "red"}
 
 
 def _group_order(group: str) -> tuple[int, str]:
+    """Sort key of a unit group: 区直部门 first, then the others by name."""
     return (0 if group == "区直部门" else 1, group)
 
 
 def _ordered(units: list[Any]) -> list[Any]:
+    """The units by group, then rank (unrated last), then code."""
     return sorted(
         units, key=lambda u: (_group_order(u.group), u.rank if u.rated else 10**6, u.code)
     )
 
 
+ISSUE_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("no", "序号", 6, "num"),
+    ("file", "文件", 30, "text"),
+    ("unit", "评分方/单位", 16, "text"),
+    ("sheet", "工作表", 12, "text"),
+    ("cell", "单元格", 8, "text"),
+    ("field", "字段", 12, "text"),
+    ("value", "值", 14, "text"),
+    ("code", "问题代码", 18, "text"),
+    ("severity", "严重程度", 8, "text"),
+    ("message", "说明", 60, "text"),
+]
+
+
 def write_score_report(path: Path, result: Any) -> None:
+    """Write 考评结果.xlsx: the ranking, its chart, the breakdown, the sheet to post, the
+    robustness check, the rules and the problems found in the scoring data."""
     s = result.campaign.settings
     cfg = result.config
-    with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+    with as_of_workbook(path, s.as_of) as book:
         fmt = Formats(book)
         units = _ordered(result.units)
-        ranking_rows = []
-        for u in units:
-            row = {
-                "group": u.group if cfg.rank_separately else "全部单位",
-                "rank": u.rank if u.rated else "—",
-                "name": u.name,
-                "kind": u.kind,
-            }
-            for source, _ in SOURCES:
-                value = u.sources[source].value
-                row[source] = round(value, 2) if value is not None else "缺"
-            row.update(
-                weighted=u.weighted,
-                bonus=u.bonus,
-                deduction=u.deduction,
-                final=u.final,
-                band=u.band,
-                grade=u.grade,
-                note=u.note,
-            )
-            ranking_rows.append(row)
-        columns = [
-            ("group", "分组", 10, "text"),
-            ("rank", "排名", 6, "num"),
-            ("name", "单位", 22, "text"),
-            ("kind", "单位类型", 9, "text"),
-        ]
-        columns += [
-            (src, f"{label}({cfg.weights[src]:g}%)", 11, "num") for src, label in SOURCES
-        ]
-        columns += [
-            ("weighted", "加权得分", 9, "num"),
-            ("bonus", "加分", 7, "num"),
-            ("deduction", "减分", 7, "num"),
-            ("final", "最终得分", 9, "num"),
-            ("band", "分数段", 8, "text"),
-            ("grade", "等次", 7, "grade"),
-            ("note", "说明", 40, "text"),
-        ]
-        ws = book.add_worksheet("总分排名")
-        frame = pd.DataFrame(ranking_rows, columns=[c[0] for c in columns])
-        end = write_frame(
-            ws,
-            fmt,
-            frame,
-            [(n, h, w, "text" if k == "grade" else k) for n, h, w, k in columns],
-            title=f"{s.year}年度重点工作考评总分排名",
-            note=_summary(result),
-            freeze_cols=3,
-        )
-        for grade, fill in GRADE_FILL.items():
-            ws.conditional_format(
-                3,
-                14,
-                max(end - 1, 3),
-                14,
-                {
-                    "type": "cell",
-                    "criteria": "==",
-                    "value": f'"{grade}"',
-                    "format": fmt.fills[fill],
-                },
-            )
-        _chart(book, len(ranking_rows))
+        n_ranked = _write_ranking(book, fmt, result, units)
+        _chart(book, n_ranked)
         _breakdown(book, fmt, units, cfg)
         _publication(book, fmt, units, s, cfg)
         _robustness(book, fmt, units, result.ranks_without, cfg)
         _explanation(book, fmt, cfg)
-        issues = pd.DataFrame(
-            [{"no": n, **i.as_dict()} for n, i in enumerate(result.issues, start=1)],
-            columns=[
-                "no",
-                "file",
-                "unit",
-                "sheet",
-                "cell",
-                "field",
-                "value",
-                "code",
-                "severity",
-                "message",
-            ],
-        )
-        write_frame(
-            book.add_worksheet("考评数据问题"),
-            fmt,
-            issues,
-            [
-                ("no", "序号", 6, "num"),
-                ("file", "文件", 30, "text"),
-                ("unit", "评分方/单位", 16, "text"),
-                ("sheet", "工作表", 12, "text"),
-                ("cell", "单元格", 8, "text"),
-                ("field", "字段", 12, "text"),
-                ("value", "值", 14, "text"),
-                ("code", "问题代码", 18, "text"),
-                ("severity", "严重程度", 8, "text"),
-                ("message", "说明", 60, "text"),
-            ],
-            title="考评数据问题",
-            note="评分表、群众测评文件和考评设置中发现的问题；填报表本身的问题见校验报告。",
-        )
+        _write_issues(book, fmt, result.issues)
+
+
+def _ranking_row(u: Any, cfg: Any) -> dict[str, Any]:
+    """One unit's line of 总分排名: each source's score (缺 when missing) and the result."""
+    row = {
+        "group": u.group if cfg.rank_separately else "全部单位",
+        "rank": u.rank if u.rated else "—",
+        "name": u.name,
+        "kind": u.kind,
+    }
+    for source, _ in SOURCES:
+        value = u.sources[source].value
+        row[source] = round(value, 2) if value is not None else "缺"
+    row.update(
+        weighted=u.weighted,
+        bonus=u.bonus,
+        deduction=u.deduction,
+        final=u.final,
+        band=u.band,
+        grade=u.grade,
+        note=u.note,
+    )
+    return row
+
+
+def _ranking_columns(cfg: Any) -> list[tuple[str, str, float, str]]:
+    """The layout of 总分排名; each source's header shows its weight."""
+    columns = [
+        ("group", "分组", 10, "text"),
+        ("rank", "排名", 6, "num"),
+        ("name", "单位", 22, "text"),
+        ("kind", "单位类型", 9, "text"),
+    ]
+    columns += [
+        (src, f"{label}({cfg.weights[src]:g}%)", 11, "num") for src, label in SOURCES
+    ]
+    columns += [
+        ("weighted", "加权得分", 9, "num"),
+        ("bonus", "加分", 7, "num"),
+        ("deduction", "减分", 7, "num"),
+        ("final", "最终得分", 9, "num"),
+        ("band", "分数段", 8, "text"),
+        ("grade", "等次", 7, "grade"),
+        ("note", "说明", 40, "text"),
+    ]
+    return columns
+
+
+def _write_ranking(book: Any, fmt: Formats, result: Any, units: list[Any]) -> int:
+    """总分排名: every unit's scores and grade, the grade cells coloured; returns the
+    number of units listed."""
+    s = result.campaign.settings
+    rows = [_ranking_row(u, result.config) for u in units]
+    columns = _ranking_columns(result.config)
+    ws = book.add_worksheet("总分排名")
+    end = write_frame(
+        ws,
+        fmt,
+        frame_for(rows, columns),
+        [(n, h, w, "text" if k == "grade" else k) for n, h, w, k in columns],
+        title=f"{s.year}年度重点工作考评总分排名",
+        note=_summary(result),
+        freeze_cols=3,
+    )
+    highlight_values(ws, fmt, 14, end, GRADE_FILL)
+    return len(rows)
+
+
+def _write_issues(book: Any, fmt: Formats, issues: list[Any]) -> None:
+    """考评数据问题: the problems found in the score sheets, public votes and settings."""
+    write_frame(
+        book.add_worksheet("考评数据问题"),
+        fmt,
+        frame_for(
+            [{"no": n, **i.as_dict()} for n, i in enumerate(issues, start=1)],
+            ISSUE_COLUMNS,
+        ),
+        ISSUE_COLUMNS,
+        title="考评数据问题",
+        note="评分表、群众测评文件和考评设置中发现的问题；填报表本身的问题见校验报告。",
+    )
 
 
 def _summary(result: Any) -> str:
+    """The note under the ranking's title: how many units got each grade."""
     counts: dict[str, int] = {}
     for u in result.units:
         counts[u.grade] = counts.get(u.grade, 0) + 1
@@ -147,6 +149,7 @@ def _summary(result: Any) -> str:
 
 
 def _chart(book: Any, n: int) -> None:
+    """得分图: the final scores of the ``n`` ranked units as bars (no sheet when none)."""
     if n == 0:
         return
     chart = book.add_chart({"type": "bar"})
@@ -169,49 +172,56 @@ def _chart(book: Any, n: int) -> None:
     setup_print(ws, landscape=False)
 
 
+def _breakdown_rows(u: Any, cfg: Any) -> list[dict[str, Any]]:
+    """A unit's lines of 得分明细: each source, the weighted score, each adjustment and
+    the final score, with the basis to recompute it by hand."""
+    rows: list[dict[str, Any]] = []
+    for source, label in SOURCES:
+        src = u.sources[source]
+        rows.append(
+            {
+                "name": u.name,
+                "item": label,
+                "raw": round(src.value, 4) if src.value is not None else "缺",
+                "weight": cfg.weights[source],
+                "effective": round(u.effective[source], 4),
+                "value": round(u.contribution[source], 4),
+                "basis": src.basis,
+            }
+        )
+    rows.append(
+        {
+            "name": u.name,
+            "item": "加权得分",
+            "value": u.weighted,
+            "basis": u.note or "各来源折算得分之和",
+        }
+    )
+    for adj in u.adjustments:
+        sign = "+" if adj.sign > 0 else "-"
+        rows.append(
+            {
+                "name": u.name,
+                "item": f"{'加分' if adj.sign > 0 else '减分'} {adj.code} {adj.name}",
+                "raw": adj.times,
+                "value": float(f"{sign}{adj.amount:g}"),
+                "basis": f"{adj.times} 次 × {adj.points:g} 分，上限 {adj.cap:g} 分；{adj.evidence}",
+            }
+        )
+    rows.append(
+        {
+            "name": u.name,
+            "item": "最终得分",
+            "value": u.final,
+            "basis": f"{u.weighted:g} + {u.bonus:g} − {u.deduction:g}（不低于 0）；排名 {u.rank}，等次 {u.grade}",
+        }
+    )
+    return rows
+
+
 def _breakdown(book: Any, fmt: Formats, units: list[Any], cfg: Any) -> None:
-    rows = []
-    for u in units:
-        for source, label in SOURCES:
-            src = u.sources[source]
-            rows.append(
-                {
-                    "name": u.name,
-                    "item": label,
-                    "raw": round(src.value, 4) if src.value is not None else "缺",
-                    "weight": cfg.weights[source],
-                    "effective": round(u.effective[source], 4),
-                    "value": round(u.contribution[source], 4),
-                    "basis": src.basis,
-                }
-            )
-        rows.append(
-            {
-                "name": u.name,
-                "item": "加权得分",
-                "value": u.weighted,
-                "basis": u.note or "各来源折算得分之和",
-            }
-        )
-        for adj in u.adjustments:
-            sign = "+" if adj.sign > 0 else "-"
-            rows.append(
-                {
-                    "name": u.name,
-                    "item": f"{'加分' if adj.sign > 0 else '减分'} {adj.code} {adj.name}",
-                    "raw": adj.times,
-                    "value": float(f"{sign}{adj.amount:g}"),
-                    "basis": f"{adj.times} 次 × {adj.points:g} 分，上限 {adj.cap:g} 分；{adj.evidence}",
-                }
-            )
-        rows.append(
-            {
-                "name": u.name,
-                "item": "最终得分",
-                "value": u.final,
-                "basis": f"{u.weighted:g} + {u.bonus:g} − {u.deduction:g}（不低于 0）；排名 {u.rank}，等次 {u.grade}",
-            }
-        )
+    """得分明细: how every unit's score was made up, line by line."""
+    rows = [row for u in units for row in _breakdown_rows(u, cfg)]
     columns = [
         ("name", "单位", 20, "text"),
         ("item", "项目", 22, "text"),
@@ -224,7 +234,7 @@ def _breakdown(book: Any, fmt: Formats, units: list[Any], cfg: Any) -> None:
     write_frame(
         book.add_worksheet("得分明细"),
         fmt,
-        pd.DataFrame(rows, columns=[c[0] for c in columns]),
+        frame_for(rows, columns),
         columns,
         title="考评得分明细",
         note="折算得分 = 原始分 × 实际权重 ÷ 100；最终得分 = 加权得分 + 加分 − 减分。原始分保留 4 位小数，得分保留 2 位小数后排名。",
@@ -233,6 +243,7 @@ def _breakdown(book: Any, fmt: Formats, units: list[Any], cfg: Any) -> None:
 
 
 def _publication(book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any) -> None:
+    """公示: the ranks and grades by group on one portrait A4 page, ready to post."""
     ws = book.add_worksheet("公示")
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 36)
@@ -248,7 +259,20 @@ def _publication(book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any) ->
         fmt.plain,
     )
     ws.set_row(1, 36)
-    row = 3
+    row = _publication_groups(ws, fmt, units, cfg, 3)
+    _publication_close(book, ws, fmt, units, s, row)
+    ws.set_paper(9)
+    ws.set_portrait()
+    ws.fit_to_pages(1, 1)  # one A4 page to post
+    ws.center_horizontally()
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _publication_groups(
+    ws: Any, fmt: Formats, units: list[Any], cfg: Any, row: int
+) -> int:
+    """From ``row``: each group's rated units by rank (排名, 单位, 等次); returns the row
+    after the last group and its blank line."""
     groups = (
         sorted({u.group for u in units}, key=_group_order)
         if cfg.rank_separately
@@ -269,6 +293,14 @@ def _publication(book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any) ->
             ws.write_string(row, 2, u.grade, fmt.cell_num)
             row += 1
         row += 1
+    return row
+
+
+def _publication_close(
+    book: Any, ws: Any, fmt: Formats, units: list[Any], s: Any, row: int
+) -> None:
+    """From ``row``: the units not rated, where to object, and the office's signature
+    with the as-of date."""
     unrated = [u.name for u in units if not u.rated]
     if unrated:
         ws.merge_range(
@@ -290,16 +322,12 @@ def _publication(book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any) ->
     ws.merge_range(
         row + 3, 0, row + 3, 2, f"{s.as_of.year}年{s.as_of.month}月{s.as_of.day}日", right
     )
-    ws.set_paper(9)
-    ws.set_portrait()
-    ws.fit_to_pages(1, 1)  # one A4 page to post
-    ws.center_horizontally()
-    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def _robustness(
     book: Any, fmt: Formats, units: list[Any], ranks: dict[str, dict[str, int]], cfg: Any
 ) -> None:
+    """稳健性: each unit's rank with one source left out, big moves marked red."""
     rows = []
     for u in (u for u in units if u.rated):
         moved = {
@@ -326,7 +354,7 @@ def _robustness(
     end = write_frame(
         ws,
         fmt,
-        pd.DataFrame(rows, columns=[c[0] for c in columns]),
+        frame_for(rows, columns),
         columns,
         title="排名稳健性检验",
         note="依次去掉一个评价来源（其权重按比例分给其余来源）重新排名；排名变动超过 3 位的单位，其名次较依赖单一来源，需审慎对待。",
@@ -341,6 +369,7 @@ def _robustness(
 
 
 def _explanation(book: Any, fmt: Formats, cfg: Any) -> None:
+    """说明: the scoring rules as configured, and where to change them."""
     w = cfg.weights
     p = cfg.answer_points
     pairs = [

@@ -3,15 +3,14 @@ charts, the ten most urgent items; one A4 page), then drill-down sheets."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from siyi_xlsx.compute.progress import STATUS_ORDER, status_counts
-from siyi_xlsx.write.ledger import write_frame
-from siyi_xlsx.write.xlsx import Formats, atomic_workbook
+from siyi_xlsx.write.ledger import status_count_columns, write_frame
+from siyi_xlsx.write.xlsx import Formats, as_of_workbook
 
 SUMMARY_FILE = "领导汇总.xlsx"
 SEVERITY = {"严重滞后": 0, "滞后": 1}
@@ -62,6 +61,7 @@ def unit_ranking(tasks: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend(result: Any, tasks: pd.DataFrame) -> pd.DataFrame:
+    """Task counts by status for every earlier period and this one, oldest first."""
     rows = []
     for period in result.previous:
         counts = (
@@ -82,19 +82,82 @@ def trend(result: Any, tasks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["period", *STATUS_ORDER])
 
 
+PROBLEM_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("id", "问题编号", 16, "text"),
+    ("unit", "单位", 16, "text"),
+    ("task_id", "任务", 8, "text"),
+    ("description", "问题描述", 30, "text"),
+    ("category", "类别", 9, "text"),
+    ("status", "整改状态", 9, "text"),
+    ("deadline", "整改时限", 11, "text"),
+    ("overdue", "逾期", 6, "text"),
+    ("repeat", "重复再犯", 9, "text"),
+    ("origin", "来源", 18, "text"),
+]
+ERROR_BOOK_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("id", "问题编号", 16, "text"),
+    ("unit", "单位", 16, "text"),
+    ("description", "问题描述", 28, "text"),
+    ("category", "类别", 9, "text"),
+    ("cause", "原因分析", 24, "text"),
+    ("measure", "整改措施", 24, "text"),
+    ("lesson", "举一反三措施", 24, "text"),
+    ("closed_on", "销号日期", 11, "text"),
+    ("closed_period", "销号期次", 9, "text"),
+    ("recheck", "复查结果", 14, "text"),
+]
+ORDER_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("order_id", "督办编号", 10, "text"),
+    ("unit", "承办单位", 18, "text"),
+    ("task_id", "任务", 8, "text"),
+    ("matter", "督办事项", 30, "text"),
+    ("deadline", "完成时限", 11, "text"),
+    ("status", "办理状态", 9, "text"),
+    ("answered", "反馈", 8, "text"),
+    ("fb_result", "单位反馈结果", 11, "text"),
+    ("fb_progress", "办理情况", 36, "text"),
+    ("overdue", "逾期", 6, "text"),
+]
+VISIT_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("date", "检查日期", 11, "text"),
+    ("unit", "被查单位", 18, "text"),
+    ("task_id", "任务", 8, "text"),
+    ("method", "方式", 10, "text"),
+    ("inspectors", "检查人员", 14, "text"),
+    ("findings", "发现问题", 40, "text"),
+    ("rating", "评价", 6, "text"),
+    ("requirement", "整改要求", 30, "text"),
+]
+URGENT_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("task_id", "任务编号", 9, "text"),
+    ("title", "重点工作", 30, "text"),
+    ("lead_unit", "牵头单位", 16, "text"),
+    ("front_leader", "战线领导", 9, "text"),
+    ("status", "状态", 9, "status"),
+    ("max_overdue_days", "最长逾期天数", 9, "num"),
+    ("reason", "判定依据", 50, "text"),
+]
+RANKING_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("rank", "排名", 6, "num"),
+    ("lead_unit", "牵头单位", 24, "text"),
+    ("tasks", "牵头任务", 8, "num"),
+    ("on_track", "正常或完成", 10, "num"),
+    ("behind", "滞后", 7, "num"),
+    ("serious", "严重滞后", 8, "num"),
+    ("rate", "正常推进率(%)", 12, "num"),
+]
+# the 一页汇总 sheet: columns A–L, the ten most urgent items from this row down
+FRONT_LAST_COL = 11
+URGENT_ROW = 39
+
+
 def write_summary(path: Path, result: Any, tasks: pd.DataFrame) -> None:
+    """Write 领导汇总.xlsx: the one-page front sheet, then the drill-down sheets its
+    charts and figures come from."""
     s = result.campaign.settings
-    problems = result.problems if result.problems is not None else pd.DataFrame()
-    open_problems = (
-        problems[problems["status"] != "已整改"] if not problems.empty else problems
-    )
-    overdue_problems = (
-        open_problems[open_problems["overdue"] == "逾期"]
-        if not open_problems.empty
-        else open_problems
-    )
+    open_problems, overdue_problems = _open_problems(result)
     counts = tasks["status"].value_counts().to_dict() if not tasks.empty else {}
-    with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+    with as_of_workbook(path, s.as_of) as book:
         fmt = Formats(book)
         front = book.add_worksheet("一页汇总")
         urgent = _urgent(tasks)
@@ -134,126 +197,99 @@ def write_summary(path: Path, result: Any, tasks: pd.DataFrame) -> None:
             "战线领导",
             "各战线领导分管任务的状态",
         )
-        write_frame(
-            book.add_worksheet("单位排名"),
-            fmt,
-            ranking,
-            [
-                ("rank", "排名", 6, "num"),
-                ("lead_unit", "牵头单位", 24, "text"),
-                ("tasks", "牵头任务", 8, "num"),
-                ("on_track", "正常或完成", 10, "num"),
-                ("behind", "滞后", 7, "num"),
-                ("serious", "严重滞后", 8, "num"),
-                ("rate", "正常推进率(%)", 12, "num"),
-            ],
-            title="牵头单位按正常推进率排名",
-            note="正常推进率 = (正常推进 + 已完成 + 申请销号 + 未开始) ÷ 牵头任务数。",
-        )
-        write_frame(
-            book.add_worksheet("趋势"),
-            fmt,
-            history,
-            [("period", "期次", 10, "text"), *((k, k, 10, "num") for k in STATUS_ORDER)],
-            title="各期任务状态",
-            note="来自 history/ 中各期的运行记录和本期结果。",
-        )
-        write_frame(
-            book.add_worksheet("紧急事项"),
-            fmt,
-            urgent,
-            [
-                ("task_id", "任务编号", 9, "text"),
-                ("title", "重点工作", 30, "text"),
-                ("lead_unit", "牵头单位", 16, "text"),
-                ("front_leader", "战线领导", 9, "text"),
-                ("status", "状态", 9, "status"),
-                ("max_overdue_days", "最长逾期天数", 9, "num"),
-                ("reason", "判定依据", 50, "text"),
-            ],
-            title="滞后和严重滞后的任务",
-            note="按严重程度和逾期天数排列。",
-        )
-        problem_columns = [
-            ("id", "问题编号", 16, "text"),
-            ("unit", "单位", 16, "text"),
-            ("task_id", "任务", 8, "text"),
-            ("description", "问题描述", 30, "text"),
-            ("category", "类别", 9, "text"),
-            ("status", "整改状态", 9, "text"),
-            ("deadline", "整改时限", 11, "text"),
-            ("overdue", "逾期", 6, "text"),
-            ("repeat", "重复再犯", 9, "text"),
-            ("origin", "来源", 18, "text"),
-        ]
-        write_frame(
-            book.add_worksheet("未整改问题"),
-            fmt,
-            open_problems,
-            problem_columns,
-            title="未整改的问题",
-            note="各单位问题清单中未整改销号的问题，含上期延续未报的。",
-        )
-        book_columns = [
-            ("id", "问题编号", 16, "text"),
-            ("unit", "单位", 16, "text"),
-            ("description", "问题描述", 28, "text"),
-            ("category", "类别", 9, "text"),
-            ("cause", "原因分析", 24, "text"),
-            ("measure", "整改措施", 24, "text"),
-            ("lesson", "举一反三措施", 24, "text"),
-            ("closed_on", "销号日期", 11, "text"),
-            ("closed_period", "销号期次", 9, "text"),
-            ("recheck", "复查结果", 14, "text"),
-        ]
-        orders = pd.DataFrame(result.orders)
-        write_frame(
-            book.add_worksheet("督办单"),
-            fmt,
-            orders,
-            [
-                ("order_id", "督办编号", 10, "text"),
-                ("unit", "承办单位", 18, "text"),
-                ("task_id", "任务", 8, "text"),
-                ("matter", "督办事项", 30, "text"),
-                ("deadline", "完成时限", 11, "text"),
-                ("status", "办理状态", 9, "text"),
-                ("answered", "反馈", 8, "text"),
-                ("fb_result", "单位反馈结果", 11, "text"),
-                ("fb_progress", "办理情况", 36, "text"),
-                ("overdue", "逾期", 6, "text"),
-            ],
-            title="督办单办理情况",
-            note="来自督导检查.xlsx 的督办单，以及承办单位在填报表督办单页的反馈。",
-        )
-        write_frame(
-            book.add_worksheet("现场检查"),
-            fmt,
-            pd.DataFrame(result.visits),
-            [
-                ("date", "检查日期", 11, "text"),
-                ("unit", "被查单位", 18, "text"),
-                ("task_id", "任务", 8, "text"),
-                ("method", "方式", 10, "text"),
-                ("inspectors", "检查人员", 14, "text"),
-                ("findings", "发现问题", 40, "text"),
-                ("rating", "评价", 6, "text"),
-                ("requirement", "整改要求", 30, "text"),
-            ],
-            title="现场检查记录（四不两直）",
-            note="来自督导检查.xlsx。",
-        )
-        write_frame(
-            book.add_worksheet("错题本"),
-            fmt,
-            result.error_book if result.error_book is not None else pd.DataFrame(),
-            book_columns,
-            title="错题本",
-            note="已整改销号的问题及其原因、措施和举一反三，供各单位对照，避免重复再犯；复查结果由督导检查组填写。",
-        )
+        _drill_down_sheets(book, fmt, result, ranking, history, urgent, open_problems)
+
+
+def _open_problems(result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The problems not yet rectified (已整改), and those of them past their deadline."""
+    problems = result.problems if result.problems is not None else pd.DataFrame()
+    open_problems = (
+        problems[problems["status"] != "已整改"] if not problems.empty else problems
+    )
+    overdue_problems = (
+        open_problems[open_problems["overdue"] == "逾期"]
+        if not open_problems.empty
+        else open_problems
+    )
+    return open_problems, overdue_problems
+
+
+def _drill_down_sheets(
+    book: Any,
+    fmt: Formats,
+    result: Any,
+    ranking: pd.DataFrame,
+    history: pd.DataFrame,
+    urgent: pd.DataFrame,
+    open_problems: pd.DataFrame,
+) -> None:
+    """The sheets after the front page and the two status count tables: ranking, trend,
+    urgent items, open problems, 督办单, visits and the 错题本."""
+    write_frame(
+        book.add_worksheet("单位排名"),
+        fmt,
+        ranking,
+        RANKING_COLUMNS,
+        title="牵头单位按正常推进率排名",
+        note="正常推进率 = (正常推进 + 已完成 + 申请销号 + 未开始) ÷ 牵头任务数。",
+    )
+    write_frame(
+        book.add_worksheet("趋势"),
+        fmt,
+        history,
+        [("period", "期次", 10, "text"), *((k, k, 10, "num") for k in STATUS_ORDER)],
+        title="各期任务状态",
+        note="来自 history/ 中各期的运行记录和本期结果。",
+    )
+    write_frame(
+        book.add_worksheet("紧急事项"),
+        fmt,
+        urgent,
+        URGENT_COLUMNS,
+        title="滞后和严重滞后的任务",
+        note="按严重程度和逾期天数排列。",
+    )
+    write_frame(
+        book.add_worksheet("未整改问题"),
+        fmt,
+        open_problems,
+        PROBLEM_COLUMNS,
+        title="未整改的问题",
+        note="各单位问题清单中未整改销号的问题，含上期延续未报的。",
+    )
+    _supervision_sheets(book, fmt, result)
+
+
+def _supervision_sheets(book: Any, fmt: Formats, result: Any) -> None:
+    """督办单, 现场检查 and 错题本: what the supervision side keeps and follows up."""
+    write_frame(
+        book.add_worksheet("督办单"),
+        fmt,
+        pd.DataFrame(result.orders),
+        ORDER_COLUMNS,
+        title="督办单办理情况",
+        note="来自督导检查.xlsx 的督办单，以及承办单位在填报表督办单页的反馈。",
+    )
+    write_frame(
+        book.add_worksheet("现场检查"),
+        fmt,
+        pd.DataFrame(result.visits),
+        VISIT_COLUMNS,
+        title="现场检查记录（四不两直）",
+        note="来自督导检查.xlsx。",
+    )
+    write_frame(
+        book.add_worksheet("错题本"),
+        fmt,
+        result.error_book if result.error_book is not None else pd.DataFrame(),
+        ERROR_BOOK_COLUMNS,
+        title="错题本",
+        note="已整改销号的问题及其原因、措施和举一反三，供各单位对照，避免重复再犯；复查结果由督导检查组填写。",
+    )
 
 
 def _urgent(tasks: pd.DataFrame) -> pd.DataFrame:
+    """The late tasks, 严重滞后 first, then by the days overdue."""
     if tasks.empty:
         return tasks
     late = tasks[tasks["status"].isin(SEVERITY)]
@@ -265,14 +301,12 @@ def _urgent(tasks: pd.DataFrame) -> pd.DataFrame:
 def _table(
     book: Any, fmt: Formats, name: str, frame: pd.DataFrame, label: str, title: str
 ) -> None:
-    columns = [(label, label, 22, "text")] + [
-        (c, c, 9, "num") for c in [*STATUS_ORDER, "合计"]
-    ]
+    """A status count table on its own sheet, with the total in the last row."""
     write_frame(
         book.add_worksheet(name),
         fmt,
         frame,
-        columns,
+        status_count_columns(label, 22, 9),
         title=title,
         note="最后一行为合计。",
     )
@@ -293,16 +327,44 @@ def _front(
     n_periods: int,
     n_units: int,
 ) -> None:
-    ws.set_column(0, 11, 11.5)
+    """一页汇总: the headline figures, four charts and the ten most urgent items on one
+    landscape A4 page. ``n_*`` are the row counts of the sheets the charts draw from."""
+    ws.set_column(0, FRONT_LAST_COL, 11.5)
     ws.merge_range(
         0,
         0,
         0,
-        11,
+        FRONT_LAST_COL,
         f"{s.year}年重点工作推进情况（{s.period}，数据截止 {s.as_of.isoformat()}）",
         fmt.title,
     )
     ws.set_row(0, 30)
+    _headline_figures(book, ws, fmt, tasks, counts, len(open_problems), len(overdue))
+    # two charts side by side within columns A–L (12 × 11.5 characters ≈ 950 px)
+    _bar(book, ws, "按重点领域", n_area, "各重点领域任务状态", (5, 0), (470, 300))
+    _bar(book, ws, "按战线领导", n_leader, "各战线领导分管任务状态", (5, 6), (470, 300))
+    _trend_chart(book, ws, n_periods)
+    _ranking_chart(book, ws, n_units)
+    _urgent_items(ws, fmt, urgent)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.4)
+    ws.fit_to_pages(1, 1)  # the first sheet is one A4 page
+    ws.print_area(0, 0, URGENT_ROW + 12, FRONT_LAST_COL)
+    ws.activate()
+
+
+def _headline_figures(
+    book: Any,
+    ws: Any,
+    fmt: Formats,
+    tasks: pd.DataFrame,
+    counts: dict[str, int],
+    n_open: int,
+    n_overdue: int,
+) -> None:
+    """Rows 3–4: the task and problem counts in large type (serious ones in red when not
+    zero), and the on-track rate."""
     done = counts.get("已完成", 0) + counts.get("申请销号", 0)
     figures = [
         ("重点任务", len(tasks)),
@@ -311,30 +373,19 @@ def _front(
         ("未开始", counts.get("未开始", 0)),
         ("滞后", counts.get("滞后", 0)),
         ("严重滞后", counts.get("严重滞后", 0)),
-        ("未整改问题", len(open_problems)),
-        ("逾期问题", len(overdue)),
+        ("未整改问题", n_open),
+        ("逾期问题", n_overdue),
     ]
-    big = book.add_format(
-        {
-            "font_name": "黑体",
-            "font_size": 20,
-            "bold": True,
-            "align": "center",
-            "valign": "vcenter",
-            "border": 1,
-        }
-    )
-    red_big = book.add_format(
-        {
-            "font_name": "黑体",
-            "font_size": 20,
-            "bold": True,
-            "align": "center",
-            "valign": "vcenter",
-            "border": 1,
-            "font_color": "#C00000",
-        }
-    )
+    big_spec = {
+        "font_name": "黑体",
+        "font_size": 20,
+        "bold": True,
+        "align": "center",
+        "valign": "vcenter",
+        "border": 1,
+    }
+    big = book.add_format(big_spec)
+    red_big = book.add_format({**big_spec, "font_color": "#C00000"})
     for col, (label, value) in enumerate(figures):
         ws.write_string(2, col, label, fmt.header)
         ws.write_number(
@@ -353,9 +404,10 @@ def _front(
         )
     )
     ws.write_string(3, 9, f"{rate:g}%", big)
-    # two charts side by side within columns A–L (12 × 11.5 characters ≈ 950 px)
-    _bar(book, ws, "按重点领域", n_area, "各重点领域任务状态", (5, 0), (470, 300))
-    _bar(book, ws, "按战线领导", n_leader, "各战线领导分管任务状态", (5, 6), (470, 300))
+
+
+def _trend_chart(book: Any, ws: Any, n_periods: int) -> None:
+    """The task status of every period (the 趋势 sheet) as lines, bottom left."""
     line = book.add_chart({"type": "line"})
     for offset, status in enumerate(STATUS_ORDER):
         line.add_series(
@@ -371,6 +423,10 @@ def _front(
     line.set_legend({"position": "bottom"})
     line.set_size({"width": 470, "height": 260})
     ws.insert_chart(21, 0, line)
+
+
+def _ranking_chart(book: Any, ws: Any, n_units: int) -> None:
+    """The lead units with the lowest on-track rates (at most 12), bottom right."""
     rank = book.add_chart({"type": "bar"})
     shown = min(n_units, 12)
     # the units that need attention: the lowest rates (the ranking sheet lists the best first)
@@ -391,9 +447,18 @@ def _front(
     rank.set_x_axis({"min": 0, "max": 100})
     rank.set_size({"width": 470, "height": 260})
     ws.insert_chart(21, 6, rank)
-    start = 39
+
+
+def _urgent_items(ws: Any, fmt: Formats, urgent: pd.DataFrame) -> None:
+    """From URGENT_ROW: the ten most urgent tasks, or a line saying there are none."""
+    start = URGENT_ROW
     ws.merge_range(
-        start, 0, start, 11, "最紧急的十项（严重滞后在前，按逾期天数）", fmt.bold
+        start,
+        0,
+        start,
+        FRONT_LAST_COL,
+        "最紧急的十项（严重滞后在前，按逾期天数）",
+        fmt.bold,
     )
     headers = [
         ("任务", 0, 0),
@@ -425,13 +490,9 @@ def _front(
         ws.merge_range(r, 8, r, 11, item["reason"], fmt.cell)
         ws.set_row(r, 30)
     if urgent.empty:
-        ws.merge_range(start + 2, 0, start + 2, 11, "本期没有滞后的任务。", fmt.plain)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.4)
-    ws.fit_to_pages(1, 1)  # the first sheet is one A4 page
-    ws.print_area(0, 0, start + 12, 11)
-    ws.activate()
+        ws.merge_range(
+            start + 2, 0, start + 2, FRONT_LAST_COL, "本期没有滞后的任务。", fmt.plain
+        )
 
 
 def _bar(
@@ -443,6 +504,7 @@ def _bar(
     at: tuple[int, int],
     size: tuple[int, int],
 ) -> None:
+    """A stacked bar chart of a status count sheet's rows (without the total row)."""
     chart = book.add_chart({"type": "bar", "subtype": "stacked"})
     for offset, status in enumerate(STATUS_ORDER):
         chart.add_series(

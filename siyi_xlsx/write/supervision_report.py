@@ -12,8 +12,8 @@ import pandas as pd
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.five_checks import CHECKS
 from siyi_xlsx.read.master import period_range
-from siyi_xlsx.write.ledger import write_frame
-from siyi_xlsx.write.xlsx import Formats, atomic_workbook, write_key_values
+from siyi_xlsx.write.ledger import frame_for, write_frame
+from siyi_xlsx.write.xlsx import Formats, as_of_workbook, write_key_values
 
 REPORT_FILE = "督导检查专报.xlsx"
 LIGHT_FILL = {"红": "red", "黄": "amber", "绿": "green"}
@@ -49,36 +49,9 @@ def _finding_columns(finding_title: str) -> list[tuple[str, str, float, str]]:
 def write_supervision_report(path: Path, result: Analysis, units: list[Any]) -> Path:
     """督导检查专报.xlsx: the five checks of every lead unit, the findings, the rules."""
     s = result.campaign.settings
-    with atomic_workbook(path, created=dt.datetime.combine(s.as_of, dt.time())) as book:
+    with as_of_workbook(path, s.as_of) as book:
         fmt = Formats(book)
-        rows = []
-        for u in sorted(
-            units, key=lambda u: ({"红": 0, "黄": 1, "绿": 2}[u.worst], u.code)
-        ):
-            row = {"name": u.name, "overall": u.worst}
-            row.update({c: u.results[c][0] for c in CHECKS})
-            row["findings"] = "；".join(
-                f"{c}：{u.results[c][1]}" for c in CHECKS if u.results[c][0] != "绿"
-            )
-            rows.append(row)
-        columns = (
-            [("name", "单位", 22, "text"), ("overall", "总体", 6, "light")]
-            + [(c, c, 9, "light") for c in CHECKS]
-            + [("findings", "主要问题", 80, "text")]
-        )
-        counts = (
-            pd.Series([u.worst for u in units]).value_counts().to_dict() if units else {}
-        )
-        write_frame(
-            book.add_worksheet("专报"),
-            fmt,
-            pd.DataFrame(rows, columns=[c[0] for c in columns]),
-            columns,
-            title=f"{s.year}年重点工作督导检查专报（{s.period}）",
-            note=f"共检查 {len(units)} 个牵头单位：红灯 {counts.get('红', 0)} 个、黄灯 {counts.get('黄', 0)} 个、绿灯 {counts.get('绿', 0)} 个。五项检查的标准见“说明”。",
-            freeze_cols=1,
-            print_cols=len(columns),
-        )
+        _write_overview(book, fmt, s, units)
         detail = [
             {
                 "name": u.name,
@@ -92,49 +65,89 @@ def write_supervision_report(path: Path, result: Analysis, units: list[Any]) -> 
         write_frame(
             book.add_worksheet("检查明细"),
             fmt,
-            pd.DataFrame(detail, columns=[c[0] for c in _finding_columns("检查结果")]),
+            frame_for(detail, _finding_columns("检查结果")),
             _finding_columns("检查结果"),
             title="五项检查明细",
             note="每个单位每项检查一行。",
             freeze_cols=1,
         )
         findings = [d for d in detail if d["light"] != "绿"]
-        start, end = period_range(s.period) or (dt.date.min, dt.date.max)
-        for visit in result.visits:
-            if not start.isoformat() <= str(visit["date"])[:10] <= end.isoformat():
-                continue  # visits of other periods belong to their own reports
-            if visit.get("rating") in ("好", "较好") and not visit.get("requirement"):
-                continue  # a good visit with nothing to fix is not a finding
-            light = "红" if visit.get("rating") in ("差", "一般") else "黄"
-            note = (
-                f"；整改要求：{visit['requirement']}" if visit.get("requirement") else ""
-            )
-            findings.append(
-                {
-                    "name": visit["unit"],
-                    "check": f"{visit['method']}（{visit['date']}）",
-                    "light": light,
-                    "finding": visit["findings"] + note,
-                }
-            )
-        for order in result.orders:
-            if order["overdue"]:
-                findings.append(
-                    {
-                        "name": order["unit"],
-                        "check": f"督办单{order['order_id']}",
-                        "light": "红",
-                        "finding": f"{order['matter']}：已过完成时限 {order['deadline']}，{order['answered']}",
-                    }
-                )
+        findings += _visit_findings(result.visits, s.period)
+        findings += _order_findings(result.orders)
         findings.sort(key=lambda d: (d["light"] != "红", d["name"]))
         write_frame(
             book.add_worksheet("发现问题清单"),
             fmt,
-            pd.DataFrame(findings, columns=[c[0] for c in _finding_columns("问题")]),
+            frame_for(findings, _finding_columns("问题")),
             _finding_columns("问题"),
             title="督导检查发现的问题（报领导小组）",
             note="红灯在前。",
         )
         write_key_values(book.add_worksheet("说明"), fmt, DEFINITIONS, widths=(14, 100))
     return path
+
+
+def _write_overview(book: Any, fmt: Formats, s: Any, units: list[Any]) -> None:
+    """专报: one row per unit, red first, with its overall light, the light of each check
+    and the main findings."""
+    rows = []
+    for u in sorted(units, key=lambda u: ({"红": 0, "黄": 1, "绿": 2}[u.worst], u.code)):
+        row = {"name": u.name, "overall": u.worst}
+        row.update({c: u.results[c][0] for c in CHECKS})
+        row["findings"] = "；".join(
+            f"{c}：{u.results[c][1]}" for c in CHECKS if u.results[c][0] != "绿"
+        )
+        rows.append(row)
+    columns = (
+        [("name", "单位", 22, "text"), ("overall", "总体", 6, "light")]
+        + [(c, c, 9, "light") for c in CHECKS]
+        + [("findings", "主要问题", 80, "text")]
+    )
+    counts = pd.Series([u.worst for u in units]).value_counts().to_dict() if units else {}
+    write_frame(
+        book.add_worksheet("专报"),
+        fmt,
+        frame_for(rows, columns),
+        columns,
+        title=f"{s.year}年重点工作督导检查专报（{s.period}）",
+        note=f"共检查 {len(units)} 个牵头单位：红灯 {counts.get('红', 0)} 个、黄灯 {counts.get('黄', 0)} 个、绿灯 {counts.get('绿', 0)} 个。五项检查的标准见“说明”。",
+        freeze_cols=1,
+        print_cols=len(columns),
+    )
+
+
+def _visit_findings(visits: list[dict[str, Any]], period: str) -> list[dict[str, Any]]:
+    """The findings of this period's site visits: red when rated 差 or 一般, otherwise
+    yellow; a good visit with nothing to fix is left out."""
+    findings = []
+    start, end = period_range(period) or (dt.date.min, dt.date.max)
+    for visit in visits:
+        if not start.isoformat() <= str(visit["date"])[:10] <= end.isoformat():
+            continue  # visits of other periods belong to their own reports
+        if visit.get("rating") in ("好", "较好") and not visit.get("requirement"):
+            continue  # a good visit with nothing to fix is not a finding
+        light = "红" if visit.get("rating") in ("差", "一般") else "黄"
+        note = f"；整改要求：{visit['requirement']}" if visit.get("requirement") else ""
+        findings.append(
+            {
+                "name": visit["unit"],
+                "check": f"{visit['method']}（{visit['date']}）",
+                "light": light,
+                "finding": visit["findings"] + note,
+            }
+        )
+    return findings
+
+
+def _order_findings(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A red finding for every 督办单 past its deadline."""
+    return [
+        {
+            "name": order["unit"],
+            "check": f"督办单{order['order_id']}",
+            "light": "红",
+            "finding": f"{order['matter']}：已过完成时限 {order['deadline']}，{order['answered']}",
+        }
+        for order in orders
+        if order["overdue"]
+    ]

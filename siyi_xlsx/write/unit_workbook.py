@@ -96,6 +96,8 @@ def carry_over(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any) -> 
 def _carry_saved(
     rows: dict[str, list[dict[str, Any]]], saved: dict[str, list[dict[str, Any]]]
 ) -> None:
+    """Fill the input cells from the unit's accepted values of the last period
+    (matched by each sheet's key); its own lists are carried whole."""
     for schema_id in (*UNIT_SHEETS, "unit_hard_problems", "unit_advance"):
         schema = schemas.load(schema_id)
         before = saved.get(schema_id, [])
@@ -115,6 +117,7 @@ def _carry_saved(
 
 
 def _typed(column: Any, value: Any) -> Any:
+    """A saved value back in its column's type (dates from their ISO text)."""
     if value is None:
         return None
     if column.kind == "date":
@@ -126,6 +129,7 @@ def _typed(column: Any, value: Any) -> Any:
 
 
 def _carry_problems(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any) -> None:
+    """Prefill 问题清单 with the unit's problems of the last period still open (not 已整改)."""
     problems = last.problems
     if not problems.empty and "unit_code" in problems:
         still_open = problems[
@@ -155,6 +159,7 @@ def _carry_problems(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any
 
 
 def safe_file_name(text: str) -> str:
+    """The text with the characters a file name may not hold replaced by ``_``."""
     return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")
 
 
@@ -178,6 +183,7 @@ def write_unit_workbooks(
 
 
 def format_text(text: str, campaign: Campaign, unit: Unit) -> str:
+    """A template text with the campaign's and the unit's values filled in."""
     s = campaign.settings
     return text.format(
         year=s.year,
@@ -216,65 +222,13 @@ def write_unit_workbook(
             ws = sheets[sheet_spec["name"]]
             if sheet_spec["kind"] == "instructions":
                 _write_instructions(ws, fmt, spec, campaign, unit)
-                continue
-            if sheet_spec["kind"] == "self_check":
-                continue  # written last, once every table's checks are known
-            schema = schemas.load(sheet_spec["schema"])
-            title = f"{unit.name} " + format_text(sheet_spec["title"], campaign, unit)
-            note = f"{schema.description}{spec['legend']}"
-            free = schema.schema_id in LIST_SHEETS
-            sheet_rows = rows.get(schema.schema_id, [])
-            last = write_table(
-                ws,
-                fmt,
-                schema,
-                sheet_rows,
-                title=title,
-                note=note,
-                lists=lists,
-                freeze_cols=2 if not free else 1,
-                blank_rows=LIST_BLANK_ROWS if free else 0,
-            )
-            n_rows = LIST_BLANK_ROWS + len(sheet_rows) if free else len(sheet_rows)
-            helpers = (
-                _write_ledger_helpers(ws, schema, rows)
-                if schema.schema_id == "unit_ledger"
-                else None
-            )
-            counts += add_self_checks(
-                book,
-                ws,
-                fmt,
-                schema,
-                n_rows,
-                campaign.settings.as_of,
-                fmt.needs_fix,
-                helpers,
-            )
-            if free and "task_id" in [c.name for c in schema.columns]:
-                own = [t["task_id"] for t in rows["unit_ledger"]]
-                col = [c.name for c in schema.columns].index("task_id")
-                ws.data_validation(
-                    FIRST_DATA_ROW,
-                    col,
-                    FIRST_DATA_ROW + LIST_BLANK_ROWS - 1,
-                    col,
-                    {
-                        "validate": "list",
-                        "source": lists.source(own or ["（无）"]),
-                        "input_title": "任务编号",
-                        "input_message": "选择本单位牵头的任务",
-                        "error_type": "stop",
-                        "error_message": "请从下拉列表选择本单位的任务编号。",
-                    },
+            elif sheet_spec["kind"] != "self_check":
+                counts += _write_table_sheet(
+                    book, ws, fmt, lists, spec, sheet_spec, campaign, unit, rows
                 )
-            if schema.form:
-                _write_form(ws, fmt, schema, last + 2, lists)
-            if sheet_spec.get("clauses"):
-                _write_clauses(ws, fmt, sheet_spec, last + 2, len(schema.columns))
-            protect(ws, insert_rows=free)
         if orders:
             counts += write_order_pages(book, fmt, lists, orders, campaign.settings.as_of)
+        # the 自查 sheet is written last, once every table's checks are known
         for sheet_spec in spec["sheets"]:
             if sheet_spec["kind"] == "self_check":
                 write_self_check_sheet(sheets[sheet_spec["name"]], fmt, counts)
@@ -282,6 +236,84 @@ def write_unit_workbook(
         _write_meta(book, campaign, unit, rows, now, spec)
         sheets[spec["sheets"][0]["name"]].activate()
     return UnitWorkbook(unit, path, len(rows["unit_ledger"]), len(rows["unit_schedule"]))
+
+
+def _write_table_sheet(
+    book: Any,
+    ws: Any,
+    fmt: Formats,
+    lists: ListSheet,
+    spec: dict[str, Any],
+    sheet_spec: dict[str, Any],
+    campaign: Campaign,
+    unit: Unit,
+    rows: dict[str, list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """One schema table sheet: the prefilled rows (or, for the unit's own lists, blank
+    rows to fill), its red-cell checks, the confirmation fields and clauses below, and
+    the protection; returns the 自查 count rows of its checks."""
+    schema = schemas.load(sheet_spec["schema"])
+    title = f"{unit.name} " + format_text(sheet_spec["title"], campaign, unit)
+    note = f"{schema.description}{spec['legend']}"
+    free = schema.schema_id in LIST_SHEETS
+    sheet_rows = rows.get(schema.schema_id, [])
+    last_row = write_table(
+        ws,
+        fmt,
+        schema,
+        sheet_rows,
+        title=title,
+        note=note,
+        lists=lists,
+        freeze_cols=2 if not free else 1,
+        blank_rows=LIST_BLANK_ROWS if free else 0,
+    )
+    n_rows = LIST_BLANK_ROWS + len(sheet_rows) if free else len(sheet_rows)
+    helpers = (
+        _write_ledger_helpers(ws, schema, rows)
+        if schema.schema_id == "unit_ledger"
+        else None
+    )
+    counts = add_self_checks(
+        book,
+        ws,
+        fmt,
+        schema,
+        n_rows,
+        campaign.settings.as_of,
+        fmt.needs_fix,
+        helpers,
+    )
+    if free and "task_id" in [c.name for c in schema.columns]:
+        _restrict_task_ids(ws, schema, lists, [t["task_id"] for t in rows["unit_ledger"]])
+    if schema.form:
+        _write_form(ws, fmt, schema, last_row + 2, lists)
+    if sheet_spec.get("clauses"):
+        _write_clauses(ws, fmt, sheet_spec, last_row + 2, len(schema.columns))
+    protect(ws, insert_rows=free)
+    return counts
+
+
+def _restrict_task_ids(
+    ws: Any, schema: schemas.SheetSchema, lists: ListSheet, own: list[str]
+) -> None:
+    """In a list the unit writes itself, the task column offers only the unit's own
+    tasks (or （无） when it leads none)."""
+    col = [c.name for c in schema.columns].index("task_id")
+    ws.data_validation(
+        FIRST_DATA_ROW,
+        col,
+        FIRST_DATA_ROW + LIST_BLANK_ROWS - 1,
+        col,
+        {
+            "validate": "list",
+            "source": lists.source(own or ["（无）"]),
+            "input_title": "任务编号",
+            "input_message": "选择本单位牵头的任务",
+            "error_type": "stop",
+            "error_message": "请从下拉列表选择本单位的任务编号。",
+        },
+    )
 
 
 def _write_ledger_helpers(
@@ -316,6 +348,7 @@ def _write_ledger_helpers(
 def _write_instructions(
     ws: Any, fmt: Formats, spec: dict[str, Any], campaign: Campaign, unit: Unit
 ) -> None:
+    """填报说明: the instructions, with the unit's values, and the colour legend."""
     ws.merge_range(
         0,
         0,
@@ -352,6 +385,7 @@ def _write_form(
 def _write_clauses(
     ws: Any, fmt: Formats, spec: dict[str, Any], start: int, width: int
 ) -> None:
+    """The responsibility clauses and signature lines below a table (责任书)."""
     # Clauses start in column B: column A is the key column, and text below the table
     # with an empty key is not read as data.
     ws.merge_range(start, 1, start, width - 1, spec["clauses_title"], fmt.bold)
@@ -374,6 +408,8 @@ def meta_values(
     now: dt.datetime,
     spec: dict[str, Any],
 ) -> dict[str, str]:
+    """What the ``_meta`` sheet records: template, unit, period, issue time and
+    the fingerprint and snapshot of the prefilled cells."""
     s = campaign.settings
     return {
         "format": "siyi-unit-workbook",
@@ -399,6 +435,7 @@ def _write_meta(
     now: dt.datetime,
     spec: dict[str, Any],
 ) -> None:
+    """The very hidden ``_meta`` sheet, so the batch knows whose file it reads."""
     ws = book.add_worksheet(META_SHEET)
     ws.write_string(0, 0, "key")
     ws.write_string(0, 1, "value")

@@ -60,6 +60,14 @@ def atomic_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[
             os.unlink(tmp)
 
 
+def as_of_workbook(
+    path: Path, as_of: dt.date
+) -> contextlib.AbstractContextManager[Workbook]:
+    """A result workbook stamped with the data's as-of date (not the run time), so the
+    same inputs give the same file."""
+    return atomic_workbook(path, created=dt.datetime.combine(as_of, dt.time()))
+
+
 def publish(tmp: str | Path, path: Path) -> None:
     """Move a finished temporary file into place with the usual permissions.
 
@@ -72,106 +80,102 @@ def publish(tmp: str | Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
+# Cell formats by purpose. Every table cell starts from _CELL; the other specs add to it.
+_CELL: dict[str, Any] = {
+    "font_name": "宋体",
+    "font_size": 10,
+    "valign": "vcenter",
+    "text_wrap": True,
+    "border": 1,
+}
+_TITLE = {
+    "font_name": "黑体",
+    "font_size": 16,
+    "bold": True,
+    "align": "center",
+    "valign": "vcenter",
+}
+_NOTE = {
+    "font_name": "宋体",
+    "font_size": 9,
+    "italic": True,
+    "font_color": "#595959",
+    "text_wrap": True,
+    "valign": "top",
+}
+_HEADER = {
+    **_CELL,
+    "bold": True,
+    "align": "center",
+    "bg_color": HEADER_BLUE,
+    "locked": True,
+}
+_PREFILL = {"bg_color": GREY, "locked": True}
+_INPUT = {"bg_color": YELLOW, "locked": False}
+_DATE = {"num_format": "yyyy-mm-dd", "align": "center"}
+_CENTER = {"align": "center"}
+_PLAIN = {"font_name": "宋体", "font_size": 10, "text_wrap": True, "valign": "top"}
+_HEADLINE = {
+    "font_name": "黑体",
+    "font_size": 14,
+    "bold": True,
+    "font_color": "#C00000",
+    "align": "center",
+    "valign": "vcenter",
+    "border": 2,
+}
+_NEEDS_FIX = {"bg_color": "#FF7C80", "font_color": "#9C0006"}
+_BOLD = {"font_name": "宋体", "font_size": 11, "bold": True}
+# traffic-light fills (status, light, grade), all centred
+_FILLS: dict[str, dict[str, Any]] = {
+    "green": {"bg_color": GREEN},
+    "amber": {"bg_color": AMBER},
+    "red": {"bg_color": RED, "bold": True},
+    "grey": {"bg_color": GREY},
+    "blue": {"bg_color": "#BDD7EE"},
+}
+
+
 class Formats:
-    """The handful of cell formats every siyi workbook uses, created once per workbook."""
+    """The handful of cell formats every siyi workbook uses, created once per workbook.
+
+    They are added to the workbook in a fixed order (headings, cells by role, emphasis,
+    fills), so the same inputs give the same styles part.
+    """
 
     def __init__(self, book: Workbook) -> None:
-        base = {
-            "font_name": "宋体",
-            "font_size": 10,
-            "valign": "vcenter",
-            "text_wrap": True,
-            "border": 1,
-        }
         self.book = book
-        self.title = book.add_format(
-            {
-                "font_name": "黑体",
-                "font_size": 16,
-                "bold": True,
-                "align": "center",
-                "valign": "vcenter",
-            }
-        )
-        self.note = book.add_format(
-            {
-                "font_name": "宋体",
-                "font_size": 9,
-                "italic": True,
-                "font_color": "#595959",
-                "text_wrap": True,
-                "valign": "top",
-            }
-        )
-        self.header = book.add_format(
-            {
-                **base,
-                "bold": True,
-                "align": "center",
-                "bg_color": HEADER_BLUE,
-                "locked": True,
-            }
-        )
-        self.prefill = book.add_format({**base, "bg_color": GREY, "locked": True})
-        self.prefill_date = book.add_format(
-            {
-                **base,
-                "bg_color": GREY,
-                "locked": True,
-                "num_format": "yyyy-mm-dd",
-                "align": "center",
-            }
-        )
-        self.prefill_num = book.add_format(
-            {**base, "bg_color": GREY, "locked": True, "align": "center"}
-        )
-        self.input = book.add_format({**base, "bg_color": YELLOW, "locked": False})
-        self.input_date = book.add_format(
-            {
-                **base,
-                "bg_color": YELLOW,
-                "locked": False,
-                "num_format": "yyyy-mm-dd",
-                "align": "center",
-            }
-        )
-        self.input_num = book.add_format(
-            {**base, "bg_color": YELLOW, "locked": False, "align": "center"}
-        )
-        self.cell = book.add_format(base)
-        self.cell_date = book.add_format(
-            {**base, "num_format": "yyyy-mm-dd", "align": "center"}
-        )
-        self.cell_num = book.add_format({**base, "align": "center"})
-        self.cell_pct = book.add_format({**base, "align": "center", "num_format": "0"})
-        self.label = book.add_format({**base, "bold": True, "bg_color": HEADER_BLUE})
-        self.plain = book.add_format(
-            {"font_name": "宋体", "font_size": 10, "text_wrap": True, "valign": "top"}
-        )
-        self.headline = book.add_format(
-            {
-                "font_name": "黑体",
-                "font_size": 14,
-                "bold": True,
-                "font_color": "#C00000",
-                "align": "center",
-                "valign": "vcenter",
-                "border": 2,
-            }
-        )
-        self.needs_fix = book.add_format({"bg_color": "#FF7C80", "font_color": "#9C0006"})
-        self.bold = book.add_format({"font_name": "宋体", "font_size": 11, "bold": True})
+        self.title = book.add_format(_TITLE)
+        self.note = book.add_format(_NOTE)
+        self.header = book.add_format(_HEADER)
+        # grey, locked: what the office prefilled
+        self.prefill, self.prefill_date, self.prefill_num = self._by_kind(_PREFILL)
+        # yellow, unlocked: what a unit types
+        self.input, self.input_date, self.input_num = self._by_kind(_INPUT)
+        # no fill: results and plain tables
+        self.cell, self.cell_date, self.cell_num = self._by_kind({})
+        self.cell_pct = book.add_format({**_CELL, "align": "center", "num_format": "0"})
+        self.label = book.add_format({**_CELL, "bold": True, "bg_color": HEADER_BLUE})
+        self.plain = book.add_format(_PLAIN)
+        self.headline = book.add_format(_HEADLINE)
+        self.needs_fix = book.add_format(_NEEDS_FIX)
+        self.bold = book.add_format(_BOLD)
         self.fills = {
-            "green": book.add_format({**base, "bg_color": GREEN, "align": "center"}),
-            "amber": book.add_format({**base, "bg_color": AMBER, "align": "center"}),
-            "red": book.add_format(
-                {**base, "bg_color": RED, "align": "center", "bold": True}
-            ),
-            "grey": book.add_format({**base, "bg_color": GREY, "align": "center"}),
-            "blue": book.add_format({**base, "bg_color": "#BDD7EE", "align": "center"}),
+            name: book.add_format({**_CELL, **spec, "align": "center"})
+            for name, spec in _FILLS.items()
         }
 
+    def _by_kind(self, extra: dict[str, Any]) -> tuple[Any, Any, Any]:
+        """The text, date and number variants of a table cell with ``extra`` on top."""
+        return (
+            self.book.add_format({**_CELL, **extra}),
+            self.book.add_format({**_CELL, **extra, **_DATE}),
+            self.book.add_format({**_CELL, **extra, **_CENTER}),
+        )
+
     def for_column(self, column: Column, role: str | None = None) -> Any:
+        """The cell format of ``column`` for its role (or ``role``): prefill, input or
+        plain, in its text, date or number variant."""
         role = role or column.role
         kind = (
             "date"
@@ -269,50 +273,55 @@ def add_validation(
         "error_title": "输入有误",
         "error_type": "stop",
     }
+    options.update(_validation_rule(column, lists, ref_sources))
+    ws.data_validation(first, col, last, col, options)
+
+
+def _validation_rule(
+    column: Column, lists: ListSheet | None, ref_sources: dict[str, str] | None
+) -> dict[str, Any]:
+    """The kind-specific part of a column's validation: a dropdown (its choices, or the
+    list it refers to), a date or number range, a length limit, or anything."""
     if column.kind == "enum" and column.choices:
         source = lists.source(column.choices) if lists else ",".join(column.choices)
-        options.update(
-            validate="list",
-            source=source,
-            error_message=f"请从下拉列表中选择：{'、'.join(column.choices)}"[:255],
-        )
-    elif (
-        column.ref and ref_sources and column.ref in ref_sources and column.kind != "list"
-    ):
-        options.update(
-            validate="list",
-            source=ref_sources[column.ref],
-            error_type="warning",
-            error_message="该值不在列表中，请从下拉列表中选择。",
-        )
-    elif column.kind == "date":
-        options.update(
-            validate="date",
-            criteria="between",
-            minimum=dt.date(2000, 1, 1),
-            maximum=dt.date(2100, 12, 31),
-            error_message="请填写有效日期，如 2022-06-30。",
-        )
-    elif column.kind in ("number", "integer", "percent"):
+        return {
+            "validate": "list",
+            "source": source,
+            "error_message": f"请从下拉列表中选择：{'、'.join(column.choices)}"[:255],
+        }
+    if column.ref and ref_sources and column.ref in ref_sources and column.kind != "list":
+        return {
+            "validate": "list",
+            "source": ref_sources[column.ref],
+            "error_type": "warning",
+            "error_message": "该值不在列表中，请从下拉列表中选择。",
+        }
+    if column.kind == "date":
+        return {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.date(2000, 1, 1),
+            "maximum": dt.date(2100, 12, 31),
+            "error_message": "请填写有效日期，如 2022-06-30。",
+        }
+    if column.kind in ("number", "integer", "percent"):
         low = column.minimum if column.minimum is not None else -1e12
         high = column.maximum if column.maximum is not None else 1e12
-        options.update(
-            validate="integer" if column.kind == "integer" else "decimal",
-            criteria="between",
-            minimum=low,
-            maximum=high,
-            error_message=f"请填写 {low:g} 到 {high:g} 之间的数字。",
-        )
-    elif column.max_length and column.kind not in ("list",):
-        options.update(
-            validate="length",
-            criteria="<=",
-            value=column.max_length,
-            error_message=f"内容不能超过 {column.max_length} 个字。",
-        )
-    else:
-        options.update(validate="any")
-    ws.data_validation(first, col, last, col, options)
+        return {
+            "validate": "integer" if column.kind == "integer" else "decimal",
+            "criteria": "between",
+            "minimum": low,
+            "maximum": high,
+            "error_message": f"请填写 {low:g} 到 {high:g} 之间的数字。",
+        }
+    if column.max_length and column.kind not in ("list",):
+        return {
+            "validate": "length",
+            "criteria": "<=",
+            "value": column.max_length,
+            "error_message": f"内容不能超过 {column.max_length} 个字。",
+        }
+    return {"validate": "any"}
 
 
 def write_table(
