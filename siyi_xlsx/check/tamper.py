@@ -66,9 +66,9 @@ def check_tamper(sub: Any, campaign: Any, tables: dict[str, Any]) -> None:
         returned_keys = [
             key_of(r.values) for r in table.rows if all(k in r.values for k in schema.key)
         ]
-        issued_keys = [key_of(r) for r in expected_rows[schema_id]]
+        handed_out_keys = [key_of(r) for r in expected_rows[schema_id]]
         known = [k for k in returned_keys if k in expected]
-        if known != [k for k in issued_keys if k in set(known)]:
+        if known != [k for k in handed_out_keys if k in set(known)]:
             sub.issues.append(where.issue(Code.ROWS_MOVED, sheet=table.sheet))
         accepted = _accepted_rows(sub, schema_id)
         for key, row in accepted.items():
