@@ -8,8 +8,9 @@ older campaign's history/ was imported) go to ``on_note``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,30 +59,17 @@ def _quiet(_text: str) -> None:
     pass
 
 
-def _store(folder: Path, on_note: Note) -> Any:
-    """Open the campaign store after checking that ``folder`` is a campaign."""
+@contextlib.contextmanager
+def _store(folder: Path, on_note: Note) -> Iterator[Store]:
+    """The campaign store of ``folder`` (checked to be a campaign), its reminders passed on."""
     if not (folder / MASTER_FILE).is_file():
         raise CampaignError(
             f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
         )
-    return _Opened(folder, on_note)
-
-
-class _Opened:
-    """``with _store(...) as store``: the store, its reminders passed on once opened."""
-
-    def __init__(self, folder: Path, on_note: Note) -> None:
-        self._context = open_store(folder)
-        self._on_note = on_note
-
-    def __enter__(self) -> Store:
-        store = self._context.__enter__()
+    with open_store(folder) as store:
         for note in store.notes:
-            self._on_note(note)
-        return store
-
-    def __exit__(self, *exc: object) -> None:
-        self._context.__exit__(*exc)  # type: ignore[arg-type]
+            on_note(note)
+        yield store
 
 
 # ------------------------------------------------------------------------- init
