@@ -1,18 +1,24 @@
-"""Validation: JSON Schema per row, turned into positioned issues, and cross-row rules.
+"""Validation of one returned workbook against the master and across its tables.
 
-Schema checks run on the normalised values of one row. Cross-row rules need the
-campaign (master) and the whole submission: they live in :func:`check_submission`.
+Each row was checked against its schema when it was read (:mod:`siyi_xlsx.read.tables`).
+What needs the campaign or the whole file is here: :func:`check_submission` picks the
+rows to use (known, the unit's own, not repeated) and collects the problems of the small
+rule functions below, each a generator of issues. The row rules declared in the schemas
+(``x-rules``) run through :func:`siyi_xlsx.schema.rules.check_row`, with the helpers
+(:func:`schedule_helpers`) and master facts they need — the same declarations the issued
+workbook's red cells are compiled from.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from siyi_xlsx import schema as schemas
 from siyi_xlsx.check.tamper import check_tamper
-from siyi_xlsx.errors import Code
+from siyi_xlsx.errors import Code, Issue
 from siyi_xlsx.read.returned import REJECTED
 from siyi_xlsx.schema.meta import decode_snapshot
+from siyi_xlsx.schema.rules import check_row
 from siyi_xlsx.statuses import ReportedMilestoneState
 
 # ----------------------------------------------------------------------------- cross-row
@@ -21,192 +27,116 @@ from siyi_xlsx.statuses import ReportedMilestoneState
 def check_submission(sub: Any, campaign: Any) -> None:
     """Apply the rules that need the master and the whole file; fill ``sub``'s row maps.
 
-    Rows whose key is unknown, foreign or repeated are reported and not used; rows that
-    are used always take their prefilled facts (titles, planned dates, points) from the
-    master, never from the unit's copy.
+    ``sub`` gains the rows to use (``ledger``, ``responsibility``, ``schedule``,
+    ``evaluation``, ``lists``) and the problems found, appended to ``sub.issues`` in the
+    order below. Rows whose key is unknown, foreign or repeated are reported and not
+    used; rows that are used always take their prefilled facts (titles, planned dates,
+    points) from the master, never from the unit's copy. A value a rule rejects is
+    removed from its row, as the reader does with any value it cannot use.
     """
-
     if sub.status == REJECTED or sub.unit is None:
         return
-    unit = sub.unit
-    where = sub.where
-    own_tasks = {t.task_id: t for t in campaign.tasks_of(unit)}
-    as_of = campaign.settings.as_of
-
+    own_tasks = {t.task_id: t for t in campaign.tasks_of(sub.unit)}
     # A table whose key column cannot be read was reported (SHEET_MISSING, HEADER_*);
     # checking its rows, or rules that depend on it, would only repeat that message.
     tables = {k: t for k, t in sub.tables.items() if set(t.schema.key) <= set(t.columns)}
     ledger = tables.get("unit_ledger")
     resp = tables.get("unit_responsibility")
-    if ledger:
-        sub.ledger = _task_rows(ledger, "unit_ledger", sub, own_tasks, campaign)
-    if resp:
-        sub.responsibility = _task_rows(
-            resp, "unit_responsibility", sub, own_tasks, campaign
-        )
     sched = tables.get("unit_schedule")
-    milestones = {(m.task_id, m.seq): m for t in own_tasks.values() for m in t.milestones}
-    if sched:
-
-        def known_milestone(key: tuple[Any, ...]) -> tuple[str, str, str] | None:
-            problem = _task_known(key[0], own_tasks, campaign)
-            if problem:
-                return problem
-            if key not in milestones:
-                return (Code.MILESTONE_UNKNOWN, str(key[1]), str(key[0]))
-            return None
-
-        sub.schedule = _keyed_rows(
-            sched, ("task_id", "seq"), known_milestone, where, sub.issues
-        )
-        _missing(
-            sched,
-            milestones,
-            sub.schedule,
-            lambda m: f"任务 {m.task_id} 第 {m.seq} 个节点（{m.content}）",
-            where,
-            sub.issues,
-            _issued_keys(sub, "unit_schedule", ("task_id", "seq")),
-        )
-        for row in sub.schedule.values():
-            actual = row.values.get("actual_date")
-            year = campaign.settings.year
-            if actual and not (year - 1 <= int(actual[:4]) <= year):
-                sub.issues.append(
-                    where.issue(
-                        Code.DATE_UNLIKELY,
-                        sheet=sched.sheet,
-                        cell=row.cell("actual_date"),
-                        field="实际完成日期",
-                        value=actual,
-                        detail=year,
-                    )
-                )
-            if actual and actual > as_of.isoformat():
-                sub.issues.append(
-                    where.issue(
-                        Code.ACTUAL_AFTER_AS_OF,
-                        sheet=sched.sheet,
-                        cell=row.cell("actual_date"),
-                        field="实际完成日期",
-                        value=actual,
-                        detail=as_of,
-                    )
-                )
-                row.invalid.add("actual_date")
-                row.values.pop("actual_date")
-            elif (
-                actual
-                and row.values.get("state") not in (ReportedMilestoneState.DONE, None)
-                and "state" not in row.invalid
-            ):
-                sub.issues.append(
-                    where.issue(
-                        Code.ACTUAL_WITHOUT_DONE,
-                        sheet=sched.sheet,
-                        cell=row.cell("state"),
-                        field="节点状态",
-                        value=row.values.get("state", ""),
-                        detail=actual,
-                    )
-                )
-    if ledger and sched and {"state", "actual_date"} <= set(sched.columns):
-        for task_id, row in sub.ledger.items():
-            task = own_tasks[task_id]
-            undone = [
-                m
-                for m in task.milestones
-                # a node the unit marked 已完成 but whose date was rejected is already
-                # reported at that date; counting it here would only repeat the problem
-                if not claimed_done(sub.schedule.get((task_id, m.seq)))
-            ]
-            if (
-                row.values.get("progress") == 100
-                and undone
-                and undone[-1] is task.milestones[-1]
-            ):
-                last = task.milestones[-1]
-                sub.issues.append(
-                    where.issue(
-                        Code.PROGRESS_100_NOT_DONE,
-                        sheet=ledger.sheet,
-                        cell=row.cell("progress"),
-                        field="完成进度(%)",
-                        value=100,
-                        detail=f"第 {last.seq} 个节点 {last.content}",
-                    )
-                )
-            if row.values.get("apply_close") == "是" and undone:
-                listed = "；".join(
-                    f"第 {m.seq} 个节点 {m.content}" for m in undone[:5]
-                ) + ("等" if len(undone) > 5 else "")
-                sub.issues.append(
-                    where.issue(
-                        Code.CLOSE_NOT_DONE,
-                        sheet=ledger.sheet,
-                        cell=row.cell("apply_close"),
-                        field="申请销号",
-                        value="是",
-                        detail=listed,
-                    )
-                )
-                row.invalid.add("apply_close")
-                row.values.pop("apply_close", None)
     evaluation = tables.get("unit_evaluation")
+    issues = sub.issues
+    if ledger:
+        sub.ledger = _take(issues, _task_rows(ledger, sub, own_tasks, campaign))
+    if resp:
+        sub.responsibility = _take(issues, _task_rows(resp, sub, own_tasks, campaign))
+    if sched:
+        sub.schedule = _take(issues, _milestone_rows(sched, sub, own_tasks, campaign))
+        issues += _schedule_problems(sched, sub.schedule, campaign, sub.where)
+    if ledger and sched and {"state", "actual_date"} <= set(sched.columns):
+        issues += _ledger_problems(ledger, sub.ledger, own_tasks, sub.schedule, sub.where)
     if evaluation:
-        own_indicators = {i.code: i for i in campaign.indicators_for(unit)}
-
-        def known_indicator(key: tuple[Any, ...]) -> tuple[str, str, str] | None:
-            return (
-                None
-                if key[0] in own_indicators
-                else (Code.INDICATOR_UNKNOWN, str(key[0]), "")
-            )
-
-        sub.evaluation = _keyed_rows(
-            evaluation, ("code",), known_indicator, where, sub.issues
-        )
-        _missing(
-            evaluation,
-            own_indicators,
-            sub.evaluation,
-            lambda i: f"指标 {i.code}（{i.name}）",
-            where,
-            sub.issues,
-            _issued_keys(sub, "unit_evaluation", ("code",)),
-        )
-        for code, row in sub.evaluation.items():
-            indicator = own_indicators[code]
-            score = row.values.get("self_score")
-            if score is not None and score > indicator.points:
-                sub.issues.append(
-                    where.issue(
-                        Code.SELF_SCORE_OVER,
-                        sheet=evaluation.sheet,
-                        cell=row.cell("self_score"),
-                        field="自评分",
-                        value=score,
-                        detail=f"{indicator.points:g}",
-                    )
-                )
-                row.invalid.add("self_score")
-                row.values.pop("self_score")
-        for column in _form_columns("unit_evaluation"):
-            value, address = sub.form.get(column.name, (None, ""))
-            if value is None:
-                sub.issues.append(
-                    where.issue(
-                        Code.CONFIRM_MISSING,
-                        sheet=evaluation.sheet,
-                        cell=address,
-                        field=column.title,
-                    )
-                )
-
+        indicators = {i.code: i for i in campaign.indicators_for(sub.unit)}
+        sub.evaluation = _take(issues, _indicator_rows(evaluation, sub, indicators))
+        issues += _evaluation_problems(evaluation, sub.evaluation, indicators, sub.where)
+        issues += _confirmation_problems(evaluation, sub.form, sub.where)
     check_lists(sub, campaign, tables, own_tasks)
-    # imported here: tamper needs the issue writer, which needs this module
-
     check_tamper(sub, campaign, tables)
+
+
+def _take(
+    issues: list[Issue], found: tuple[dict[Any, Any], list[Issue]]
+) -> dict[Any, Any]:
+    """The rows picked, with the problems met picking them added to ``issues``."""
+    rows, problems = found
+    issues += problems
+    return rows
+
+
+# ----------------------------------------------------------------------------- row rules
+
+
+def _schedule_problems(
+    sched: Any, rows: dict[Any, Any], campaign: Any, where: Any
+) -> Iterator[Issue]:
+    """Per 推进表 row: an actual date in an unlikely year, then the declared rules (not
+    after the as-of date, which rejects the date; a date means the node is 已完成)."""
+    year = campaign.settings.year
+    context = {"as_of": campaign.settings.as_of}
+    for row in rows.values():
+        yield from _date_unlikely(row, sched.sheet, year, where)
+        yield from check_row(sched.schema, row, context, where, sched.sheet)
+
+
+def _date_unlikely(row: Any, sheet: str, year: int, where: Any) -> Iterator[Issue]:
+    """An actual completion date outside this year and the last (a typing slip)."""
+    actual = row.values.get("actual_date")
+    if actual and not (year - 1 <= int(actual[:4]) <= year):
+        yield where.issue(
+            Code.DATE_UNLIKELY,
+            sheet=sheet,
+            cell=row.cell("actual_date"),
+            field="实际完成日期",
+            value=actual,
+            detail=year,
+        )
+
+
+def _ledger_problems(
+    ledger: Any,
+    rows: dict[Any, Any],
+    own_tasks: dict[str, Any],
+    schedule: dict[Any, Any],
+    where: Any,
+) -> Iterator[Issue]:
+    """Per 台账 row, the declared rules that look into 推进表 (进度 100 needs the last
+    node 已完成; 申请销号 needs every node 已完成), with :func:`schedule_helpers`."""
+    for task_id, row in rows.items():
+        helpers = schedule_helpers(own_tasks[task_id], schedule)
+        yield from check_row(ledger.schema, row, helpers, where, ledger.sheet)
+
+
+def _evaluation_problems(
+    evaluation: Any, rows: dict[Any, Any], indicators: dict[str, Any], where: Any
+) -> Iterator[Issue]:
+    """Per 考评册 row, the declared rules (自评分 not above the master's 分值)."""
+    for code, row in rows.items():
+        master = {"points": indicators[code].points}  # never the unit's copy
+        yield from check_row(evaluation.schema, row, master, where, evaluation.sheet)
+
+
+def _confirmation_problems(
+    evaluation: Any, form: dict[str, Any], where: Any
+) -> Iterator[Issue]:
+    """The 考评册 signatures and date below the table, each a reminder when blank."""
+    for column in evaluation.schema.form:
+        value, address = form.get(column.name, (None, ""))
+        if value is None:
+            yield where.issue(
+                Code.CONFIRM_MISSING,
+                sheet=evaluation.sheet,
+                cell=address,
+                field=column.title,
+            )
 
 
 def check_lists(
@@ -269,6 +199,35 @@ def check_lists(
         sub.lists[schema_id] = accepted
 
 
+def schedule_helpers(task: Any, schedule: dict[Any, Any]) -> dict[str, Any]:
+    """The ledger rules' helpers (``x-helpers`` of unit_ledger) for one task, from the
+    returned 推进表 — what the workbook's hidden helper columns show while a unit types.
+
+    A node the unit marked 已完成 but whose date was rejected counts as done here: its
+    date is already reported; counting it again would only repeat the problem.
+    """
+    undone = [
+        m
+        for m in task.milestones
+        if not claimed_done(schedule.get((task.task_id, m.seq)))
+    ]
+    last = task.milestones[-1] if task.milestones else None
+    last_row = schedule.get((task.task_id, last.seq)) if last else None
+    if last is None or claimed_done(last_row):
+        last_state = ReportedMilestoneState.DONE.value
+    else:
+        last_state = str(last_row.values.get("state", "")) if last_row else ""
+    listed = "；".join(f"第 {m.seq} 个节点 {m.content}" for m in undone[:5]) + (
+        "等" if len(undone) > 5 else ""
+    )
+    return {
+        "_last_state": last_state,
+        "_open_nodes": len(undone),
+        "_last_node": f"第 {last.seq} 个节点 {last.content}" if last else "",
+        "_open_node_list": listed,
+    }
+
+
 def claimed_done(row: Any) -> bool:
     """The unit marked the milestone 已完成 (whether or not its date is valid)."""
     return bool(row) and (
@@ -286,9 +245,76 @@ def milestone_done(row: Any) -> bool:
     )
 
 
-def _form_columns(schema_id: str) -> tuple[Any, ...]:
+# ----------------------------------------------------------------------------- row picking
 
-    return schemas.load(schema_id).form
+
+def _task_rows(
+    table: Any, sub: Any, own_tasks: dict[str, Any], campaign: Any
+) -> tuple[dict[Any, Any], list[Issue]]:
+    """Rows keyed by task (台账, 责任书): unknown or foreign tasks reported, issued tasks missing."""
+    rows, problems = _keyed_rows(
+        table,
+        ("task_id",),
+        lambda k: _task_known(k[0], own_tasks, campaign),
+        sub.where,
+    )
+    problems += _missing(
+        table,
+        own_tasks,
+        rows,
+        lambda t: f"任务 {t.task_id}（{t.title}）",
+        sub.where,
+        _issued_keys(sub, table.schema.schema_id, ("task_id",)),
+    )
+    return rows, problems
+
+
+def _milestone_rows(
+    sched: Any, sub: Any, own_tasks: dict[str, Any], campaign: Any
+) -> tuple[dict[Any, Any], list[Issue]]:
+    """推进表 rows keyed by (task, node): unknown nodes reported, issued nodes missing."""
+    milestones = {(m.task_id, m.seq): m for t in own_tasks.values() for m in t.milestones}
+
+    def known(key: tuple[Any, ...]) -> tuple[str, str, str] | None:
+        problem = _task_known(key[0], own_tasks, campaign)
+        if problem:
+            return problem
+        if key not in milestones:
+            return (Code.MILESTONE_UNKNOWN, str(key[1]), str(key[0]))
+        return None
+
+    rows, problems = _keyed_rows(sched, ("task_id", "seq"), known, sub.where)
+    problems += _missing(
+        sched,
+        milestones,
+        rows,
+        lambda m: f"任务 {m.task_id} 第 {m.seq} 个节点（{m.content}）",
+        sub.where,
+        _issued_keys(sub, "unit_schedule", ("task_id", "seq")),
+    )
+    return rows, problems
+
+
+def _indicator_rows(
+    evaluation: Any, sub: Any, indicators: dict[str, Any]
+) -> tuple[dict[Any, Any], list[Issue]]:
+    """考评册 rows keyed by indicator: other indicators reported, issued ones missing."""
+
+    def known(key: tuple[Any, ...]) -> tuple[str, str, str] | None:
+        if key[0] in indicators:
+            return None
+        return (Code.INDICATOR_UNKNOWN, str(key[0]), "")
+
+    rows, problems = _keyed_rows(evaluation, ("code",), known, sub.where)
+    problems += _missing(
+        evaluation,
+        indicators,
+        rows,
+        lambda i: f"指标 {i.code}（{i.name}）",
+        sub.where,
+        _issued_keys(sub, "unit_evaluation", ("code",)),
+    )
+    return rows, problems
 
 
 def _task_known(
@@ -302,9 +328,15 @@ def _task_known(
 
 
 def _keyed_rows(
-    table: Any, key_fields: tuple[str, ...], problem: Any, where: Any, issues: list[Any]
-) -> dict[Any, Any]:
+    table: Any,
+    key_fields: tuple[str, ...],
+    problem: Callable[[tuple[Any, ...]], tuple[str, str, str] | None],
+    where: Any,
+) -> tuple[dict[Any, Any], list[Issue]]:
+    """The table's rows by key; a row whose key ``problem`` rejects, or repeats an
+    earlier row's, is reported at its first key cell and not used."""
     rows: dict[Any, Any] = {}
+    problems: list[Issue] = []
     for row in table.rows:
         if any(k not in row.values for k in key_fields):
             continue  # reported as REQUIRED or invalid already
@@ -313,7 +345,7 @@ def _keyed_rows(
         found = problem(key)
         if found:
             code, value, detail = found
-            issues.append(
+            problems.append(
                 where.issue(
                     code,
                     sheet=table.sheet,
@@ -326,7 +358,7 @@ def _keyed_rows(
             continue
         rid = key if len(key) > 1 else key[0]
         if rid in rows:
-            issues.append(
+            problems.append(
                 where.issue(
                     Code.ROW_DUPLICATE,
                     sheet=table.sheet,
@@ -337,42 +369,17 @@ def _keyed_rows(
             )
             continue
         rows[rid] = row
-    return rows
-
-
-def _task_rows(
-    table: Any, schema_id: str, sub: Any, own_tasks: dict[str, Any], campaign: Any
-) -> dict[Any, Any]:
-    """Rows keyed by task (台账, 责任书): unknown or foreign tasks reported, issued tasks missing."""
-    rows = _keyed_rows(
-        table,
-        ("task_id",),
-        lambda k: _task_known(k[0], own_tasks, campaign),
-        sub.where,
-        sub.issues,
-    )
-    describe = lambda t: f"任务 {t.task_id}（{t.title}）"  # noqa: E731
-    _missing(
-        table,
-        own_tasks,
-        rows,
-        describe,
-        sub.where,
-        sub.issues,
-        _issued_keys(sub, schema_id, ("task_id",)),
-    )
-    return rows
+    return rows, problems
 
 
 def _missing(
     table: Any,
     expected: dict[Any, Any],
     found: dict[Any, Any],
-    describe: Any,
+    describe: Callable[[Any], str],
     where: Any,
-    issues: list[Any],
     issued: set[Any] | None = None,
-) -> None:
+) -> Iterator[Issue]:
     """ROW_MISSING for rows that were issued and are gone; a row the master gained
     after this workbook went out is not the unit's fault (ADDED_AFTER_ISSUE)."""
     for key, item in expected.items():
@@ -383,7 +390,7 @@ def _missing(
             if issued is None or key in issued
             else Code.ADDED_AFTER_ISSUE
         )
-        issues.append(where.issue(code, sheet=table.sheet, detail=describe(item)))
+        yield where.issue(code, sheet=table.sheet, detail=describe(item))
 
 
 def _issued_keys(sub: Any, schema_id: str, fields: tuple[str, ...]) -> set[Any] | None:

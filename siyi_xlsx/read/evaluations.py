@@ -22,6 +22,7 @@ from siyi_xlsx.read.workbook import RawCell, SheetData, read_workbook
 from siyi_xlsx.resources import template
 from siyi_xlsx.schema.layout import META_SHEET
 from siyi_xlsx.schema.meta import fingerprint
+from siyi_xlsx.schema.rules import check_row
 
 EVALUATIONS_DIR = "evaluations"
 PUBLIC_DIR = "public"
@@ -369,20 +370,10 @@ def _score_ballot(
                     )
                 )
             continue
-        score = row.values.get("score")
-        points = expected[key].points
-        if score is not None and score > points:
-            ballot.issues.append(
-                where.issue(
-                    Code.SELF_SCORE_OVER,
-                    sheet=table.sheet,
-                    cell=row.cell("score"),
-                    field="评分",
-                    value=score,
-                    detail=f"{points:g}",
-                )
-            )
-            continue
+        # the rules declared in eval_scores (评分 not above 分值), with the master's points
+        master = {"points": expected[key].points}
+        ballot.issues += check_row(table.schema, row, master, where, table.sheet)
+        score = row.values.get("score")  # a rejected score is gone
         if score is not None:
             got[key] = float(score)
     for unit in ev.units:

@@ -2,44 +2,29 @@
 
 Every input column gets one condition ("this cell needs fixing"), built from its schema:
 required, required-when (allOf if/then), date, number range, dropdown values, length,
-phone form, not after the as-of date (``x-not-after``), not above another column
-(``x-max-column``). The condition is rendered twice from the same tree: as a conditional
-format (the cell turns red) and as a SUMPRODUCT count on the 自查 sheet ("还有 3 处需要修改"),
-so the count is exactly the number of red cells. Plain formulas only: no macros, and only
-functions Excel, WPS and LibreOffice share.
+phone form, and the column's declared row rules (``x-rules``: not after the as-of date,
+not above another column, consistent with a hidden helper column…, compiled by
+:mod:`siyi_xlsx.schema.rules`, which also compiles them for the batch's validation). The
+condition is rendered twice from the same tree: as a conditional format (the cell turns
+red) and as a SUMPRODUCT count on the 自查 sheet ("还有 3 处需要修改"), so the count is
+exactly the number of red cells. Plain formulas only: no macros, and only functions
+Excel, WPS and LibreOffice share.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
 
+from siyi_xlsx.schema.rules import (
+    Cond,
+    column_rules_of,
+    excel_condition,
+    excel_text,
+    rule_words,
+)
 from siyi_xlsx.schema.sheets import Column, SheetSchema
 
-
-@dataclass(frozen=True)
-class Cond:
-    """A tiny boolean expression over the cells of one row."""
-
-    op: str  # "atom", "and", "or"
-    parts: tuple[Any, ...]
-
-    @staticmethod
-    def atom(template: str) -> Cond:
-        return Cond("atom", (template,))
-
-    @staticmethod
-    def all(*parts: Cond) -> Cond:
-        return Cond("and", parts)
-
-    @staticmethod
-    def any(*parts: Cond) -> Cond:
-        return Cond("or", parts)
-
-
-def _q(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+__all__ = ["Cond", "column_rules", "render_array", "render_cell"]
 
 
 def column_rules(
@@ -59,20 +44,14 @@ def column_rules(
         if column.name in then and len(condition) == 1:
             ((other, spec),) = condition.items()
             conds.append(
-                Cond.all(Cond.atom("{" + other + "}=" + _q(str(spec["const"]))), empty)
+                Cond.all(
+                    Cond.atom("{" + other + "}=" + excel_text(str(spec["const"]))), empty
+                )
             )
             words.append(rule.get("x-message", "条件必填").rstrip("。"))
     if column.kind == "date":
         conds.append(Cond.all(filled, Cond.atom("NOT(ISNUMBER({c}))")))
         words.append("须为日期")
-        if column.spec.get("x-not-after") == "as_of":
-            conds.append(
-                Cond.all(
-                    Cond.atom("ISNUMBER({c})"),
-                    Cond.atom(f"{{c}}>DATE({as_of.year},{as_of.month},{as_of.day})"),
-                )
-            )
-            words.append(f"不晚于数据截止日期 {as_of.isoformat()}")
     elif column.kind in ("number", "integer", "percent"):
         bad = [Cond.atom("NOT(ISNUMBER({c}))")]
         if column.minimum is not None:
@@ -84,17 +63,12 @@ def column_rules(
         words.append(
             f"数字（{low}—{column.maximum:g}）" if column.maximum is not None else "数字"
         )
-        if column.spec.get("x-max-column"):
-            conds.append(
-                Cond.all(
-                    Cond.atom("ISNUMBER({c})"),
-                    Cond.atom("N({c})>N({" + column.spec["x-max-column"] + "})"),
-                )
-            )
-            words.append(f"不超过“{schema.column(column.spec['x-max-column']).title}”")
     elif column.kind == "enum":
         conds.append(
-            Cond.all(filled, *(Cond.atom("TRIM({c})<>" + _q(v)) for v in column.choices))
+            Cond.all(
+                filled,
+                *(Cond.atom("TRIM({c})<>" + excel_text(v)) for v in column.choices),
+            )
         )
         words.append("从下拉列表选择")
     elif column.kind == "phone":
@@ -110,10 +84,10 @@ def column_rules(
             )
         )
         words.append("手机或带区号的固定电话")
-    for rule in column.spec.get("x-red-when", []):
-        # same-row checks across columns, or against hidden helper columns ({_name})
-        conds.append(Cond.all(*(Cond.atom(term) for term in rule["all"])))
-        words.append(rule["text"])
+    for rule in column_rules_of(schema, column.name):
+        # declared once for workbook and batch; may read hidden helper columns ({_name})
+        conds.append(excel_condition(rule, schema, as_of))
+        words.append(rule_words(rule, schema, as_of))
     if column.max_length and column.kind in ("text", "list"):
         conds.append(Cond.atom(f"LEN({{c}})>{column.max_length}"))
         words.append(f"不超过 {column.max_length} 字")

@@ -9,6 +9,7 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 
 from siyi_xlsx.schema.layout import FIRST_DATA_ROW
+from siyi_xlsx.schema.rules import excel_helpers
 from siyi_xlsx.schema.selfcheck import Cond, column_rules, render_array, render_cell
 from siyi_xlsx.schema.sheets import INPUT, SheetSchema
 from siyi_xlsx.write.xlsx import Formats
@@ -29,10 +30,13 @@ def add_self_checks(
     """Add red-cell conditional formats to a table sheet; return its 自查 count rows.
 
     ``helpers`` names hidden helper columns (``_open_nodes`` → column index) that rules
-    may refer to as ``{_open_nodes}``.
+    may refer to as ``{_open_nodes}``; every helper the schema's rules read must be one.
     """
     if n_rows <= 0:
         return []
+    absent = excel_helpers(schema) - set(helpers or {})
+    if absent:
+        raise ValueError(f"{schema.schema_id}: no helper column for {sorted(absent)}")
     first, last = FIRST_DATA_ROW, FIRST_DATA_ROW + n_rows - 1
     letters = {c.name: xl_col_to_name(i) for i, c in enumerate(schema.columns)}
     letters.update({name: xl_col_to_name(i) for name, i in (helpers or {}).items()})
