@@ -8,6 +8,7 @@ one when any input has changed since.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import pickle
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from siyi_xlsx.check.validate import check_submission
+from siyi_xlsx.check.validate import check
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.previous import accepted_values
 from siyi_xlsx.compute.progress import build_tables
@@ -72,22 +73,28 @@ def returned_files(folder: Path) -> tuple[list[Path], list[str]]:
     return files, skipped
 
 
-def pick_newest(subs: list[Submission]) -> None:
-    """One submission per unit and period: the newest save wins, the others are listed."""
+def pick_newest(subs: list[Submission]) -> list[Submission]:
+    """One submission per unit and period: the newest save wins; the others come back
+    as new, superseded copies that say which file is used instead."""
     by_unit: dict[str, list[Submission]] = {}
     for sub in subs:
         if sub.status == ACCEPTED and sub.unit:
             by_unit.setdefault(sub.unit.code, []).append(sub)
+    superseded: dict[int, Submission] = {}
     for group in by_unit.values():
         if len(group) < 2:
             continue
         group.sort(key=lambda s: (s.saved_at or s.mtime, s.mtime, s.name), reverse=True)
         kept = group[0]
         for other in group[1:]:
-            other.status = SUPERSEDED
             same = other.sha256 == kept.sha256
             code = Code.DUPLICATE_SAME_CONTENT if same else Code.DUPLICATE_SUBMISSION
-            other.issues.append(other.where.issue(code, detail=kept.name))
+            superseded[id(other)] = dataclasses.replace(
+                other,
+                status=SUPERSEDED,
+                issues=[*other.issues, other.where.issue(code, detail=kept.name)],
+            )
+    return [superseded.get(id(s), s) for s in subs]
 
 
 def analyse(
@@ -162,10 +169,10 @@ def _analyse(
                 fresh.append((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)))
         subs.append(sub)
     store.cache_files(fresh)
-    pick_newest(subs)
-    for sub in subs:
-        if sub.status == ACCEPTED:
-            check_submission(sub, campaign)
+    subs = [
+        check(sub, campaign) if sub.status == ACCEPTED else sub
+        for sub in pick_newest(subs)
+    ]
     accepted = {s.unit.code: s for s in subs if s.status == ACCEPTED and s.unit}
     tasks, milestones = build_tables(campaign, accepted)
     previous = store.earlier_periods(campaign.settings.period, campaign.settings.as_of)
@@ -241,9 +248,7 @@ def run(
 def check_file(path: Path, campaign: Campaign) -> Submission:
     """Ingest and validate one file on its own (``siyi check``)."""
     sub = ingest(path, campaign)
-    if sub.status == ACCEPTED:
-        check_submission(sub, campaign)
-    return sub
+    return check(sub, campaign) if sub.status == ACCEPTED else sub
 
 
 def order_status(

@@ -3,6 +3,7 @@ older campaign's history/ imported once, versions, and two commands at once."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import sqlite3
 import threading
@@ -158,3 +159,18 @@ def test_a_read_only_campaign_folder_still_gives_status(small, monkeypatch):
     result = api.status(small.folder, on_note=notes.append)
     assert {r["code"]: r["status"] for r in result.returns}["U01"] == "按时报送"
     assert len(notes) == 1 and "不可写" in notes[0]
+
+
+def test_checking_never_changes_the_file_as_read(small):
+    from siyi_xlsx.check.validate import check
+    from siyi_xlsx.read.master import load_campaign
+    from siyi_xlsx.read.returned import ingest
+
+    path = small.fill("U02", {("重点工作台账", "T3", "完成进度(%)"): 100})
+    campaign = load_campaign(small.folder)
+    read = ingest(path, campaign)
+    before = pickle.dumps(read)
+    checked = check(read, campaign)
+    assert pickle.dumps(read) == before  # the input is left as read
+    assert "PROGRESS_100_NOT_DONE" in [i.code for i in checked.issues]
+    assert "PROGRESS_100_NOT_DONE" not in [i.code for i in read.issues]

@@ -11,17 +11,26 @@ workbook's red cells are compiled from.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from siyi_xlsx.check.tamper import check_tamper
 from siyi_xlsx.errors import Code, Issue
-from siyi_xlsx.read.returned import REJECTED
+from siyi_xlsx.read.returned import REJECTED, Submission
 from siyi_xlsx.schema.meta import decode_snapshot
 from siyi_xlsx.schema.rules import check_row
 from siyi_xlsx.statuses import ReportedMilestoneState
 
 # ----------------------------------------------------------------------------- cross-row
+
+
+def check(sub: Submission, campaign: Any) -> Submission:
+    """The file as checked: a copy of ``sub`` with the rows to use and every problem
+    found (see :func:`check_submission`); ``sub`` itself stays as it was read."""
+    checked = copy.deepcopy(sub)
+    check_submission(checked, campaign)
+    return checked
 
 
 def check_submission(sub: Any, campaign: Any) -> None:
