@@ -38,7 +38,7 @@ format: $(VENV)/.test
 	$(VENV)/bin/ruff format siyi_xlsx tests samples benchmarks
 
 test: $(VENV)/.test lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadgroup
 
 samples: $(VENV)/.base
 	$(PY) samples/make_samples.py

@@ -4,6 +4,7 @@ with openpyxl the way a unit would (by sheet, task/milestone key and column titl
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import shutil
 import zipfile
@@ -14,7 +15,9 @@ import openpyxl
 import pytest
 
 from siyi_xlsx import api
+from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.pipeline import RunResult, run
+from siyi_xlsx.read.master import MASTER_FILE
 from siyi_xlsx.write.master import write_master
 
 D = dt.date
@@ -233,15 +236,19 @@ SETTINGS = {
 
 
 class Campaign:
-    """A campaign folder in a test: issue, fill, run."""
+    """A campaign folder in a test: issue, fill, run (or only analyse)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, handout: Handout | None = None) -> None:
         self.folder = folder
         self.returned = folder / "returned"
         self.returned.mkdir(parents=True, exist_ok=True)
         self._issued: dict[str, Path] = {}
+        self._handout = handout
 
     def issue(self) -> dict[str, Path]:
+        if self._handout is not None and self._handout.fits(self.folder):
+            self._issued = self._handout.copy_into(self.folder)
+            return self._issued
         result = api.handout(
             self.folder, now=dt.datetime(2022, 9, 20, 9, 0), evaluation_forms=False
         )
@@ -269,21 +276,74 @@ class Campaign:
         date done on time). ``edits`` then sets cells: (sheet, key, column title) -> value,
         where key is a task id, (task id, seq) for 推进表, or an indicator code.
         """
-        book = openpyxl.load_workbook(self.issued(code))
+        issued = self.issued(code)
+        target = self.returned / (name or issued.name)
+        # a plain complete fill of the same issued workbook gives the same workbook:
+        # it is made once per session and its bytes reused
+        plain = complete and not edits and mutate is None and saved is not None
+        key = (hashlib.sha256(issued.read_bytes()).hexdigest(), saved) if plain else None
+        if key in _PLAIN_FILLS:
+            target.write_bytes(_PLAIN_FILLS[key])
+            return target
+        book = openpyxl.load_workbook(issued)
         if complete:
             fill_plausibly(book)
-        for (sheet, key, title), value in (edits or {}).items():
-            set_cell(book[sheet], key, title, value)
+        for (sheet, key_, title), value in (edits or {}).items():
+            set_cell(book[sheet], key_, title, value)
         if mutate:
             mutate(book)
-        target = self.returned / (name or self.issued(code).name)
         book.save(target)
         if saved:
             set_saved_time(target, saved)
+        if key is not None:
+            _PLAIN_FILLS[key] = target.read_bytes()
         return target
 
     def run(self) -> RunResult:
+        """The whole batch, result workbooks and 退回件 included (``siyi run``)."""
         return run(self.folder)
+
+    def analyse(self) -> Analysis:
+        """The period's analysis as ``siyi status`` gives it: the same issues, statuses,
+        tables and submissions as ``run``, without writing the result workbooks."""
+        return api.status(self.folder)
+
+
+# (sha256 of the issued workbook, saved time) -> bytes of its plain complete fill
+_PLAIN_FILLS: dict[tuple[str, str], bytes] = {}
+
+
+class Handout:
+    """The SMALL campaign's handout, made once per session: a test folder that is still
+    exactly as the ``small`` fixture made it gets a copy of what ``siyi issue`` left."""
+
+    def __init__(self, folder: Path) -> None:
+        self.master = (folder / MASTER_FILE).read_bytes()  # as write_master left it
+        issued = Campaign(folder).issue()  # the real handout
+        assert (folder / MASTER_FILE).read_bytes() == self.master
+        self.folder = folder
+        self.left = sorted(
+            p.name for p in folder.iterdir() if p.name not in (MASTER_FILE, "returned")
+        )
+        self.files = {code: path.relative_to(folder) for code, path in issued.items()}
+
+    def fits(self, folder: Path) -> bool:
+        """Nothing in ``folder`` but the untouched master and returned/ (the handout
+        reads the master, 督导检查.xlsx, the store and history/; none may differ)."""
+        names = {p.name for p in folder.iterdir()}
+        return (
+            names == {MASTER_FILE, "returned"}
+            and (folder / MASTER_FILE).read_bytes() == self.master
+        )
+
+    def copy_into(self, folder: Path) -> dict[str, Path]:
+        for name in self.left:
+            source = self.folder / name
+            if source.is_dir():
+                shutil.copytree(source, folder / name, copy_function=shutil.copyfile)
+            else:
+                shutil.copyfile(source, folder / name)
+        return {code: folder / path for code, path in self.files.items()}
 
 
 def set_saved_time(path: Path, when: str) -> None:
@@ -369,12 +429,22 @@ def codes_at(result: RunResult, file_part: str = "") -> set[tuple[str, str, str]
     return {(i.code, i.sheet, i.cell) for i in result.issues if file_part in i.file}
 
 
+@pytest.fixture(scope="session")
+def small_handout(tmp_path_factory) -> Handout:
+    folder = tmp_path_factory.mktemp("small-handout") / "campaign"
+    folder.mkdir()
+    write_master(folder / MASTER_FILE, SMALL, SETTINGS)
+    return Handout(folder)
+
+
 @pytest.fixture
-def small(tmp_path: Path) -> Campaign:
+def small(tmp_path: Path, small_handout: Handout) -> Campaign:
+    """The SMALL campaign's folder with its master (a copy of one written by
+    ``write_master``); the units' workbooks are issued when a test first needs them."""
     folder = tmp_path / "campaign"
     folder.mkdir()
-    write_master(folder / "任务总表.xlsx", SMALL, SETTINGS)
-    return Campaign(folder)
+    (folder / MASTER_FILE).write_bytes(small_handout.master)
+    return Campaign(folder, small_handout)
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ def test_not_xlsx_files_each_get_one_message_and_the_batch_goes_on(small):
     with zipfile.ZipFile(small.returned / "word.xlsx", "w") as z:
         z.writestr("word/document.xml", "<w/>")
     small.fill("U01")
-    result = small.run()
+    result = small.analyse()
     by_file = {}
     for i in result.issues:
         by_file.setdefault(i.file, []).append(i.code)
@@ -50,7 +50,7 @@ def test_unit_not_in_master_and_other_period(small):
         "U01", name="foreign.xlsx", mutate=lambda b: _set_meta(b, "unit_code", "U99")
     )
     small.fill("U02", name="old.xlsx", mutate=lambda b: _set_meta(b, "period", "2022Q2"))
-    result = small.run()
+    result = small.analyse()
     assert [i.code for i in result.issues if i.file == "foreign.xlsx"] == [
         "UNIT_NOT_IN_MASTER"
     ]
@@ -60,7 +60,7 @@ def test_unit_not_in_master_and_other_period(small):
 def test_file_name_fallback_when_metadata_removed(small):
     small.fill("U02", name="长青乡报送.xlsx", mutate=lambda b: b.remove(b[META_SHEET]))
     small.fill("U03", name="没有名字.xlsx", mutate=lambda b: b.remove(b[META_SHEET]))
-    result = small.run()
+    result = small.analyse()
     assert [
         (i.code, i.severity) for i in result.issues if i.file == "长青乡报送.xlsx"
     ] == [("META_MISSING", "提醒")]
@@ -100,7 +100,7 @@ def test_returned_files_are_never_modified(small):
 def test_lock_files_are_skipped(small):
     (small.returned / "~$U01.xlsx").write_bytes(b"lock")
     small.fill("U01")
-    result = small.run()
+    result = small.analyse()
     assert result.ignored == ["~$U01.xlsx"]
     assert not result.issues
 

@@ -115,7 +115,7 @@ def test_orders_go_out_and_feedback_comes_back(small):
 def test_extension_request_needs_a_reason(small):
     write_inspection_workbook(small.folder / INSPECTION_FILE, {"orders": ORDERS})
     small.fill("U01", mutate=_feedback("协调中", "申请延期"))
-    found = {(i.code, i.sheet, i.cell) for i in small.run().issues}
+    found = {(i.code, i.sheet, i.cell) for i in small.analyse().issues}
     assert ("REQUIRED", "督办单DB01", "B13") in found and (
         "REQUIRED",
         "督办单DB01",

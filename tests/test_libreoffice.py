@@ -15,8 +15,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def convert(path: Path, target: str, out_dir: Path, profile: Path) -> None:
-    """``soffice --convert-to target``, with a private profile so tests can run side by side."""
+def convert(paths: Path | list[Path], target: str, out_dir: Path, profile: Path) -> None:
+    """``soffice --convert-to target``, with a private profile so tests can run side by
+    side. Several files share one LibreOffice start, which opens and saves each on its own."""
+    paths = [paths] if isinstance(paths, Path) else paths
     command = [
         SOFFICE,
         f"-env:UserInstallation=file://{profile}",
@@ -25,7 +27,7 @@ def convert(path: Path, target: str, out_dir: Path, profile: Path) -> None:
         target,
     ]
     subprocess.run(
-        [*command, "--outdir", str(out_dir), str(path)],
+        [*command, "--outdir", str(out_dir), *map(str, paths)],
         check=True,
         capture_output=True,
         timeout=180,
@@ -34,9 +36,14 @@ def convert(path: Path, target: str, out_dir: Path, profile: Path) -> None:
 
 def resave(path: Path, out_dir: Path, profile: Path) -> Path:
     """Open and save ``path`` as .xlsx in LibreOffice, as a unit using it would."""
+    return resave_all([path], out_dir, profile)[0]
+
+
+def resave_all(paths: list[Path], out_dir: Path, profile: Path) -> list[Path]:
+    """:func:`resave` for several files (with different names) in one LibreOffice start."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    convert(path, "xlsx:Calc MS Excel 2007 XML", out_dir, profile)
-    return out_dir / (path.stem + ".xlsx")
+    convert(paths, "xlsx:Calc MS Excel 2007 XML", out_dir, profile)
+    return [out_dir / (path.stem + ".xlsx") for path in paths]
 
 
 def issue_keys(result):
@@ -52,11 +59,11 @@ def test_filled_workbook_resaved_by_libreoffice_gives_the_same_result(small, tmp
     }
     original = small.fill("U01", edits)
     small.fill("U02")
-    before = small.run()
+    before = small.analyse()
     resaved = resave(original, tmp_path / "lo", tmp_path / "profile")
     original.unlink()
     shutil.copy(resaved, small.returned / original.name)
-    after = small.run()
+    after = small.analyse()
     assert issue_keys(after) == issue_keys(before)
     assert {r["code"]: r["status"] for r in after.returns} == {
         r["code"]: r["status"] for r in before.returns
@@ -77,7 +84,7 @@ def test_issued_workbook_keeps_locks_lists_and_metadata_through_libreoffice(
     assert kinds.get("H") == "list" and kinds.get("G") == "date"
     # an untouched issued file is a valid (if empty) return: only 'required' problems
     shutil.copy(resaved, small.returned / "U01.xlsx")
-    codes = {i.code for i in small.run().issues}
+    codes = {i.code for i in small.analyse().issues}
     assert codes <= {"REQUIRED", "CONFIRM_MISSING"}
 
 
@@ -91,11 +98,9 @@ def test_self_check_counts_red_cells_when_opened_in_libreoffice(small, tmp_path)
     }
     wrong = small.fill("U01", edits)
     right = small.fill("U02", name="right.xlsx")
-    book_wrong = openpyxl.load_workbook(
-        resave(wrong, tmp_path / "lo", tmp_path / "profile"), data_only=True
-    )
-    book_right = openpyxl.load_workbook(
-        resave(right, tmp_path / "lo", tmp_path / "profile"), data_only=True
+    book_wrong, book_right = (
+        openpyxl.load_workbook(path, data_only=True)
+        for path in resave_all([wrong, right], tmp_path / "lo", tmp_path / "profile")
     )
     assert book_wrong["自查"]["A2"].value.startswith("还有 3 处需要修改")
     counts = {
@@ -118,13 +123,16 @@ def test_issued_and_return_copies_survive_xls_and_ods_conversion(small, tmp_path
     faulty = small.fill("U01", {("重点工作台账", "T1", "完成进度(%)"): "过半"})
     small.run()
     copy = next((small.folder / "output" / "退回件").glob("*.xlsx"))
-    for source in (small.issued("U02"), copy):
-        for target in ("ods", "xls"):
-            out = tmp_path / target
-            convert(source, target, out, tmp_path / "profile")
-            converted = out / f"{source.stem}.{target}"
-            assert converted.is_file() and converted.stat().st_size > 0
-            back = resave(converted, tmp_path / f"{target}-back", tmp_path / "profile")
+    sources = [small.issued("U02"), copy]
+    for target in ("ods", "xls"):
+        out = tmp_path / target
+        convert(sources, target, out, tmp_path / "profile")
+        converted = [out / f"{source.stem}.{target}" for source in sources]
+        for path in converted:
+            assert path.is_file() and path.stat().st_size > 0
+        for back in resave_all(
+            converted, tmp_path / f"{target}-back", tmp_path / "profile"
+        ):
             book = openpyxl.load_workbook(back)
             assert book["_lists"].sheet_state in ("hidden", "veryHidden")
             assert book["重点工作台账"].protection.sheet
@@ -138,7 +146,7 @@ def test_issued_and_return_copies_survive_xls_and_ods_conversion(small, tmp_path
 def test_ods_and_xls_returns_are_converted_and_read(small, tmp_path):
     returned = small.fill("U01", {("重点工作台账", "T1", "完成进度(%)"): "过半"})
     small.fill("U02")
-    before = small.run()
+    before = small.analyse()
     filled = tmp_path / returned.name
     shutil.copy(returned, filled)
     for target in ("ods", "xls"):
@@ -168,7 +176,7 @@ def test_cross_row_rules_are_red_and_counted_too(small, tmp_path):
         ("推进表", ("T2", 1), "节点状态"): "推进中",
     }
     wrong = small.fill("U01", edits)
-    errors = {i.code for i in small.run().issues if i.severity == "错误"}
+    errors = {i.code for i in small.analyse().issues if i.severity == "错误"}
     assert errors == {"CLOSE_NOT_DONE", "PROGRESS_100_NOT_DONE", "ACTUAL_WITHOUT_DONE"}
     book = openpyxl.load_workbook(
         resave(wrong, tmp_path / "lo", tmp_path / "profile"), data_only=True

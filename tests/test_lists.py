@@ -79,7 +79,7 @@ def test_lists_are_read_with_ids_and_checked(small):
         )
 
     small.fill("U01", mutate=fill)
-    result = small.run()
+    result = small.analyse()
     found = {(i.code, i.sheet, i.cell) for i in result.issues}
     assert ("TASK_NOT_OWN", PROBLEMS, "B6") in found
     assert ("REQUIRED", PROBLEMS, "K8") in found and (
@@ -105,5 +105,5 @@ def test_empty_lists_are_fine_and_older_workbooks_without_them_too(small):
                 row[1].value = "2022.1"
 
     small.fill("U02", mutate=old_template)
-    result = small.run()
+    result = small.analyse()
     assert [i.code for i in result.issues if i.code != "TEMPLATE_OLD"] == []

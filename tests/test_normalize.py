@@ -113,7 +113,7 @@ def test_percent_formatted_cells_scale_by_100(value):
 
 def test_number_typed_into_a_date_formatted_cell_is_read_as_a_date(small):
     small.fill("U01", {("推进表", ("T1", 1), "实际完成日期"): 20220630})
-    result = small.run()
+    result = small.analyse()
     assert [(i.code, i.cell, i.detail) for i in result.issues] == [
         ("COERCED_DATE", "G4", "2022-06-30")
     ]

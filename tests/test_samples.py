@@ -6,6 +6,10 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
+
+# one pytest-xdist worker runs them all, so the sample batch (sample_run) is run once
+pytestmark = pytest.mark.xdist_group("sample_run")
 
 PLANTED = json.loads(
     (Path(__file__).resolve().parent.parent / "samples" / "planted.json").read_text(

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import Campaign
 from hypothesis import given
 from hypothesis import strategies as st
 
 from siyi_xlsx.cli import main
 from siyi_xlsx.compute.scoring import Adjustment, SourceScore, score_units, trimmed_mean
 from siyi_xlsx.errors import CampaignError
+from siyi_xlsx.read.master import MASTER_FILE
+
+# one pytest-xdist worker runs the module, so `scored_template` is prepared once
+pytestmark = pytest.mark.xdist_group("scoring")
 
 W = {"self": 20.0, "team": 30.0, "public": 20.0, "leader": 30.0}
 BANDS = (90.0, 80.0, 60.0)
@@ -173,8 +180,13 @@ def _fill_ballot(path, scores_by_unit, rater, target):
     book.save(target)
 
 
-@pytest.fixture
-def scored(small):
+@pytest.fixture(scope="module")
+def scored_template(tmp_path_factory, small_handout) -> Path:
+    """The campaign of :func:`scored`, prepared once per module; each test gets a copy."""
+    folder = tmp_path_factory.mktemp("scored") / "campaign"
+    folder.mkdir()
+    (folder / MASTER_FILE).write_bytes(small_handout.master)
+    small = Campaign(folder, small_handout)  # as the `small` fixture makes it
     small.fill("U01", {("考评册", "KP02", "自评分"): 30})
     small.fill("U02")
     small.fill("U03")
@@ -214,7 +226,15 @@ def scored(small):
         "获市级表彰",
     )
     book.save(master)
-    return small
+    return folder
+
+
+@pytest.fixture
+def scored(tmp_path, scored_template) -> Campaign:
+    """SMALL with three returns, the evaluators' ballots, a public survey and a bonus."""
+    folder = tmp_path / "campaign"
+    shutil.copytree(scored_template, folder)
+    return Campaign(folder)
 
 
 def _ranking(folder):

@@ -25,7 +25,7 @@ def codes(result, file_part=""):
 
 def test_workbook_of_another_unit_sent_under_a_units_name(small):
     small.fill("U01", name="U02_长青乡_报送.xlsx")
-    result = small.run()
+    result = small.analyse()
     issue = next(i for i in result.issues if i.code == "FILE_NAME_OTHER_UNIT")
     assert (
         issue.severity == "提醒"
@@ -36,7 +36,7 @@ def test_workbook_of_another_unit_sent_under_a_units_name(small):
 
 def test_older_template_version(small):
     small.fill("U01", mutate=lambda b: _meta(b, "template_version", "2021.1"))
-    assert ("TEMPLATE_OLD", "", "") in codes(small.run())
+    assert ("TEMPLATE_OLD", "", "") in codes(small.analyse())
 
 
 def test_prefilled_cells_changed_name_old_and_new(small):
@@ -45,7 +45,7 @@ def test_prefilled_cells_changed_name_old_and_new(small):
         book[LEDGER]["E5"] = None
 
     small.fill("U01", mutate=change)
-    result = small.run()
+    result = small.analyse()
     changed = {
         (i.cell, i.value, i.detail) for i in result.issues if i.code == "PREFILL_CHANGED"
     }
@@ -65,7 +65,7 @@ def test_rows_moved_inserted_and_deleted(small):
             ws.cell(5, col).value = value
 
     small.fill("U01", mutate=shuffle, name="moved.xlsx")
-    result = small.run()
+    result = small.analyse()
     assert ("ROWS_MOVED", LEDGER, "") in codes(result, "moved")
     assert not result.errors
 
@@ -76,7 +76,7 @@ def test_rows_moved_inserted_and_deleted(small):
 
     (small.returned / "moved.xlsx").unlink()
     small.fill("U01", mutate=insert, name="inserted.xlsx")
-    assert ("MILESTONE_UNKNOWN", SCHED, "A5") in codes(small.run(), "inserted")
+    assert ("MILESTONE_UNKNOWN", SCHED, "A5") in codes(small.analyse(), "inserted")
 
 
 def test_renamed_sheet_is_read_with_a_reminder(small):
@@ -84,7 +84,7 @@ def test_renamed_sheet_is_read_with_a_reminder(small):
         book[SCHED].title = "推进表(1)"
 
     small.fill("U01", mutate=rename)
-    result = small.run()
+    result = small.analyse()
     assert [(i.code, i.sheet, i.severity) for i in result.issues] == [
         ("SHEET_RENAMED", "推进表(1)", "提醒")
     ]
@@ -92,7 +92,7 @@ def test_renamed_sheet_is_read_with_a_reminder(small):
 
 def test_formula_without_cached_value_is_an_error(small):
     small.fill("U01", {(LEDGER, "T1", "完成进度(%)"): "=20+30"})
-    result = small.run()
+    result = small.analyse()
     issue = next(i for i in result.issues if i.code == "FORMULA_NO_CACHE")
     assert (issue.sheet, issue.cell, issue.severity) == (LEDGER, "G4", "错误")
 
@@ -100,7 +100,7 @@ def test_formula_without_cached_value_is_an_error(small):
 def test_formula_with_cached_value_is_read_with_a_reminder(small):
     path = small.fill("U01", {(LEDGER, "T1", "完成进度(%)"): "=20+30"})
     _cache_formula_result(path, "G4", "50")
-    result = small.run()
+    result = small.analyse()
     issue = next(i for i in result.issues if i.code == "FORMULA_IN_INPUT")
     assert (issue.cell, issue.value, issue.detail, issue.severity) == (
         "G4",
@@ -140,7 +140,7 @@ def test_master_changed_since_issue(small):
     )
     book.save(small.folder / "任务总表.xlsx")
     small.fill("U01")
-    result = small.run()
+    result = small.analyse()
     found = codes(result)
     assert ("MASTER_CHANGED", "", "") in found
     # the unit changed nothing: its copy shows what it was given, so no cell is blamed on it
@@ -157,7 +157,7 @@ def test_unit_change_is_named_against_the_issued_value_after_a_master_change(sma
     small.fill("U01", {(SCHED, ("T1", 2), "计划完成日期"): dt.datetime(2022, 9, 9)})
     changed = [
         (i.cell, i.value, i.detail)
-        for i in small.run().issues
+        for i in small.analyse().issues
         if i.code == "PREFILL_CHANGED"
     ]
     assert changed == [("E5", "2022-09-09", "2022-08-31")]
@@ -175,6 +175,6 @@ def test_rows_added_to_the_master_after_issue_are_not_blamed_on_the_unit(small):
     )
     book.save(small.folder / "任务总表.xlsx")
     small.fill("U01")
-    result = small.run()
+    result = small.analyse()
     assert {i.code for i in result.issues} == {"MASTER_CHANGED", "ADDED_AFTER_ISSUE"}
     assert result.errors == 0

@@ -12,7 +12,7 @@ LEDGER, SCHED, RESP, EVAL = "重点工作台账", "推进表", "责任书", "考
 def test_clean_round_trip_has_no_issues(small):
     for code in ("U01", "U02", "U03"):
         small.fill(code)
-    result = small.run()
+    result = small.analyse()
     assert [i.text() for i in result.issues] == []
     assert result.exit_code == 0
     statuses = {r["code"]: r["status"] for r in result.returns}
@@ -30,7 +30,7 @@ def test_progress_text_rejected_and_percent_forms_coerced(small):
         {(LEDGER, "T1", "完成进度(%)"): "过半", (LEDGER, "T2", "完成进度(%)"): "100%"},
     )
     small.fill("U02", {(LEDGER, "T3", "完成进度(%)"): 0.3})
-    result = small.run()
+    result = small.analyse()
     assert ("PERCENT_AMBIGUOUS", LEDGER, "G4") in codes_at(result, "U01")
     assert ("COERCED_PERCENT", LEDGER, "G5") in codes_at(result, "U01")
     assert ("COERCED_PERCENT", LEDGER, "G4") in codes_at(result, "U02")
@@ -48,7 +48,7 @@ def test_dates_typed_in_many_ways(small):
         (SCHED, ("T2", 2), "实际完成日期"): "9/30",
     }
     small.fill("U01", edits)
-    result = small.run()
+    result = small.analyse()
     found = codes_at(result, "U01")
     assert ("COERCED_DATE", SCHED, "G4") in found
     assert ("COERCED_DATE", SCHED, "G5") in found
@@ -67,7 +67,7 @@ def test_actual_date_after_as_of(small):
             (SCHED, ("T1", 3), "节点状态"): "已完成",
         },
     )
-    result = small.run()
+    result = small.analyse()
     assert ("ACTUAL_AFTER_AS_OF", SCHED, "G6") in codes_at(result, "U01")
 
 
@@ -79,7 +79,7 @@ def test_actual_date_on_as_of_is_fine(small):
             (SCHED, ("T1", 3), "节点状态"): "已完成",
         },
     )
-    assert not small.run().errors
+    assert not small.analyse().errors
 
 
 def test_done_without_date_and_date_without_done(small):
@@ -90,7 +90,7 @@ def test_done_without_date_and_date_without_done(small):
             (SCHED, ("T2", 1), "节点状态"): "推进中",
         },
     )
-    result = small.run()
+    result = small.analyse()
     found = codes_at(result, "U01")
     assert ("REQUIRED", SCHED, "G4") in found
     assert ("ACTUAL_WITHOUT_DONE", SCHED, "H8") in found
@@ -101,7 +101,7 @@ def test_done_without_date_and_date_without_done(small):
 def test_progress_100_needs_last_milestone(small):
     small.fill("U01", {(LEDGER, "T1", "完成进度(%)"): 100})
     small.fill("U02")
-    result = small.run()
+    result = small.analyse()
     assert ("PROGRESS_100_NOT_DONE", LEDGER, "G4") in codes_at(result, "U01")
     # T2's milestones are all done by the as-of date: 100% there is fine
     assert not any(
@@ -118,7 +118,7 @@ def test_close_off_needs_every_milestone_and_evidence(small):
             (LEDGER, "T2", "申请销号"): "是",
         },
     )
-    result = small.run()
+    result = small.analyse()
     found = codes_at(result, "U01")
     assert ("CLOSE_NOT_DONE", LEDGER, "K4") in found
     assert ("REQUIRED", LEDGER, "L5") in found  # T2 is done but has no evidence
@@ -128,14 +128,14 @@ def test_close_off_accepted_when_done_with_evidence(small):
     small.fill(
         "U01", {(LEDGER, "T2", "申请销号"): "是", (LEDGER, "T2", "佐证材料"): "验收报告"}
     )
-    result = small.run()
+    result = small.analyse()
     assert not result.errors
 
 
 def test_self_score_above_points(small):
     small.fill("U01", {(EVAL, "KP02", "自评分"): 41})
     small.fill("U02", {(EVAL, "KP02", "自评分"): 40})
-    result = small.run()
+    result = small.analyse()
     assert ("SELF_SCORE_OVER", EVAL, "F5") in codes_at(result, "U01")
     assert not codes_at(result, "U02")
 
@@ -145,7 +145,7 @@ def test_evidence_required_indicator(small):
         "U01",
         {(EVAL, "KP01", "自评说明及佐证"): None, (EVAL, "KP02", "自评说明及佐证"): None},
     )
-    result = small.run()
+    result = small.analyse()
     found = codes_at(result, "U01")
     assert ("REQUIRED", EVAL, "G4") in found  # KP01 需佐证
     assert ("REQUIRED", EVAL, "G5") not in found  # KP02 does not
@@ -161,7 +161,7 @@ def test_confirmation_missing_is_a_reminder(small):
             for c in row
         ],
     )
-    result = small.run()
+    result = small.analyse()
     reminders = [i for i in result.issues if i.code == "CONFIRM_MISSING"]
     assert len(reminders) == 3 and all(i.severity == "提醒" for i in reminders)
     assert result.exit_code == 0
@@ -176,7 +176,7 @@ def test_phone_and_required_text(small):
             (LEDGER, "T1", "进展情况"): "   ",
         },
     )
-    result = small.run()
+    result = small.analyse()
     found = codes_at(result, "U01")
     assert ("BAD_FORMAT", RESP, "J4") in found
     assert (
@@ -192,7 +192,7 @@ def test_dropdown_value_outside_list(small):
         "U01",
         {(SCHED, ("T1", 3), "节点状态"): "快完成了", (LEDGER, "T1", "申请销号"): "Y"},
     )
-    result = small.run()
+    result = small.analyse()
     found = codes_at(result, "U01")
     assert ("NOT_IN_LIST", SCHED, "H6") in found
     assert ("COERCED_CHOICE", LEDGER, "K4") in found
@@ -202,7 +202,7 @@ def test_unknown_and_foreign_task_ids(small):
     small.fill(
         "U01", {(LEDGER, "T1", "任务编号"): "T9", (LEDGER, "T2", "任务编号"): "T3"}
     )
-    result = small.run()
+    result = small.analyse()
     found = codes_at(result, "U01")
     assert ("TASK_UNKNOWN", LEDGER, "A4") in found
     assert ("TASK_NOT_OWN", LEDGER, "A5") in found
@@ -213,7 +213,7 @@ def test_unknown_and_foreign_task_ids(small):
 
 def test_prefilled_cell_changed_is_reported_and_master_wins(small):
     small.fill("U01", {(SCHED, ("T1", 1), "计划完成日期"): dt.datetime(2022, 12, 1)})
-    result = small.run()
+    result = small.analyse()
     issue = next(i for i in result.issues if i.code == "PREFILL_CHANGED")
     assert (issue.sheet, issue.cell, issue.value, issue.detail) == (
         SCHED,
@@ -230,7 +230,7 @@ def test_duplicate_rows(small):
             ws.cell(6, col).value = ws.cell(5, col).value
 
     small.fill("U01", mutate=dup)
-    assert ("ROW_DUPLICATE", LEDGER, "A6") in codes_at(small.run(), "U01")
+    assert ("ROW_DUPLICATE", LEDGER, "A6") in codes_at(small.analyse(), "U01")
 
 
 def test_renamed_header_and_removed_sheet(small):
@@ -239,7 +239,7 @@ def test_renamed_header_and_removed_sheet(small):
         del book["考评册"]
 
     small.fill("U01", mutate=damage)
-    result = small.run()
+    result = small.analyse()
     found = codes_at(result, "U01")
     assert ("HEADER_RENAMED", LEDGER, "G3") in found
     assert [i.code for i in result.issues if i.sheet == LEDGER] == ["HEADER_RENAMED"]
@@ -255,13 +255,13 @@ def test_removed_schedule_gives_one_message_not_a_cascade(small):
         {(LEDGER, "T2", "申请销号"): "是", (LEDGER, "T2", "佐证材料"): "验收单"},
         mutate=lambda b: b.remove(b["推进表"]),
     )
-    result = small.run()
+    result = small.analyse()
     assert [i.code for i in result.issues] == ["SHEET_MISSING"]
 
 
 def test_renamed_key_header_does_not_flood(small):
     small.fill("U01", mutate=lambda b: b["重点工作台账"].cell(3, 1, "编号"))
-    result = small.run()
+    result = small.analyse()
     assert [(i.code, i.cell) for i in result.issues] == [("HEADER_RENAMED", "A3")]
 
 
@@ -275,7 +275,7 @@ def test_moved_column_is_still_read(small):
             )
 
     small.fill("U01", mutate=swap)
-    assert not small.run().errors
+    assert not small.analyse().errors
 
 
 def test_blank_rows_inserted_inside_a_table_are_skipped(small):
@@ -284,5 +284,5 @@ def test_blank_rows_inserted_inside_a_table_are_skipped(small):
         book[LEDGER].insert_rows(5, amount=2)
 
     small.fill("U01", mutate=gap)
-    result = small.run()
+    result = small.analyse()
     assert not result.issues, [i.text() for i in result.issues]
