@@ -345,9 +345,9 @@ class Store:
         periods = sorted({r[1] for r in runs})
         what = f"{len(runs)} 次运行（{'、'.join(periods)}）" if runs else ""
         if bulletins:
-            what += ("和" if what else "") + f" {len(bulletins)} 次已发布的通报"
+            what += ("和" if what else "") + f"{len(bulletins)} 次已发布的通报"
         self.notes.append(
-            f"已将 {HISTORY_DIR}/ 中的 {what.strip()} 导入 {STORE_FILE}；"
+            f"已将 {HISTORY_DIR}/ 中的{what}导入 {STORE_FILE}；"
             f"{HISTORY_DIR}/ 文件夹不再使用，可留作备查。"
         )
 
