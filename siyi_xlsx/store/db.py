@@ -176,6 +176,9 @@ class Store:
             )
             key = _signing_key()
             if key:
+                # only the latest run's analysis is ever reused: it is a cache, the
+                # tables above are the memory
+                self.db.execute("DELETE FROM analyses")
                 self.db.execute(
                     "INSERT INTO analyses VALUES (?,?,?,?)",
                     (run_id, code_key(), blob, _mac(key, blob)),
