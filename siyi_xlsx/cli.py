@@ -272,7 +272,7 @@ def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
 @campaign_argument
 @json_option
 def status(folder: Path, as_json: bool) -> None:
-    """各单位本期报送情况：按时报送 / 逾期报送 / 被退回 / 未报送（不写任何文件）。"""
+    """各单位本期报送情况：按时报送 / 逾期报送 / 被退回 / 未报送（不写结果文件）。"""
     with _progress(folder, show=False) as on_file:
         result = api.status(folder, on_file=on_file, on_note=_note)
     if as_json:
