@@ -126,9 +126,10 @@ def inputs_key(folder: Path, returned: Path | None = None) -> str:
         digest.update(
             f"{path.name}:{file_digest(path)[0] if path.is_file() else '-'}\n".encode()
         )
-    files, skipped = returned_files(returned or folder / RETURNED_DIR)
+    returned = returned or folder / RETURNED_DIR
+    files, skipped = returned_files(returned)
     for path in files:
-        digest.update(_file_key(path, path.name, "").encode())
+        digest.update(_file_key(path, path.relative_to(returned).as_posix(), "").encode())
     digest.update(repr(skipped).encode())
     return digest.hexdigest()
 
@@ -163,7 +164,11 @@ def _analyse(
         name = path.relative_to(returned).as_posix()
         key = _file_key(path, name, master)
         sub = store.cached_file(key)
-        if sub is None:
+        if sub is not None:
+            # the same file read before, maybe from another working folder or campaign
+            # path: what it says is kept, where it is now is this run's
+            sub = dataclasses.replace(sub, path=path)
+        else:
             sub = ingest(path, campaign, display_name=name)
             if sub.read_path is None:  # a converted copy is temporary: never cached
                 fresh.append((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)))
@@ -282,6 +287,7 @@ def write_return_copies(
 ) -> dict[str, str]:
     """A 退回件 for every file with errors; with ``prune``, stale copies are removed."""
     written: dict[str, str] = {}
+    failed = False
     for sub in subs:
         # a file rejected as a whole (other period, unknown unit…) cannot be fixed cell by cell
         if sub.error_count and sub.status == ACCEPTED:
@@ -291,7 +297,9 @@ def write_return_copies(
             )
             if path is not None:
                 written[sub.name] = path.name
-    if prune and folder.is_dir():
+            else:
+                failed = True
+    if prune and not failed and folder.is_dir():  # never lose a copy we could not redo
         for old in folder.glob(PREFIX + "*"):
             if old.name not in written.values():
                 old.unlink()

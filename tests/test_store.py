@@ -174,3 +174,71 @@ def test_checking_never_changes_the_file_as_read(small):
     assert pickle.dumps(read) == before  # the input is left as read
     assert "PROGRESS_100_NOT_DONE" in [i.code for i in checked.issues]
     assert "PROGRESS_100_NOT_DONE" not in [i.code for i in read.issues]
+
+
+def test_a_file_read_before_is_annotated_where_it_is_now(small, tmp_path):
+    # the cache keeps what a file says, never where it was: a 退回件 is still written
+    # after the campaign folder moved
+    small.fill("U02", {("重点工作台账", "T3", "完成进度(%)"): "过半"})
+    api.run(small.folder)
+    moved = tmp_path / "moved"
+    shutil.move(small.folder, moved)
+    result = api.run(moved)
+    assert list(result.return_copies) == [small.issued("U02").name]
+    assert len(list((moved / "output" / "退回件").iterdir())) == 1
+
+
+def test_an_edited_schema_means_a_fresh_analysis(monkeypatch):
+    before = store_db.code_key()
+    store_db.code_key.cache_clear()
+    real = store_db.data_dir
+
+    def edited(name):
+        return real(name) if name != "schemas" else Path(__file__).parent / "golden"
+
+    monkeypatch.setattr(store_db, "data_dir", edited)
+    try:
+        assert store_db.code_key() != before
+    finally:
+        store_db.code_key.cache_clear()
+
+
+def test_bulletins_only_history_is_imported_once(small):
+    target = small.folder / "history" / "_bulletins"
+    target.mkdir(parents=True)
+    (target / "2022Q2_20220715T100000000000.json").write_text(
+        '{"period": "2022Q2", "criticised": ["长青乡"], "praised": []}', encoding="utf-8"
+    )
+    notes: list[str] = []
+    api.status(small.folder, on_note=notes.append)
+    api.status(small.folder, on_note=notes.append)
+    assert len(notes) == 1 and "通报" in notes[0]
+    with sqlite3.connect(small.folder / STORE_FILE) as db:
+        assert db.execute("SELECT count(*) FROM bulletins").fetchone()[0] == 1
+
+
+def test_an_unusable_signing_key_only_turns_the_cache_off(small, tmp_path, monkeypatch):
+    (tmp_path / "cache" / "siyi" / "store.key").mkdir(parents=True)  # not a file
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    store_db._signing_key.cache_clear()
+    try:
+        small.fill("U01")
+        result = api.run(small.folder)
+        assert result.exit_code == 0
+        assert api.status(small.folder).returns == result.returns
+    finally:
+        store_db._signing_key.cache_clear()
+
+
+def test_a_read_only_folder_without_a_store_still_counts_history(small, monkeypatch):
+    small.fill("U01")
+    (small.folder / STORE_FILE).unlink()
+    shutil.copytree(SAMPLE_HISTORY, small.folder / "history")
+
+    def no_lock(folder, wait):
+        raise store_db.ReadOnlyFolder(str(folder))
+
+    monkeypatch.setattr(store_db, "_campaign_lock", no_lock)
+    result = api.status(small.folder)
+    assert [p.period for p in result.previous] == ["2022M07"]
+    assert not (small.folder / STORE_FILE).exists()

@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from siyi_xlsx.errors import Code, Issue
+from siyi_xlsx.errors import CampaignError, Code, Issue
 from siyi_xlsx.schema.sheets import Column, SheetSchema
 
 #: Values of the run that a rule may compare with; Excel gets them as constants.
@@ -140,16 +140,26 @@ class Rule:
         return found
 
 
+class RuleDeclarationError(CampaignError, ValueError):
+    """A rule in a schema's ``x-rules`` cannot be compiled (stops the command, exit 2)."""
+
+
 def rules_of(schema: SheetSchema) -> tuple[Rule, ...]:
     """The sheet's rules, in column order; a malformed declaration fails here, loudly."""
     # kept per schema object (a schema compares by its columns' names, not their specs)
     hit = _PARSED.get(id(schema))
     if hit is None or hit[0] is not schema:
-        rules = tuple(
-            _parse(schema, column, spec)
-            for column in schema.columns
-            for spec in column.spec.get("x-rules", [])
-        )
+        try:
+            rules = tuple(
+                _parse(schema, column, spec)
+                for column in schema.columns
+                for spec in column.spec.get("x-rules", [])
+            )
+        except ValueError as exc:
+            raise RuleDeclarationError(
+                f"schemas/{schema.schema_id}.json 中的跨列规则（x-rules）写法有误：{exc}。"
+                "请改正该文件后再运行。"
+            ) from exc
         hit = _PARSED[id(schema)] = (schema, rules)
     return hit[1]
 

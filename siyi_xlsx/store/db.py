@@ -39,6 +39,7 @@ from siyi_xlsx import __version__
 from siyi_xlsx.compute.previous import PeriodTables
 from siyi_xlsx.errors import CampaignError, Issue
 from siyi_xlsx.period import period_end
+from siyi_xlsx.resources import data_dir
 from siyi_xlsx.store.history import HISTORY_DIR, legacy_bulletins, legacy_runs
 
 STORE_FILE = "siyi.sqlite"
@@ -111,6 +112,10 @@ CREATE TABLE analyses (
 CREATE TABLE file_cache (
     key TEXT PRIMARY KEY,          -- SHA-256 of the file, name, master and code
     blob BLOB NOT NULL, mac TEXT NOT NULL, used_at TEXT NOT NULL
+);
+CREATE TABLE imported (
+    what TEXT PRIMARY KEY,         -- 'history/': an older campaign's folder, imported once
+    at TEXT NOT NULL
 );
 CREATE INDEX runs_period ON runs(period, id);
 """
@@ -322,7 +327,7 @@ class Store:
     def import_history(self) -> None:
         """Bring in the runs and bulletins of an older campaign's history/ folder, once."""
         done = self.db.execute(
-            "SELECT count(*) FROM runs WHERE source LIKE ?", (f"{HISTORY_DIR}/%",)
+            "SELECT count(*) FROM imported WHERE what = ?", (f"{HISTORY_DIR}/",)
         ).fetchone()[0]
         if done or not (self.folder / HISTORY_DIR).is_dir():
             return
@@ -331,6 +336,10 @@ class Store:
         if not runs and not bulletins:
             return
         with self.db:
+            self.db.execute(
+                "INSERT INTO imported VALUES (?, ?)",
+                (f"{HISTORY_DIR}/", dt.datetime.now().isoformat(timespec="seconds")),
+            )
             for source, period, as_of, frames, units, values in runs:
                 run_id = self._add_run(period, as_of, source, "")
                 self._add_tables(run_id, *frames, units, values)
@@ -523,8 +532,9 @@ def open_store(folder: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[Store]
     except ReadOnlyFolder:
         lock = None
     try:
+        in_memory = False
         if lock is None:
-            db = _read_only(path)
+            db, in_memory = _read_only(path)
         else:
             db = sqlite3.connect(path, timeout=wait)
     except sqlite3.Error as exc:
@@ -534,6 +544,9 @@ def open_store(folder: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[Store]
     try:
         store = Store(folder, db, read_only=lock is None)
         if lock is None:
+            if in_memory:
+                store.import_history()  # into memory: earlier periods still count
+                store.notes.clear()
             store.notes.append(
                 f"工作目录 {folder} 不可写：本次按只读方式运行，结果不保存到 {STORE_FILE}。"
             )
@@ -560,17 +573,18 @@ class ReadOnlyFolder(Exception):
     """The campaign folder cannot be written: no lock, no store to write."""
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
-    """The store opened read-only, or an empty one in memory when there is none yet."""
+def _read_only(path: Path) -> tuple[sqlite3.Connection, bool]:
+    """The store opened read-only, or an empty one in memory when there is none that
+    this siyi can read; and whether it is the one in memory."""
     if path.is_file():
         db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
-            return db
+            return db, False
         db.close()
     db = sqlite3.connect(":memory:")
     db.executescript(SCHEMA)
-    return db
+    return db, True
 
 
 def _prepare(db: sqlite3.Connection, path: Path) -> None:
@@ -636,30 +650,36 @@ def _campaign_lock(folder: Path, wait: float) -> Iterator[None]:
 def code_key() -> str:
     """A fingerprint of this siyi's code: a pickle is read back only by the code that wrote it."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
+    files = sorted(Path(__file__).resolve().parents[1].rglob("*.py"))
+    # the office may edit the sheets' declarations and the templates: they decide too
+    for name in ("schemas", "templates"):
+        files += sorted(data_dir(name).glob("*.json"))
+    for path in files:
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
 
 
 @cache
 def _signing_key() -> bytes | None:
+    """This user's key for the store's pickles, made on first use; None (no cache, files
+    read every time) when it cannot be made or read."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "siyi"
     path = base / "store.key"
     try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    try:
         base.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_bytes(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(key)
-        return key
+            out.write(secrets.token_bytes(32))
     except FileExistsError:
-        return path.read_bytes()
+        pass
     except OSError:
-        return None  # no cache on this machine: files are read every time
+        return None
+    try:
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) >= 16 else None  # an empty or cut key: no cache
 
 
 def _mac(key: bytes, blob: bytes) -> str:
