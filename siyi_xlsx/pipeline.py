@@ -158,6 +158,7 @@ def _analyse(
     files, skipped = returned_files(returned)
     subs: list[Submission] = []
     fresh: list[tuple[str, bytes]] = []
+    hits: list[str] = []
     for path in files:
         if on_file:
             on_file(path)
@@ -165,6 +166,7 @@ def _analyse(
         key = _file_key(path, name, master)
         sub = store.cached_file(key)
         if sub is not None:
+            hits.append(key)
             # the same file read before, maybe from another working folder or campaign
             # path: what it says is kept, where it is now is this run's
             sub = dataclasses.replace(sub, path=path)
@@ -173,7 +175,7 @@ def _analyse(
             if sub.read_path is None:  # a converted copy is temporary: never cached
                 fresh.append((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)))
         subs.append(sub)
-    store.cache_files(fresh)
+    store.cache_files(fresh, hits)
     subs = [
         check(sub, campaign) if sub.status == ACCEPTED else sub
         for sub in pick_newest(subs)

@@ -28,7 +28,7 @@ import pickle
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -244,8 +244,11 @@ class Store:
         ).fetchone()
         return _unpickle(row[0], row[1]) if row else None
 
-    def cache_files(self, blobs: list[tuple[str, bytes]]) -> None:
-        """Keep each file as read (pickled), by key; entries unused for 90 days are dropped."""
+    def cache_files(
+        self, blobs: list[tuple[str, bytes]], used: Sequence[str] = ()
+    ) -> None:
+        """Keep each file as read (pickled), by key, and mark the ``used`` entries as
+        used now; entries unused for 90 days are dropped."""
         key = _signing_key()
         if not key or self.read_only:
             return
@@ -254,6 +257,10 @@ class Store:
             self.db.executemany(
                 "INSERT OR REPLACE INTO file_cache VALUES (?,?,?,?)",
                 [(k, b, _mac(key, b), now) for k, b in blobs],
+            )
+            self.db.executemany(
+                "UPDATE file_cache SET used_at = ? WHERE key = ?",
+                [(now, k) for k in used],
             )
             old = (dt.datetime.now() - dt.timedelta(days=90)).isoformat()
             self.db.execute("DELETE FROM file_cache WHERE used_at < ?", (old,))
