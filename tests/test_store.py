@@ -242,3 +242,17 @@ def test_a_read_only_folder_without_a_store_still_counts_history(small, monkeypa
     result = api.status(small.folder)
     assert [p.period for p in result.previous] == ["2022M07"]
     assert not (small.folder / STORE_FILE).exists()
+
+
+def test_processes_starting_at_once_share_one_complete_key(tmp_path):
+    import subprocess
+    import sys
+
+    code = "from siyi_xlsx.store.db import _signing_key; print((_signing_key() or b'').hex())"
+    env = {**__import__("os").environ, "XDG_CACHE_HOME": str(tmp_path)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    keys = {p.communicate()[0].strip() for p in procs}
+    assert len(keys) == 1 and len(keys.pop()) == 64

@@ -673,15 +673,22 @@ def _signing_key() -> bytes | None:
     read every time) when it cannot be made or read."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "siyi"
     path = base / "store.key"
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(secrets.token_bytes(32))
-    except FileExistsError:
-        pass
-    except OSError:
-        return None
+    if not path.exists():
+        # written aside, then linked into place: two processes starting at once both
+        # read the one complete key, never a half-written file
+        tmp = base / f".store.key.{os.getpid()}.{secrets.token_hex(4)}"
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_bytes(32))
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first
+        except OSError:
+            return None
+        finally:
+            tmp.unlink(missing_ok=True)
     try:
         key = path.read_bytes()
     except OSError:
