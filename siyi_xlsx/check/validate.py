@@ -15,6 +15,7 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from siyi_xlsx import schema as schemas
 from siyi_xlsx.check.tamper import check_tamper
 from siyi_xlsx.errors import Code, Issue
 from siyi_xlsx.read.returned import REJECTED, Submission
@@ -23,6 +24,9 @@ from siyi_xlsx.schema.rules import check_row
 from siyi_xlsx.statuses import ReportedMilestoneState
 
 # ----------------------------------------------------------------------------- cross-row
+
+
+UNIT_SCHEDULE = schemas.load("unit_schedule")  # 推进表
 
 
 def check(sub: Submission, campaign: Any) -> Submission:
@@ -104,7 +108,7 @@ def _date_unlikely(row: Any, sheet: str, year: int, where: Any) -> Iterator[Issu
             Code.DATE_UNLIKELY,
             sheet=sheet,
             cell=row.cell("actual_date"),
-            field="实际完成日期",
+            field=UNIT_SCHEDULE.column("actual_date").title,
             value=actual,
             detail=year,
         )
@@ -171,7 +175,7 @@ def check_lists(
                         code,
                         sheet=table.sheet,
                         cell=row.cell("task_id"),
-                        field="任务编号",
+                        field=table.schema.column("task_id").title,
                         value=task_id,
                     )
                 )
@@ -185,7 +189,7 @@ def check_lists(
                             Code.ROW_DUPLICATE,
                             sheet=table.sheet,
                             cell=row.cell("problem_id"),
-                            field="问题编号",
+                            field=table.schema.column("problem_id").title,
                             value=pid,
                         )
                     )

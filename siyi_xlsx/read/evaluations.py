@@ -176,7 +176,7 @@ def _read_entries(
                     Code.REF_UNKNOWN,
                     sheet=schema.sheet,
                     cell=row.cell("unit"),
-                    field="单位名称",
+                    field=schema.column("unit").title,
                     value=v["unit"],
                     detail="单位",
                 )
@@ -188,7 +188,7 @@ def _read_entries(
                     Code.REF_UNKNOWN,
                     sheet=schema.sheet,
                     cell=row.cell("rule"),
-                    field="规则编号",
+                    field=schema.column("rule").title,
                     value=v["rule"],
                     detail="加减分规则（计算方式为“办公室登记”）",
                 )
@@ -406,7 +406,11 @@ def _score_ballot(
         ballot.used = False
     if not ballot.rater:
         ballot.issues.append(
-            where.issue(Code.RATER_MISSING, sheet=table.sheet, field="评分人（签字）")
+            where.issue(
+                Code.RATER_MISSING,
+                sheet=table.sheet,
+                field=table.schema.column("rater").title,
+            )
         )
 
 
@@ -556,7 +560,7 @@ def _tally_row(
                 Code.REF_UNKNOWN,
                 sheet=sheet,
                 cell=row.cell("unit"),
-                field="被评单位",
+                field=schema.column("unit").title,
                 value=name,
                 detail="单位",
             )

@@ -78,7 +78,7 @@ def load_inspection(campaign: Any) -> Inspection:
                             Code.DUPLICATE_KEY,
                             sheet=schema.sheet,
                             cell=row.cell("order_id"),
-                            field="督办编号",
+                            field=schema.column("order_id").title,
                             value=v["order_id"],
                         )
                     )

@@ -441,6 +441,17 @@ class _Reader:
             self.issues,
         )
 
+    def _dropped(self, code: Code, key: str, row: TableRow, id_field: str) -> None:
+        """One message that the row ``row`` of sheet ``key`` is not used at all."""
+        self.issues.append(
+            self.where.issue(
+                code,
+                sheet=self.schema[key].sheet,
+                cell=row.cell(id_field),
+                value=row.values[id_field],
+            )
+        )
+
     def units(self) -> dict[str, Unit]:
         """单位: the first row of each name; a repeated name is reported."""
         schema = self.schema["units"]
@@ -514,14 +525,7 @@ class _Reader:
             if not (lead_ok and complete):
                 # reported cell by cell above; one line more says what it means
                 self.dropped_tasks.add(v["task_id"])
-                self.issues.append(
-                    self.where.issue(
-                        Code.TASK_DROPPED,
-                        sheet=self.schema["tasks"].sheet,
-                        cell=row.cell("task_id"),
-                        value=v["task_id"],
-                    )
-                )
+                self._dropped(Code.TASK_DROPPED, "tasks", row, "task_id")
                 continue
             self._ref(row, "support_units", names, "tasks", "units")
             self._ref(row, "front_leader", set(leaders), "tasks", "leaders")
@@ -595,14 +599,7 @@ class _Reader:
         for row in self.tables["indicators"]:
             v = row.values
             if not {"name", "points", "criteria"} <= set(v):
-                self.issues.append(
-                    self.where.issue(
-                        Code.INDICATOR_DROPPED,
-                        sheet=self.schema["indicators"].sheet,
-                        cell=row.cell("code"),
-                        value=v["code"],
-                    )
-                )
+                self._dropped(Code.INDICATOR_DROPPED, "indicators", row, "code")
                 continue
             indicators[v["code"]] = Indicator(
                 v["code"],
