@@ -438,7 +438,7 @@ def test_batch_reports_each_rule_at_its_cell_with_its_message():
         "完成进度为 100%，但节点“第 3 个节点 验收”尚未完成"
     )
     assert "apply_close" not in row.values and "apply_close" in row.invalid  # rejected
-    assert row.values["progress"] == 100.0  # a question, not a rejection
+    assert "progress" not in row.values and "progress" in row.invalid  # 错误: not used
 
     sched = schemas.load("unit_schedule")
     late = _row(

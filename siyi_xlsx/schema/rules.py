@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from siyi_xlsx.errors import CampaignError, Code, Issue
+from siyi_xlsx.errors import MESSAGES, CampaignError, Code, Issue, Severity
 from siyi_xlsx.schema.sheets import Column, SheetSchema
 
 #: Values of the run that a rule may compare with; Excel gets them as constants.
@@ -131,7 +131,7 @@ class Rule:
     when: tuple[Term, ...]
     text: str
     detail: str | None = None
-    reject: bool = False
+    reject: bool = False  # the code is an 错误: the value is not used
 
     def names(self) -> set[str]:
         """Every column, helper and parameter the condition reads."""
@@ -213,8 +213,11 @@ def _parse(schema: SheetSchema, column: Column, spec: dict[str, Any]) -> Rule:
         when=terms,
         text=spec["text"],
         detail=spec.get("detail"),
-        reject=bool(spec.get("reject", False)),
+        # a value judged 错误 is never used: every 错误 rule takes its column's value away
+        reject=MESSAGES[Code(spec["code"])][0] == Severity.ERROR,
     )
+    if "reject" in spec:
+        raise ValueError(f"{where}: 'reject' follows from the code's severity; remove it")
     unknown = (rule.names() | {rule.detail or column.name}) - known
     if unknown:
         raise ValueError(f"{where}: unknown names {sorted(unknown)}")
