@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from siyi_xlsx import __version__, api
+from siyi_xlsx.compute.scoring import GRADES
 from siyi_xlsx.errors import Code, Report, SiyiError
 from siyi_xlsx.jsonreport import result_json, score_json, submission_json
 from siyi_xlsx.pipeline import OUTPUT_DIR, RETURNED_DIR
@@ -379,14 +380,16 @@ def score_cmd(folder: Path, as_json: bool) -> None:
         grades[u.grade] = grades.get(u.grade, 0) + 1
     click.echo(
         f"考评 {len(result.units)} 个牵头单位："
-        + "，".join(
-            f"{g} {grades[g]} 个" for g in ("优秀", "良好", "一般", "较差") if g in grades
-        )
+        + "，".join(f"{g} {grades[g]} 个" for g in GRADES if g in grades)
     )
-    for group in sorted({u.group for u in result.units}):
-        top = sorted((u for u in result.units if u.group == group), key=lambda u: u.rank)[
-            :3
-        ]
+    if result.interim:
+        period = result.campaign.settings.period
+        click.echo(
+            f"注意：本期 {period} 不是本年度最后一期，这是阶段性结果（公示表已标注“阶段性结果”）。"
+        )
+    for group in sorted({u.group for u in result.units if u.ranked}):
+        ranked = [u for u in result.units if u.group == group and u.ranked]
+        top = sorted(ranked, key=lambda u: (u.rank, u.code))[:3]
         click.echo(
             f"  {group}前三："
             + "、".join(f"{u.rank}. {u.name} {u.final:.2f}" for u in top)

@@ -112,6 +112,9 @@ class Code(StrEnum):
     BALLOT_UNIFORM = "BALLOT_UNIFORM"
     EVAL_INPUT_ABSENT = "EVAL_INPUT_ABSENT"
     PUBLIC_TOO_FEW = "PUBLIC_TOO_FEW"
+    PUBLIC_ROW_EXCLUDED = "PUBLIC_ROW_EXCLUDED"
+    ADJUST_OUTSIDE_YEAR = "ADJUST_OUTSIDE_YEAR"
+    SCORE_INTERIM = "SCORE_INTERIM"
     REPEAT_PROBLEM = "REPEAT_PROBLEM"
     PROBLEM_DROPPED = "PROBLEM_DROPPED"
     TASK_REOPENED = "TASK_REOPENED"
@@ -384,6 +387,18 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     Code.PUBLIC_TOO_FEW: (
         WARNING,
         "“{value}”群众测评有效票 {detail}，少于规定的最少票数，群众测评按缺失处理。",
+    ),
+    Code.PUBLIC_ROW_EXCLUDED: (
+        WARNING,
+        "“{value}”的群众测评有 {detail} 行含有错误（见上面对应单元格的问题），这些行整行不计入。",
+    ),
+    Code.ADJUST_OUTSIDE_YEAR: (
+        ERROR,
+        "{field} {value} 不在本年度考评期内（{detail}），该条登记不计入加减分。",
+    ),
+    Code.SCORE_INTERIM: (
+        WARNING,
+        "本期 {value} 不是本年度最后一期（{detail}），考评结果只是阶段性结果，公示表已标注“阶段性结果”。",
     ),
     # supervision across periods
     Code.REPEAT_PROBLEM: (

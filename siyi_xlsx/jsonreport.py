@@ -57,16 +57,21 @@ def score_json(result: Any) -> dict[str, Any]:
                 "code": u.code,
                 "name": u.name,
                 "group": u.group,
-                "final": u.final,
+                "final": float(u.final),
                 "rank": u.rank,
                 "grade": u.grade,
-                "weighted": u.weighted,
-                "bonus": u.bonus,
-                "deduction": u.deduction,
-                "sources": {k: v.value for k, v in u.sources.items()},
+                "weighted": float(u.weighted),
+                "bonus": float(u.bonus),
+                "deduction": float(u.deduction),
+                "sources": {
+                    k: None if v.value is None else float(v.value)
+                    for k, v in u.sources.items()
+                },
+                "not_eligible": u.ineligible,
             }
             for u in result.units
         ],
+        "interim": result.interim,
         "issues": [i.as_dict() for i in result.issues],
         "outputs": [str(p) for p in result.outputs],
     }

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import shutil
+from decimal import Decimal
+from decimal import Decimal as D
+from fractions import Fraction
 from pathlib import Path
 
 import openpyxl
@@ -15,7 +18,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from siyi_xlsx.cli import main
-from siyi_xlsx.compute.scoring import Adjustment, SourceScore, score_units, trimmed_mean
+from siyi_xlsx.compute.scoring import (
+    Adjustment,
+    RaterScore,
+    SourceScore,
+    r2,
+    rater_mean,
+    score_units,
+    trim,
+)
 from siyi_xlsx.errors import CampaignError
 from siyi_xlsx.read.master import MASTER_FILE
 
@@ -33,7 +44,9 @@ def row(code, group, self_, team, public, leader, adjustments=()):
         "name": code,
         "kind": group,
         "group": group,
-        "sources": {k: SourceScore(v, "") for k, v in values.items()},
+        "sources": {
+            k: SourceScore(None if v is None else r2(v), "") for k, v in values.items()
+        },
         "adjustments": list(adjustments),
     }
 
@@ -59,21 +72,34 @@ def hand_case(reweight=True, quota=25.0):
 def test_hand_computed_case():
     u = hand_case()
     # A: 0.2×95 + 0.3×92 + 0.2×90 + 0.3×94 = 92.8, +1 表彰 = 93.8
-    assert (u["A"].weighted, u["A"].bonus, u["A"].final) == (92.8, 1.0, 93.8)
+    assert (u["A"].weighted, u["A"].bonus, u["A"].final) == (
+        D("92.80"),
+        D("1.00"),
+        D("93.80"),
+    )
     # B: 18 + 28.5 + 17.6 + 27.6 = 91.7, −2 (2 × 1) = 89.7
-    assert (u["B"].weighted, u["B"].deduction, u["B"].final) == (91.7, 2.0, 89.7)
+    assert (u["B"].weighted, u["B"].deduction, u["B"].final) == (
+        D("91.70"),
+        D("2.00"),
+        D("89.70"),
+    )
     # C: public missing, re-weighted over 80%: (20×100 + 30×90 + 30×90) ÷ 80 = 92.5
     assert (
-        u["C"].final == 92.5
-        and u["C"].effective["self"] == 25.0
-        and "按其余来源权重折算" in u["C"].note
+        u["C"].final == 92.5 and u["C"].base == 80 and "按其余来源权重折算" in u["C"].note
     )
+    assert u["C"].contribution["self"] == 25  # 100 × 20 ÷ 80
     # D: 12 + 15 + 8 + 16.5 = 51.5, −3 (20 × 0.2 = 4, capped at 3) = 48.5
-    assert (u["D"].weighted, u["D"].deduction, u["D"].final) == (51.5, 3.0, 48.5)
+    assert (u["D"].weighted, u["D"].deduction, u["D"].final) == (
+        D("51.50"),
+        D("3.00"),
+        D("48.50"),
+    )
     assert [u[c].rank for c in "ABCD"] == [1, 3, 2, 4]
     # quota 25% of 4 = 1: A is 优秀, C (92.5 ≥ 90) drops to 良好
     assert [u[c].grade for c in "ABCD"] == ["优秀", "良好", "良好", "较差"]
-    assert u["C"].band == "优秀" and "超出优秀比例" in u["C"].note
+    assert (
+        u["C"].band == "优秀" and "名额已由得分更高的 1 个单位用完" in u["C"].quota_note
+    )
     # a tie shares the rank and the next rank is skipped
     assert [u[c].rank for c in "EFG"] == [1, 1, 3]
     assert [u[c].grade for c in "EFG"] == ["良好", "良好", "一般"]
@@ -83,7 +109,7 @@ def test_missing_source_scored_zero_under_the_other_policy():
     u = hand_case(reweight=False)
     # C: (20×100 + 30×90 + 0 + 30×90) ÷ 100 = 74.0
     assert u["C"].final == 74.0 and u["C"].grade == "一般" and "按 0 分计" in u["C"].note
-    assert u["C"].effective["public"] == 20.0 and u["C"].contribution["public"] == 0.0
+    assert u["C"].base == 100 and u["C"].contribution["public"] == 0
 
 
 def test_a_tie_across_the_quota_drops_every_tied_unit():
@@ -97,13 +123,38 @@ def test_a_tie_across_the_quota_drops_every_tied_unit():
     assert [u[c].grade for c in "XYZ"] == ["优秀", "良好", "良好"]
 
 
-def test_trimmed_mean():
-    assert trimmed_mean([80, 90], 5)[0] == 85
-    value, how = trimmed_mean([60, 80, 82, 84, 86, 100], 5)  # six raters: drop 100 and 60
-    assert value == 83 and "去掉最高 100.00、最低 60.00" in how
+def _raters(*scores):
+    return [
+        RaterScore(f"R{i}", "专班", f"f{i}.xlsx", Decimal(str(v)), Decimal(100))
+        for i, v in enumerate(scores)
+    ]
 
 
-scores = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False))
+def test_trimming_drops_one_highest_and_one_lowest_above_the_count():
+    assert rater_mean(trim(_raters(80, 90), 5)) == 85
+    five = trim(_raters(60, 80, 82, 84, 100), 5)  # exactly 5: nothing dropped
+    assert not any(r.dropped for r in five) and rater_mean(five) == Decimal("81.20")
+    six = trim(_raters(60, 80, 82, 84, 86, 100), 5)  # six raters: drop 100 and 60
+    assert [(r.score, r.dropped) for r in six if r.dropped] == [
+        (60, "去掉最低分"),
+        (100, "去掉最高分"),
+    ]
+    assert rater_mean(six) == 83
+
+
+def test_rater_scores_are_rounded_before_they_are_averaged():
+    # 2 ÷ 3 × 100 = 66.666… → 66.67; 1 ÷ 3 × 100 = 33.33; mean (66.67 + 33.33) ÷ 2 = 50.00
+    raters = [
+        RaterScore("甲", "专班", "a", Decimal(2), Decimal(3)),
+        RaterScore("乙", "专班", "b", Decimal(1), Decimal(3)),
+    ]
+    assert [r.score for r in raters] == [Decimal("66.67"), Decimal("33.33")]
+    assert rater_mean(raters) == Decimal("50.00")
+    # half up, not to even: 0.125 → 0.13; 2.675 (a float that prints so) → 2.68
+    assert r2(Decimal("0.125")) == Decimal("0.13") and r2(2.675) == Decimal("2.68")
+
+
+scores = st.one_of(st.none(), st.floats(min_value=0, max_value=100, allow_nan=False))  # fmt: skip
 
 
 @st.composite
@@ -136,9 +187,9 @@ def test_raising_one_source_never_lowers_the_total(
     which %= len(rows)
     before = score_units(rows, W, reweight, BANDS, 20, True)[which]
     current = rows[which]["sources"][source].value
-    if current is None or raise_to <= current:
+    if current is None or r2(raise_to) <= current:
         return
-    rows[which]["sources"][source] = SourceScore(raise_to, "")
+    rows[which]["sources"][source] = SourceScore(r2(raise_to), "")
     after = score_units(rows, W, reweight, BANDS, 20, True)[which]
     assert after.final >= before.final
 
@@ -157,7 +208,9 @@ def test_ranks_follow_totals_and_the_quota_holds(rows, reweight, quota):
                     assert a.rank == b.rank
             assert a.rank == 1 + sum(1 for b in members if b.final > a.final)
         excellent = sum(1 for u in members if u.grade == "优秀")
-        assert excellent <= math.floor(len(members) * quota / 100 + 1e-9)
+        assert excellent <= math.floor(
+            Fraction(len(members)) * Fraction(str(quota)) / 100
+        )
         assert all(u.final >= BANDS[0] for u in members if u.grade == "优秀")
 
 
@@ -222,7 +275,7 @@ def scored_template(tmp_path_factory, small_handout) -> Path:
         "区发展和改革局",
         "JF01",
         1,
-        dt.datetime(2022, 11, 1),
+        dt.datetime(2022, 9, 30),  # the as-of date itself still counts
         "获市级表彰",
     )
     book.save(master)
@@ -279,7 +332,7 @@ def test_score_end_to_end_matches_the_hand_computation(scored):
         for r in book["得分明细"].iter_rows(min_row=4, values_only=True)
         if r[0] == "区发展和改革局"
     ]
-    assert any(r[1].startswith("加分 JF01") and "获市级表彰" in r[6] for r in detail)
+    assert any(r[1].startswith("加分 JF01") and "获市级表彰" in r[7] for r in detail)
     posted = [
         r
         for r in book["公示"].iter_rows(values_only=True)
@@ -406,3 +459,226 @@ def test_a_unit_without_any_source_is_not_ranked():
     u = {x.code: x for x in score_units(rows, W, True, BANDS, 50, True)}
     assert (u["A"].rank, u["A"].grade) == (1, "良好")
     assert (u["B"].rated, u["B"].rank, u["B"].grade) == (False, 0, "无法评定")
+
+
+# ----------------------------------------------------------------------------- issue 9
+
+
+def _graded(rows, policy="参加排名，最高评为良好", quota=50.0, min_sources=3):
+    units = score_units(rows, W, True, BANDS, quota, True, policy, min_sources)
+    return {u.code: u for u in units}
+
+
+def test_a_unit_with_one_source_is_not_excellent_however_high():
+    # S sent nothing: only 33 public votes (96.38); F was scored by all four sources
+    rows = [row("S", "g", None, None, 96.38, None), row("F", "g", 92, 92, 92, 92)]
+    u = _graded(rows)
+    assert (u["S"].final, u["S"].rank, u["S"].band, u["S"].grade) == (
+        D("96.38"),
+        1,
+        "优秀",
+        "良好",
+    )
+    assert "有得分的评价来源 1 个，少于 3 个" in u["S"].eligibility_note
+    # ⌊2 × 50%⌋ = 1 place, and S does not take it: F is 优秀
+    assert u["F"].grade == "优秀" and "在名额内" in u["F"].quota_note
+    # the other policy: S is neither ranked nor graded, and the group has one unit
+    u = _graded(rows, policy="不予评定等次")
+    assert (u["S"].rank, u["S"].grade) == (0, "不予评定")
+    assert u["F"].rank == 1 and u["F"].grade == "良好"  # ⌊1 × 50%⌋ = 0 places
+    assert "优秀最多 0 个" in u["F"].quota_note
+
+
+def test_three_sources_are_enough_two_are_not():
+    rows = [
+        row("T3", "g", 95, 95, None, 95),  # three sources: eligible
+        row("T2", "g", 95, None, None, 95),  # two: capped
+        *(row(f"X{i}", "g", 70, 70, 70, 70) for i in range(8)),
+    ]
+    u = _graded(rows, quota=20.0)  # ⌊10 × 20%⌋ = 2 places
+    assert u["T3"].grade == "优秀" and not u["T3"].ineligible
+    assert u["T2"].grade == "良好" and u["T2"].band == "优秀"
+    # a unit below 优秀 is told, but its grade stands
+    u = _graded([row("L", "g", 85, None, None, None)])
+    assert u["L"].grade == "良好" and "等次不受影响" in u["L"].eligibility_note
+
+
+def test_reasons_from_outside_the_scores_cap_the_grade():
+    rows = [row("N", "g", 99, 99, 99, 99), row("M", "g", 60, 60, 60, 60)]
+    rows[0]["ineligible"] = ["本年度 2022M07 未报送"]
+    u = _graded(rows)
+    assert u["N"].grade == "良好" and "2022M07 未报送" in u["N"].eligibility_note
+
+
+def test_ineligibility_reads_every_period_of_the_year():
+    from types import SimpleNamespace
+
+    from siyi_xlsx.compute.previous import PeriodTables
+    from siyi_xlsx.compute.year_scores import ineligibility
+    from siyi_xlsx.read.evaluations import EvalConfig
+
+    def period(name, status):
+        empty = __import__("pandas").DataFrame()
+        return PeriodTables(
+            name, "", empty, empty, empty, [{"code": "U1", "status": status}]
+        )
+
+    settings = SimpleNamespace(period="2022Q4", year=2022)
+    analysis = SimpleNamespace(
+        campaign=SimpleNamespace(settings=settings),
+        previous=[
+            period("2021Q4", "未报送"),  # another year: does not count
+            period("2022M07", "未报送"),
+            period("2022Q3", "逾期报送"),
+        ],
+    )
+    unit = SimpleNamespace(code="U1")
+    sub = SimpleNamespace(tables={"unit_evaluation": object()})
+    config = EvalConfig({}, {}, 30, True, 5, BANDS, 20, True)
+    assert ineligibility(unit, sub, config, analysis) == ["本年度 2022M07 未报送"]
+    assert (
+        ineligibility(unit, None, config, analysis)[0]
+        == "本期（2022Q4）未报送填报表和考评册"
+    )
+    no_booklet = SimpleNamespace(tables={})
+    assert "没有可用的考评册" in ineligibility(unit, no_booklet, config, analysis)[0]
+    config.require_returns = False
+    assert ineligibility(unit, None, config, analysis) == []
+
+
+def test_exact_figures_decide_the_band():
+    # 89.995 rounds half up to 90.00: the printed 90.00 is 优秀, as a reader would expect
+    u = _graded([row("A", "g", 89.995, 89.995, 89.995, 89.995)], quota=100)
+    assert u["A"].final == D("90.00") and u["A"].grade == "优秀"
+    # 89.994 prints 89.99: 良好
+    u = _graded([row("A", "g", 89.994, 89.994, 89.994, 89.994)], quota=100)
+    assert u["A"].final == D("89.99") and u["A"].grade == "良好"
+    # parts are rounded to 4 places and then added: 3 sources re-weighted over 70
+    u = _graded([row("A", "g", 91.11, None, 88.89, 90.01)], quota=100)
+    # 91.11×20/70 = 26.0314…→26.0314; 88.89×20/70 = 25.3971…→25.3971; 90.01×30/70 = 38.5757…→38.5757
+    assert [u["A"].contribution[s] for s in ("self", "public", "leader")] == [
+        D("26.0314"),
+        D("25.3971"),
+        D("38.5757"),
+    ]
+    assert u["A"].weighted == D("90.00")  # 90.0042 → 90.00
+
+
+def test_a_tie_across_the_quota_is_explained_on_its_own_line():
+    rows = [
+        row("X", "g", 95, 95, 95, 95),
+        row("Y", "g", 92, 92, 92, 92),
+        row("Z", "g", 92, 92, 92, 92),
+    ]
+    u = {x.code: x for x in score_units(rows, W, True, BANDS, 66.7, True)}
+    assert "2 个单位并列 92.00 分，全部授予将超出名额" in u["Y"].quota_note
+    assert u["Y"].note == ""  # the quota does not overwrite the sources' note
+
+
+def test_public_rows_with_an_error_are_not_counted(small):
+    from siyi_xlsx.read.evaluations import read_public
+    from siyi_xlsx.read.master import load_campaign
+
+    public = small.folder / "public"
+    public.mkdir()
+    (public / "问卷.csv").write_text(
+        "被评单位,渠道,评价\n"
+        "区发展和改革局,网上问卷,满意\n"
+        "区发展和改革局,微信公众号,不满意\n"  # channel not in the list: 错误, row left out
+        "区发展和改革局,网上问卷,很满意\n",  # answer not in the list
+        encoding="utf-8",
+    )
+    tallies, issues = read_public(public, load_campaign(small.folder))
+    t = tallies["U01"]
+    assert (t.satisfied, t.basic, t.unsatisfied, t.valid) == (1, 0, 0, 1)
+    assert len(t.excluded) == 2 and "第 3 行" in t.excluded[0]
+    assert [(i.code, i.cell) for i in issues] == [
+        ("NOT_IN_LIST", "B3"),
+        ("NOT_IN_LIST", "C4"),
+    ]
+
+
+def test_adjustments_count_only_inside_the_year_up_to_the_as_of_date(scored):
+    master = scored.folder / "任务总表.xlsx"
+    book = openpyxl.load_workbook(master)
+    ws = book["加减分登记"]
+    for r, day in enumerate(
+        [
+            dt.datetime(2022, 1, 1),
+            dt.datetime(2021, 12, 31),
+            dt.datetime(2022, 10, 1),
+            None,
+        ],
+        start=5,
+    ):
+        ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 3).value = (
+            "区发展和改革局",
+            "JF01",
+            1,
+        )
+        ws.cell(r, 4).value, ws.cell(r, 5).value = day, "获表彰"
+    book.save(master)
+    result = CliRunner().invoke(main, ["score", "--json", str(scored.folder)])
+    import json
+
+    data = json.loads(result.output)
+    codes = sorted(
+        (i["cell"], i["code"]) for i in data["issues"] if i["sheet"] == "加减分登记"
+    )
+    assert codes == [
+        ("D6", "ADJUST_OUTSIDE_YEAR"),
+        ("D7", "ADJUST_OUTSIDE_YEAR"),
+        ("D8", "REQUIRED"),
+    ]
+    u01 = next(u for u in data["units"] if u["code"] == "U01")
+    assert u01["bonus"] == 2  # 2022-09-30 (A4) and 2022-01-01 (A5): 2 × 1 point
+
+
+def test_interim_results_are_marked_and_the_printed_breakdown_recomputes(scored):
+    from score_recompute import recompute
+
+    result = CliRunner().invoke(main, ["score", str(scored.folder)])
+    assert "不是本年度最后一期，这是阶段性结果" in result.output
+    assert "0. " not in result.output
+    path = scored.folder / "output" / "考评结果.xlsx"
+    book = openpyxl.load_workbook(path)
+    assert book["公示"]["A1"].value.endswith("（阶段性结果）")
+    assert recompute(path) > 10
+    # a printed figure changed by hand no longer recomputes: the check can fail
+    ws = book["得分明细"]
+    for r in ws.iter_rows(min_row=4):
+        if r[1].value == "加权得分" and r[3].value is not None:
+            r[3].value = r[3].value + 0.01
+            break
+    book.save(path)
+    with pytest.raises(AssertionError):
+        recompute(path)
+
+
+def test_a_unit_not_graded_is_left_out_of_the_summary_and_the_posting(scored):
+    master = scored.folder / "任务总表.xlsx"
+    book = openpyxl.load_workbook(master)
+    for r in book["考评设置"].iter_rows(min_row=4):
+        if r[0].value == "不符合评优条件时":
+            r[1].value = "不予评定等次"
+    book.save(master)
+    result = CliRunner().invoke(main, ["score", str(scored.folder)])
+    # U03 has two sources (self and leader): not graded, not ranked, not in the top three
+    assert "永安街道办事处" not in result.output.split("结果文件")[0].split("前三")[-1]
+    assert "0. " not in result.output
+    rows = _ranking(scored.folder)
+    u03 = rows["永安街道办事处"]
+    assert (u03["排名"], u03["等次"]) == ("—", "不予评定")
+    assert "有得分的评价来源 2 个，少于 3 个" in u03["说明"]
+    posted = openpyxl.load_workbook(scored.folder / "output" / "考评结果.xlsx")["公示"]
+    texts = [c for r in posted.iter_rows(values_only=True) for c in r if c]
+    assert "以下单位不符合评定条件，本次不予评定：永安街道办事处" in texts
+
+
+def test_the_readme_states_every_scoring_rule_in_the_result_workbooks_words():
+    from siyi_xlsx.compute.year_scores import scoring_rules
+    from siyi_xlsx.read.evaluations import default_eval_config
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for title, text in scoring_rules(default_eval_config()):
+        assert f"- **{title}**：{text}" in readme, title

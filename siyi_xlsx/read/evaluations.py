@@ -10,6 +10,8 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,9 @@ class EvalConfig:
     bands: tuple[float, float, float]  # 优秀, 良好, 一般
     excellent_quota: float  # percent
     rank_separately: bool
+    min_sources: int = 3  # present sources needed to be 优秀
+    require_returns: bool = True  # no 考评册 or a 未报送 period: not 优秀
+    ineligible_policy: str = "参加排名，最高评为良好"  # or 不予评定等次
     rules: list[Rule] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
 
@@ -78,7 +83,21 @@ def load_eval_config(campaign: Campaign, issues: list[Issue]) -> EvalConfig:
     where = Where(file="任务总表.xlsx", unit="领导小组办公室")
     form_schema = schemas.load("master_eval_settings")
     sheet = campaign.sheets.get(form_schema.sheet)
-    values = read_settings_form(sheet, form_schema, where, issues)
+    config = _config(read_settings_form(sheet, form_schema, where, issues))
+    config.rules = _read_rules(campaign.sheets, where, issues)
+    config.entries = _read_entries(campaign.sheets, campaign, config.rules, where, issues)
+    return config
+
+
+def default_eval_config() -> EvalConfig:
+    """The settings and adjustment rules a new master starts with (the README's)."""
+    config = _config(dict(schemas.load("master_eval_settings").defaults))
+    config.rules = _read_rules({}, Where(file=""), [])
+    return config
+
+
+def _config(values: dict[str, Any]) -> EvalConfig:
+    """The 考评设置 values as an EvalConfig; CampaignError when they cannot be used."""
     weights = {
         "self": values["w_self"],
         "team": values["w_team"],
@@ -100,7 +119,7 @@ def load_eval_config(campaign: Campaign, issues: list[Issue]) -> EvalConfig:
         raise CampaignError(
             "任务总表“考评设置”表中的分数线须满足：优秀分数线 > 良好分数线 > 一般分数线。"
         )
-    config = EvalConfig(
+    return EvalConfig(
         weights={k: float(v) for k, v in weights.items()},
         answer_points={
             "满意": float(values["pts_satisfied"]),
@@ -113,10 +132,10 @@ def load_eval_config(campaign: Campaign, issues: list[Issue]) -> EvalConfig:
         bands=bands,
         excellent_quota=float(values["excellent_quota"]),
         rank_separately=values["rank_separately"] == "是",
+        min_sources=int(values["min_sources"]),
+        require_returns=values["require_returns"] == "是",
+        ineligible_policy=values["ineligible_policy"],
     )
-    config.rules = _read_rules(campaign.sheets, where, issues)
-    config.entries = _read_entries(campaign.sheets, campaign, config.rules, where, issues)
-    return config
 
 
 def _read_rules(sheets: dict[str, Any], where: Where, issues: list[Issue]) -> list[Rule]:
@@ -167,7 +186,21 @@ def _read_entries(
     entries = []
     for row in table.rows if table else []:
         v = row.values
-        if not {"unit", "rule", "reason"} <= set(v):
+        if not {"unit", "rule", "reason", "date"} <= set(v):
+            continue  # reported: a required cell blank or invalid
+        day = dt.date.fromisoformat(str(v["date"])[:10])
+        first = dt.date(campaign.settings.year, 1, 1)
+        if not first <= day <= campaign.settings.as_of:
+            issues.append(
+                where.issue(
+                    Code.ADJUST_OUTSIDE_YEAR,
+                    sheet=schema.sheet,
+                    cell=row.cell("date"),
+                    field=schema.column("date").title,
+                    value=day.isoformat(),
+                    detail=f"{first.isoformat()} 至数据截止日期 {campaign.settings.as_of.isoformat()}",
+                )
+            )
             continue
         unit = campaign.unit_by_name(v["unit"]) or campaign.units.get(v["unit"])
         if unit is None:
@@ -266,9 +299,21 @@ class Ballot:
     rater: str
     saved_at: dt.datetime | None
     sha256: str
-    scores: dict[str, float] = field(default_factory=dict)  # unit code -> 0..100
+    evaluator_name: str = ""
+    units: tuple[str, ...] = ()  # the unit codes the ballot was issued to rate
+    # unit code -> (Σ评分, Σ分值) for each unit scored completely, exactly as typed
+    scores: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    incomplete: dict[str, str] = field(default_factory=dict)  # unit code -> why not
     issues: list[Issue] = field(default_factory=list)
     used: bool = True
+    reason: str = ""  # why the ballot is not used at all
+
+    @property
+    def signed_by(self) -> str:
+        return self.rater or f"未签名（{self.file}）"
+
+    def discard(self, reason: str) -> None:
+        self.used, self.reason = False, reason
 
 
 def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[Issue]]:
@@ -338,7 +383,17 @@ def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[I
             found.append(where.issue(Code.MASTER_CHANGED))
         sha, _ = file_digest(path)
         saved = book.modified.replace(tzinfo=None) if book.modified else None
-        ballot = Ballot(name, ev.kind, ev.key, rater, saved, sha, issues=found)
+        ballot = Ballot(
+            name,
+            ev.kind,
+            ev.key,
+            rater,
+            saved,
+            sha,
+            evaluator_name=ev.name,
+            units=tuple(u.code for u in ev.units),
+            issues=found,
+        )
         _score_ballot(ballot, table, ev, campaign, where)
         ballots.append(ballot)
     _newest_ballots(ballots)
@@ -351,10 +406,10 @@ def _score_ballot(
     ballot: Ballot, table: Any, ev: Evaluator, campaign: Campaign, where: Where
 ) -> None:
     if table is None:
-        ballot.used = False
+        ballot.discard("评分表无法读取")
         return
     expected = {(u.code, i.code): i for u in ev.units for i in campaign.indicators_for(u)}
-    got: dict[tuple[str, str], float] = {}
+    got: dict[tuple[str, str], Decimal] = {}
     for row in table.rows:
         key = (row.values.get("unit_code"), row.values.get("code"))
         if key not in expected:
@@ -375,11 +430,14 @@ def _score_ballot(
         ballot.issues += check_row(table.schema, row, master, where, table.sheet)
         score = row.values.get("score")  # a rejected score is gone
         if score is not None:
-            got[key] = float(score)
+            got[key] = _decimal(score)
     for unit in ev.units:
         keys = [k for k in expected if k[0] == unit.code]
         missing = [k for k in keys if k not in got]
         if missing:
+            ballot.incomplete[unit.code] = (
+                "评分不完整或有误（" + "、".join(k[1] for k in missing) + "）"
+            )
             ballot.issues.append(
                 where.issue(
                     Code.BALLOT_INCOMPLETE,
@@ -389,21 +447,18 @@ def _score_ballot(
                 )
             )
             continue
-        total_points = sum(expected[k].points for k in keys)
+        total_points = sum(_decimal(expected[k].points) for k in keys)
         if total_points > 0:
-            ballot.scores[unit.code] = 100.0 * sum(got[k] for k in keys) / total_points
-    if (
-        len(ballot.scores) >= 2
-        and len({round(v, 6) for v in ballot.scores.values()}) == 1
-    ):
+            ballot.scores[unit.code] = (sum(got[k] for k in keys), total_points)
+    # 所有单位同分: two or more units scored completely, every one the same share of
+    # its points (exactly); a ballot rating one unit cannot be uniform
+    shares = {Fraction(got) / Fraction(points) for got, points in ballot.scores.values()}
+    if len(ballot.scores) >= 2 and len(shares) == 1:
+        share = f"{float(100 * next(iter(shares))):.2f}"
         ballot.issues.append(
-            where.issue(
-                Code.BALLOT_UNIFORM,
-                sheet=table.sheet,
-                value=f"{next(iter(ballot.scores.values())):.2f}",
-            )
+            where.issue(Code.BALLOT_UNIFORM, sheet=table.sheet, value=share)
         )
-        ballot.used = False
+        ballot.discard(f"所有单位同分（{share}），按无效票处理")
     if not ballot.rater:
         ballot.issues.append(
             where.issue(
@@ -425,14 +480,23 @@ def _newest_ballots(ballots: list[Ballot]) -> None:
     for group in groups.values():
         group.sort(key=lambda b: (b.saved_at or dt.datetime.min, b.file), reverse=True)
         for other in group[1:]:
-            other.used = False
             same = other.sha256 == group[0].sha256
+            other.discard(
+                f"与 {group[0].file} 内容完全相同，只算一份"
+                if same
+                else f"同一评分人另有更新的评分表 {group[0].file}"
+            )
             code = Code.DUPLICATE_SAME_CONTENT if same else Code.BALLOT_DUPLICATE
             other.issues.append(
                 Where(file=other.file).issue(
                     code, value=other.rater, detail=group[0].file
                 )
             )
+
+
+def _decimal(value: Any) -> Decimal:
+    """A typed number as the decimal it shows (a float's shortest form)."""
+    return Decimal(str(value))
 
 
 # ----------------------------------------------------------------------------- public survey
@@ -445,6 +509,7 @@ class PublicTally:
     unsatisfied: int = 0
     unknown: int = 0
     sources: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)  # rows with an error, not counted
 
     @property
     def valid(self) -> int:
@@ -567,6 +632,9 @@ def _tally_row(
         )
         return
     tally = tallies.setdefault(unit.code, PublicTally())
+    if row.invalid:  # a value judged 错误 is never used: the whole row is left out
+        tally.excluded.append(f"{file} {sheet} 第 {row.row} 行")
+        return
     if schema.schema_id == "public_responses":
         if "answer" not in v:
             return

@@ -316,14 +316,18 @@ class Store:
                         u.code,
                         u.name,
                         u.group,
-                        u.weighted,
-                        u.bonus,
-                        u.deduction,
-                        u.final,
+                        float(u.weighted),
+                        float(u.bonus),
+                        float(u.deduction),
+                        float(u.final),
                         u.rank,
                         u.grade,
                         json.dumps(
-                            {k: v.value for k, v in u.sources.items()}, ensure_ascii=False
+                            {
+                                k: None if v.value is None else float(v.value)
+                                for k, v in u.sources.items()
+                            },
+                            ensure_ascii=False,
                         ),
                     )
                     for u in units

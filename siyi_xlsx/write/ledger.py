@@ -124,7 +124,12 @@ def write_frame(
         heights = []
         for col, (name, _, width, kind) in enumerate(columns):
             value = _value(record.get(name))
-            cell_format = {"date": fmt.cell_date, "num": fmt.cell_num}.get(kind, fmt.cell)
+            cell_format = {
+                "date": fmt.cell_date,
+                "num": fmt.cell_num,
+                "num2": fmt.cell_num2,
+                "num4": fmt.cell_num4,
+            }.get(kind, fmt.cell)
             if kind == "status":
                 cell_format = fmt.fills[STATUS_FILL.get(value, "grey")]
             elif kind == "light":

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from siyi_xlsx.compute.scoring import SOURCES
+from siyi_xlsx.compute.scoring import GRADES, SOURCES, show
+from siyi_xlsx.compute.year_scores import scoring_rules
 from siyi_xlsx.write.ledger import frame_for, highlight_values, write_frame
 from siyi_xlsx.write.xlsx import Formats, as_of_workbook, setup_print, write_key_values
 
@@ -19,9 +20,9 @@ def _group_order(group: str) -> tuple[int, str]:
 
 
 def _ordered(units: list[Any]) -> list[Any]:
-    """The units by group, then rank (unrated last), then code."""
+    """The ranked units by group and rank, then the units not ranked, by group."""
     return sorted(
-        units, key=lambda u: (_group_order(u.group), u.rank if u.rated else 10**6, u.code)
+        units, key=lambda u: (not u.ranked, _group_order(u.group), u.rank, u.code)
     )
 
 
@@ -50,7 +51,7 @@ def write_score_report(path: Path, result: Any) -> None:
         n_ranked = _write_ranking(book, fmt, result, units)
         _chart(book, n_ranked)
         _breakdown(book, fmt, units, cfg)
-        _publication(book, fmt, units, s, cfg)
+        _publication(book, fmt, units, s, cfg, result.interim)
         _robustness(book, fmt, units, result.ranks_without, cfg)
         _explanation(book, fmt, cfg)
         _write_issues(book, fmt, result.issues)
@@ -60,23 +61,38 @@ def _ranking_row(u: Any, cfg: Any) -> dict[str, Any]:
     """One unit's line of 总分排名: each source's score (缺 when missing) and the result."""
     row = {
         "group": u.group if cfg.rank_separately else "全部单位",
-        "rank": u.rank if u.rated else "—",
+        "rank": u.rank if u.ranked else "—",
         "name": u.name,
         "kind": u.kind,
     }
     for source, _ in SOURCES:
         value = u.sources[source].value
-        row[source] = round(value, 2) if value is not None else "缺"
+        row[source] = float(value) if value is not None else "缺"
     row.update(
-        weighted=u.weighted,
-        bonus=u.bonus,
-        deduction=u.deduction,
-        final=u.final,
+        weighted=float(u.weighted) if u.rated else None,
+        bonus=float(u.bonus),
+        deduction=float(u.deduction),
+        final=float(u.final) if u.rated else None,
         band=u.band,
         grade=u.grade,
-        note=u.note,
+        note=_unit_note(u),
     )
     return row
+
+
+def _unit_note(u: Any) -> str:
+    """What a reader of the ranking must know about a unit's line: missing sources,
+    ballots left out, eligibility and the quota."""
+    notes = [u.note] if u.note else []
+    for source, label in SOURCES:
+        left_out = u.sources[source].excluded
+        if left_out:
+            notes.append(f"{label} {len(left_out)} 份评分表未采用（见得分明细）")
+    if u.eligibility_note and u.grade != u.band:  # the rules took 优秀 away
+        notes.append(u.eligibility_note)
+    if u.quota_note and u.grade != "优秀":  # the quota took 优秀 away
+        notes.append(u.quota_note)
+    return "；".join(notes)
 
 
 def _ranking_columns(cfg: Any) -> list[tuple[str, str, float, str]]:
@@ -88,13 +104,13 @@ def _ranking_columns(cfg: Any) -> list[tuple[str, str, float, str]]:
         ("kind", "单位类型", 9, "text"),
     ]
     columns += [
-        (src, f"{label}({cfg.weights[src]:g}%)", 11, "num") for src, label in SOURCES
+        (src, f"{label}({cfg.weights[src]:g}%)", 11, "num2") for src, label in SOURCES
     ]
     columns += [
-        ("weighted", "加权得分", 9, "num"),
-        ("bonus", "加分", 7, "num"),
-        ("deduction", "减分", 7, "num"),
-        ("final", "最终得分", 9, "num"),
+        ("weighted", "加权得分", 9, "num2"),
+        ("bonus", "加分", 7, "num2"),
+        ("deduction", "减分", 7, "num2"),
+        ("final", "最终得分", 9, "num2"),
         ("band", "分数段", 8, "text"),
         ("grade", "等次", 7, "grade"),
         ("note", "说明", 40, "text"),
@@ -104,7 +120,7 @@ def _ranking_columns(cfg: Any) -> list[tuple[str, str, float, str]]:
 
 def _write_ranking(book: Any, fmt: Formats, result: Any, units: list[Any]) -> int:
     """总分排名: every unit's scores and grade, the grade cells coloured; returns the
-    number of units listed."""
+    number of ranked units (listed first)."""
     s = result.campaign.settings
     rows = [_ranking_row(u, result.config) for u in units]
     columns = _ranking_columns(result.config)
@@ -119,7 +135,7 @@ def _write_ranking(book: Any, fmt: Formats, result: Any, units: list[Any]) -> in
         freeze_cols=3,
     )
     highlight_values(ws, fmt, 14, end, GRADE_FILL)
-    return len(rows)
+    return sum(1 for u in units if u.ranked)  # listed first
 
 
 def _write_issues(book: Any, fmt: Formats, issues: list[Any]) -> None:
@@ -142,10 +158,9 @@ def _summary(result: Any) -> str:
     counts: dict[str, int] = {}
     for u in result.units:
         counts[u.grade] = counts.get(u.grade, 0) + 1
-    grades = "，".join(
-        f"{g} {counts[g]} 个" for g in ("优秀", "良好", "一般", "较差") if g in counts
-    )
-    return f"共 {len(result.units)} 个牵头单位：{grades}。排名并列时名次相同、下一名次顺延。每个分数如何算出见“得分明细”。"
+    grades = "，".join(f"{g} {counts[g]} 个" for g in GRADES if g in counts)
+    interim = "【阶段性结果：本期不是年度最后一期】" if result.interim else ""
+    return f"{interim}共 {len(result.units)} 个牵头单位：{grades}。排名并列时名次相同、下一名次顺延。分数均保留 2 位小数，每个分数如何算出见“得分明细”。"
 
 
 def _chart(book: Any, n: int) -> None:
@@ -173,62 +188,98 @@ def _chart(book: Any, n: int) -> None:
 
 
 def _breakdown_rows(u: Any, cfg: Any) -> list[dict[str, Any]]:
-    """A unit's lines of 得分明细: each source, the weighted score, each adjustment and
-    the final score, with the basis to recompute it by hand."""
+    """A unit's lines of 得分明细: each source (with each rater's ballot, the ballots
+    left out and the trimming), the weighted score, each adjustment, the final score,
+    and the eligibility and quota decisions — each line recomputes from printed cells."""
     rows: list[dict[str, Any]] = []
+
+    def line(item: str, who: Any = "", **values: Any) -> None:
+        rows.append({"name": u.name, "item": item, "who": who, **values})
+
+    base = float(u.base)
     for source, label in SOURCES:
         src = u.sources[source]
-        rows.append(
-            {
-                "name": u.name,
-                "item": label,
-                "raw": round(src.value, 4) if src.value is not None else "缺",
-                "weight": cfg.weights[source],
-                "effective": round(u.effective[source], 4),
-                "value": round(u.contribution[source], 4),
-                "basis": src.basis,
-            }
+        line(
+            label,
+            score=float(src.value) if src.value is not None else "缺",
+            weight=cfg.weights[source],
+            base=base if u.rated else "",
+            part=float(u.contribution[source]) if u.rated else None,
+            basis=src.basis,
         )
-    rows.append(
-        {
-            "name": u.name,
-            "item": "加权得分",
-            "value": u.weighted,
-            "basis": u.note or "各来源折算得分之和",
-        }
-    )
+        for r in src.raters:
+            line(
+                "　评分表",
+                r.who,
+                score=float(r.score),
+                basis=f"评分合计 {r.formula}"
+                + (f"；{r.dropped}，不计入平均" if r.dropped else "")
+                + f"；{r.file}",
+            )
+        for x in src.excluded:
+            line(
+                "　未采用的评分表",
+                f"{x.rater}（{x.evaluator}）",
+                basis=f"{x.reason}；{x.file}",
+            )
+    if u.rated:
+        parts = " + ".join(f"{float(u.contribution[s]):.4f}" for s, _ in SOURCES)
+        line(
+            "加权得分",
+            score=float(u.weighted),
+            basis=f"{parts} = {show(u.weighted)}（各来源折算得分之和，保留 2 位小数）"
+            + (f"；{u.note}" if u.note else ""),
+        )
+    else:
+        line("加权得分", basis=u.note)
     for adj in u.adjustments:
-        sign = "+" if adj.sign > 0 else "-"
-        rows.append(
-            {
-                "name": u.name,
-                "item": f"{'加分' if adj.sign > 0 else '减分'} {adj.code} {adj.name}",
-                "raw": adj.times,
-                "value": float(f"{sign}{adj.amount:g}"),
-                "basis": f"{adj.times} 次 × {adj.points:g} 分，上限 {adj.cap:g} 分；{adj.evidence}",
-            }
+        sign = 1 if adj.sign > 0 else -1
+        line(
+            f"{'加分' if adj.sign > 0 else '减分'} {adj.code} {adj.name}",
+            f"{adj.times} 次",
+            score=sign * float(adj.amount),
+            basis=f"min({adj.times} 次 × {adj.points:g} 分, 上限 {adj.cap:g} 分) = {show(adj.amount)}；{adj.evidence}",
         )
-    rows.append(
-        {
-            "name": u.name,
-            "item": "最终得分",
-            "value": u.final,
-            "basis": f"{u.weighted:g} + {u.bonus:g} − {u.deduction:g}（不低于 0）；排名 {u.rank}，等次 {u.grade}",
-        }
-    )
+    if u.rated:
+        line(
+            "最终得分",
+            score=float(u.final),
+            basis=f"{show(u.weighted)} + {show(u.bonus)} − {show(u.deduction)} = {show(u.final)}（不低于 0）；"
+            + (f"本组排名 {u.rank}，分数段 {u.band}" if u.ranked else "不参加排名"),
+        )
+    if u.eligibility_note:
+        line("评优条件", basis=u.eligibility_note)
+    if u.quota_note:
+        line("优秀比例", basis=u.quota_note)
+    line("等次", u.grade, basis=_grade_basis(u, cfg))
     return rows
+
+
+def _grade_basis(u: Any, cfg: Any) -> str:
+    if not u.rated:
+        return "没有任何可用的评价来源，无法评定"
+    if not u.ranked:
+        return u.eligibility_note
+    excellent, good, fair = cfg.bands
+    band = f"最终得分 {show(u.final)}：优秀 ≥ {excellent:g}，良好 ≥ {good:g}，一般 ≥ {fair:g}，分数段为{u.band}"
+    if u.grade == u.band:
+        return band
+    return (
+        f"{band}；受{'评优条件' if u.quota_note == '' else '优秀比例'}限制评为{u.grade}"
+    )
 
 
 def _breakdown(book: Any, fmt: Formats, units: list[Any], cfg: Any) -> None:
     """得分明细: how every unit's score was made up, line by line."""
     rows = [row for u in units for row in _breakdown_rows(u, cfg)]
     columns = [
-        ("name", "单位", 20, "text"),
-        ("item", "项目", 22, "text"),
-        ("raw", "原始分/次数", 11, "num"),
-        ("weight", "规定权重(%)", 10, "num"),
-        ("effective", "实际权重(%)", 10, "num"),
-        ("value", "折算得分", 10, "num"),
+        ("name", "单位", 18, "text"),
+        ("item", "项目", 20, "text"),
+        ("who", "评分人/次数/等次", 20, "text"),
+        ("score", "得分", 9, "num2"),
+        ("weight", "规定权重(%)", 9, "num"),
+        ("base", "折算分母", 8, "num"),
+        ("part", "折算得分", 10, "num4"),
         ("basis", "依据（可据此手算）", 70, "text"),
     ]
     write_frame(
@@ -237,30 +288,40 @@ def _breakdown(book: Any, fmt: Formats, units: list[Any], cfg: Any) -> None:
         frame_for(rows, columns),
         columns,
         title="考评得分明细",
-        note="折算得分 = 原始分 × 实际权重 ÷ 100；最终得分 = 加权得分 + 加分 − 减分。原始分保留 4 位小数，得分保留 2 位小数后排名。",
+        note="折算得分 = 得分 × 规定权重 ÷ 折算分母（保留 4 位小数）；加权得分 = 各折算得分之和；最终得分 = 加权得分 + 加分 − 减分。"
+        "每一步都用上一步打印出来的数，保留 2 位小数（四舍五入），照此手算可得到打印的结果。",
         freeze_cols=2,
     )
 
 
-def _publication(book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any) -> None:
+def _publication(
+    book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any, interim: bool
+) -> None:
     """公示: the ranks and grades by group on one portrait A4 page, ready to post."""
     ws = book.add_worksheet("公示")
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 36)
     ws.set_column(2, 2, 14)
-    ws.merge_range(0, 0, 0, 2, f"{s.year}年度重点工作考评结果公示", fmt.title)
+    title = f"{s.year}年度重点工作考评结果公示"
+    ws.merge_range(0, 0, 0, 2, title + ("（阶段性结果）" if interim else ""), fmt.title)
     ws.set_row(0, 36)
+    stage = (
+        f"本结果依据截至 {_chinese_date(s.as_of)} 的数据（{s.period}），不是年度最终结果。"
+        if interim
+        else f"数据截止日期：{_chinese_date(s.as_of)}。"
+    )
     ws.merge_range(
         1,
         0,
         1,
         2,
-        "根据“四个体系”考核评价办法，经部门自评、专班小组评价、群众测评和战线领导综合评价，现将考评结果公示如下。",
+        "根据“四个体系”考核评价办法，经部门自评、专班小组评价、群众测评和战线领导综合评价，现将考评结果公示如下。"
+        + stage,
         fmt.plain,
     )
-    ws.set_row(1, 36)
+    ws.set_row(1, 48)
     row = _publication_groups(ws, fmt, units, cfg, 3)
-    _publication_close(book, ws, fmt, units, s, row)
+    _publication_close(book, ws, fmt, units, row)
     ws.set_paper(9)
     ws.set_portrait()
     ws.fit_to_pages(1, 1)  # one A4 page to post
@@ -268,19 +329,23 @@ def _publication(book: Any, fmt: Formats, units: list[Any], s: Any, cfg: Any) ->
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
+def _chinese_date(day: Any) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _publication_groups(
     ws: Any, fmt: Formats, units: list[Any], cfg: Any, row: int
 ) -> int:
-    """From ``row``: each group's rated units by rank (排名, 单位, 等次); returns the row
+    """From ``row``: each group's ranked units by rank (排名, 单位, 等次); returns the row
     after the last group and its blank line."""
     groups = (
-        sorted({u.group for u in units}, key=_group_order)
+        sorted({u.group for u in units if u.ranked}, key=_group_order)
         if cfg.rank_separately
         else ["全部单位"]
     )
     for group in groups:
         members = [
-            u for u in units if u.rated and (u.group == group or not cfg.rank_separately)
+            u for u in units if u.ranked and (u.group == group or not cfg.rank_separately)
         ]
         ws.merge_range(row, 0, row, 2, group, fmt.bold)
         row += 1
@@ -297,31 +362,26 @@ def _publication_groups(
 
 
 def _publication_close(
-    book: Any, ws: Any, fmt: Formats, units: list[Any], s: Any, row: int
+    book: Any, ws: Any, fmt: Formats, units: list[Any], row: int
 ) -> None:
-    """From ``row``: the units not rated, where to object, and the office's signature
-    with the as-of date."""
-    unrated = [u.name for u in units if not u.rated]
-    if unrated:
-        ws.merge_range(
-            row,
-            0,
-            row,
-            2,
-            "以下单位缺少评价数据，本次未评定：" + "、".join(unrated),
-            fmt.plain,
-        )
-        ws.set_row(row, 30)
-        row += 2
+    """From ``row``: the units not ranked and why, where to object, and the office's
+    signature with a blank date to fill in when it is posted."""
+    for grade, text in (
+        ("无法评定", "以下单位缺少评价数据，本次未评定："),
+        ("不予评定", "以下单位不符合评定条件，本次不予评定："),
+    ):
+        names = [u.name for u in units if not u.ranked and u.grade == grade]
+        if names:
+            ws.merge_range(row, 0, row, 2, text + "、".join(names), fmt.plain)
+            ws.set_row(row, 30)
+            row += 2
     ws.merge_range(
         row, 0, row, 2, "公示期间如有异议，请向领导小组办公室反映。", fmt.plain
     )
     right = book.add_format({"font_name": "宋体", "font_size": 11, "align": "right"})
     ws.merge_range(row + 2, 0, row + 2, 2, "“四个体系”领导小组办公室", right)
-    # the as-of date, not today's: the same inputs give the same workbook
-    ws.merge_range(
-        row + 3, 0, row + 3, 2, f"{s.as_of.year}年{s.as_of.month}月{s.as_of.day}日", right
-    )
+    # dated by hand when posted: the same inputs give the same workbook
+    ws.merge_range(row + 3, 0, row + 3, 2, "年    月    日", right)
 
 
 def _robustness(
@@ -329,7 +389,7 @@ def _robustness(
 ) -> None:
     """稳健性: each unit's rank with one source left out, big moves marked red."""
     rows = []
-    for u in (u for u in units if u.rated):
+    for u in (u for u in units if u.ranked):
         moved = {
             src: ranks[u.code][src] - u.rank for src, _ in SOURCES if src in ranks[u.code]
         }
@@ -369,54 +429,9 @@ def _robustness(
 
 
 def _explanation(book: Any, fmt: Formats, cfg: Any) -> None:
-    """说明: the scoring rules as configured, and where to change them."""
-    w = cfg.weights
-    p = cfg.answer_points
+    """说明: the scoring rules as configured (the README's words), and where to change them."""
     pairs = [
-        (
-            "评价来源和权重",
-            f"部门自评 {w['self']:g}%、专班小组评价 {w['team']:g}%、群众测评 {w['public']:g}%、战线领导综合评价 {w['leader']:g}%（合计 100%）。",
-        ),
-        (
-            "部门自评",
-            "考评册自评分合计 ÷ 适用指标分值合计 × 100；须由单位主要负责人和战线领导签字确认，否则按缺失处理；需佐证而未写佐证的指标不计分。",
-        ),
-        (
-            "专班小组 / 战线领导评价",
-            f"每位评分人的得分 = 该单位各指标评分之和 ÷ 分值之和 × 100；评分人多于 {cfg.trim_above} 人时去掉一个最高分和一个最低分后取平均，否则直接平均。所有单位同分的评分表为无效票。",
-        ),
-        (
-            "群众测评",
-            f"(满意票×{p['满意']:g} + 基本满意票×{p['基本满意']:g} + 不满意票×{p['不满意']:g}) ÷ 有效票；“不了解”不计入有效票；有效票少于 {cfg.min_public} 张按缺失处理。",
-        ),
-        (
-            "来源缺失",
-            "按其余来源的权重折算（加权得分 = Σ权重×得分 ÷ 现有来源权重之和）"
-            if cfg.reweight_missing
-            else "缺失来源按 0 分计（加权得分 = Σ权重×得分 ÷ 100）",
-        ),
-        (
-            "加减分",
-            "；".join(
-                f"{r.code} {r.name}：{r.direction} {r.points:g} 分/次，上限 {r.cap:g} 分（{r.source}）"
-                for r in cfg.rules
-            )
-            or "无",
-        ),
-        ("最终得分", "加权得分 + 加分 − 减分，不低于 0；保留 2 位小数。"),
-        (
-            "排名",
-            ("区直部门与乡镇街道分别排名" if cfg.rank_separately else "全部单位统一排名")
-            + "；得分相同名次相同，下一名次顺延（如 1、2、2、4）。",
-        ),
-        (
-            "等次",
-            f"优秀 ≥ {cfg.bands[0]:g}，良好 ≥ {cfg.bands[1]:g}，一般 ≥ {cfg.bands[2]:g}，其余为较差。",
-        ),
-        (
-            "优秀比例",
-            f"每组优秀不超过 {cfg.excellent_quota:g}%（向下取整）；按得分从高到低授予，并列跨越名额时并列单位均评为良好，确保不超比例。",
-        ),
+        *scoring_rules(cfg),
         ("规则从哪里改", "任务总表的“考评设置”“加减分规则”“加减分登记”三张表。"),
     ]
     ws = book.add_worksheet("说明")

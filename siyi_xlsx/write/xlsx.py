@@ -155,6 +155,13 @@ class Formats:
         # no fill: results and plain tables
         self.cell, self.cell_date, self.cell_num = self._by_kind({})
         self.cell_pct = book.add_format({**_CELL, "align": "center", "num_format": "0"})
+        # scores: one fixed precision per column (2 decimals; 4 for weighted parts)
+        self.cell_num2 = book.add_format(
+            {**_CELL, "align": "center", "num_format": "0.00"}
+        )
+        self.cell_num4 = book.add_format(
+            {**_CELL, "align": "center", "num_format": "0.0000"}
+        )
         self.label = book.add_format({**_CELL, "bold": True, "bg_color": HEADER_BLUE})
         self.plain = book.add_format(_PLAIN)
         self.headline = book.add_format(_HEADLINE)
