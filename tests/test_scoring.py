@@ -682,3 +682,76 @@ def test_the_readme_states_every_scoring_rule_in_the_result_workbooks_words():
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for title, text in scoring_rules(default_eval_config()):
         assert f"- **{title}**：{text}" in readme, title
+
+
+def test_a_planted_error_in_a_public_row_only_takes_that_row_away(small, tmp_path):
+    """Property: a survey with one row made bad tallies exactly like the survey
+    without that row — 错误 acts only as "value missing"."""
+    import tempfile
+
+    from hypothesis import settings
+
+    from siyi_xlsx.read.evaluations import read_public
+    from siyi_xlsx.read.master import load_campaign
+
+    campaign = load_campaign(small.folder)
+    answers = st.sampled_from(["满意", "基本满意", "不满意", "不了解"])
+    good = st.tuples(
+        st.sampled_from(["区发展和改革局", "U02", "长青乡"]),
+        st.sampled_from(["门户网站", "网上问卷", "网格调查", "便民热线"]),
+        answers,
+    )
+    spoil = st.sampled_from(
+        [(1, "微信公众号"), (2, "很满意"), (2, "满意 ✓"), (0, "外区某局")]
+    )
+
+    def tally(rows):
+        with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
+            text = "被评单位,渠道,评价\n" + "".join(",".join(r) + "\n" for r in rows)
+            (Path(folder) / "票.csv").write_text(text, encoding="utf-8")
+            found, _ = read_public(Path(folder), campaign)
+        return {
+            code: (t.satisfied, t.basic, t.unsatisfied, t.unknown)
+            for code, t in found.items()
+        }
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.lists(good, min_size=1, max_size=8), st.data())
+    def check(rows, data):
+        at = data.draw(st.integers(0, len(rows) - 1))
+        col, value = data.draw(spoil)
+        planted = [list(r) for r in rows]
+        planted[at][col] = value
+        without = rows[:at] + rows[at + 1 :]
+        clean = {k: v for k, v in tally(without).items() if any(v)}
+        assert {k: v for k, v in tally(planted).items() if any(v)} == clean
+
+    check()
+
+
+def test_a_rejected_ballot_score_acts_as_a_blank_one(scored):
+    import json
+
+    issued = scored.folder / "issued" / "考评表" / "2022年专班小组评价表_产业专班.xlsx"
+    target = scored.folder / "evaluations" / "team.xlsx"
+
+    def scores_with(kp02):
+        _fill_ballot(
+            issued,
+            {
+                "U01": {"KP01": 50, "KP02": kp02, "KP03": 5},
+                "U02": {"KP01": 54, "KP02": 36},
+            },
+            "甲",
+            target,
+        )
+        result = CliRunner().invoke(main, ["score", "--json", str(scored.folder)])
+        units = json.loads(result.output)["units"]
+        return {
+            u["code"]: (u["sources"], u["final"], u["rank"], u["grade"]) for u in units
+        }
+
+    blank = scores_with(None)
+    assert blank["U01"][0]["team"] is None  # the only team ballot left out for U01
+    for bad in ("很好", 99, -1):  # text, above the points, below 0
+        assert scores_with(bad) == blank, bad
