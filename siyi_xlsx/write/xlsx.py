@@ -164,6 +164,17 @@ class Formats:
             name: book.add_format({**_CELL, **spec, "align": "center"})
             for name, spec in _FILLS.items()
         }
+        self._decimals: dict[int, Any] = {}
+
+    def decimals(self, places: int) -> Any:
+        """A centred result cell showing exactly ``places`` decimals (made on first use,
+        so a workbook holds only the ones its figures need)."""
+        if places not in self._decimals:
+            spec = "0." + "0" * places if places > 0 else "0"
+            self._decimals[places] = self.book.add_format(
+                {**_CELL, **_CENTER, "num_format": spec}
+            )
+        return self._decimals[places]
 
     def _by_kind(self, extra: dict[str, Any]) -> tuple[Any, Any, Any]:
         """The text, date and number variants of a table cell with ``extra`` on top."""
