@@ -34,7 +34,7 @@ import pandas as pd
 
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.check.validate import milestone_done
-from siyi_xlsx.errors import ERROR, Issue
+from siyi_xlsx.errors import ERROR, Code, Issue
 from siyi_xlsx.read.master import Campaign, Milestone, Settings, Task
 from siyi_xlsx.statuses import ReportedMilestoneState, TaskStatus
 
@@ -360,16 +360,19 @@ def rejected_notes(
         return []
     notes = []
     for name in sorted(row.invalid, key=lambda n: (len(row.cell(n)), row.cell(n))):
-        raw = row.raw.get(name)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            continue
         cell = row.cell(name)
-        reasons = [
-            _what(i.message)
+        found = [
+            i
             for i in issues
             if i.severity == ERROR and i.sheet == sheet and i.cell == cell
         ]
-        what = "；".join(dict.fromkeys(reasons)) or "填报有误"
+        raw = row.raw.get(name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            # blank, unless it is a formula whose result was not saved
+            raw = next((i.value for i in found if i.code == Code.FORMULA_NO_CACHE), None)
+            if raw is None:
+                continue
+        what = "；".join(dict.fromkeys(_what(i.message) for i in found)) or "填报有误"
         shown = _shown(raw)
         label = f"{schema.column(name).title}“{shown}”"
         text = what if shown in what else f"{label}——{what}"
