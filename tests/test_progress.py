@@ -395,6 +395,8 @@ def test_rejected_values_are_named_not_used_in_the_ledger(small):
     )
     assert t1["未采用的填报内容"].startswith("未采用：完成进度为 100%，但节点")
     assert f"（{LEDGER}!{progress_cell}，见校验报告）" in t1["未采用的填报内容"]
+    # the task's row also names what was not used in its nodes
+    assert "\n第 3 个节点未采用：节点状态“暂停”不是可选值" in t1["未采用的填报内容"]
     t4 = rows["T4"]
     assert (t4["状态"], t4["填报进度(%)"], t4["序时进度(%)"]) == ("正常推进", 40.05, 50)
     assert t4["落后百分点"] == pytest.approx(9.95)

@@ -98,7 +98,7 @@ def status_rules(s: Settings) -> list[tuple[str, str]]:
         ("首个节点", "计划完成日期最早的节点，不一定是第 1 个节点。"),
         (
             "序时进度",
-            "截至数据截止日期应完成的节点数 ÷ 节点总数 × 100%；计划完成日期正好是数据截止日期的节点计入序时进度。",
+            "计划完成日期不晚于数据截止日期的节点数 ÷ 节点总数 × 100%；计划完成日期正好是数据截止日期的节点也计入。",
         ),
         (
             "逾期天数",
@@ -279,8 +279,8 @@ def evaluate_task(
         pace = f"{lead}，不作序时进度比较，按节点判定："
     else:
         pace = (
-            f"序时进度 {figure(expected, places)}%，填报进度 {figure(reported, places)}%，"
-            + (f"落后 {figure(gap, places)} 个百分点" if gap > 0 else "不落后于序时进度")
+            f"序时进度 {figure(expected, places)}%，填报进度 {figure(reported, places)}%"
+            + (f"，落后 {figure(gap, places)} 个百分点" if gap > 0 else "")
         )
     late_text = ""
     if worst:
@@ -479,7 +479,15 @@ def build_tables(
                 "status": result.status,
                 "light": result.light,
                 "reason": result.reason,
-                "rejected": "\n".join(rejected),
+                "rejected": "\n".join(
+                    rejected
+                    + [
+                        f"第 {st.milestone.seq} 个节点{note}"
+                        for st in states
+                        if st.rejected
+                        for note in st.rejected.split("\n")
+                    ]
+                ),
                 "status_text": values.get("status_text", ""),
                 "problems": values.get("problems", ""),
                 "next_steps": values.get("next_steps", ""),
