@@ -349,16 +349,17 @@ def _what(message: str) -> str:
 
 def rejected_notes(
     row: Any, sheet: str, schema: Any, issues: Sequence[Issue]
-) -> list[str]:
-    """What the unit filled in on ``row`` and was not used (judged 错误), each with why:
-    ``未采用：完成进度(%)“100”——完成进度为 100%，但节点…尚未完成（重点工作台账!G5，见校验报告）``.
+) -> dict[str, str]:
+    """What the unit filled in on ``row`` and was not used (judged 错误), by field, each
+    with why: ``未采用：完成进度为 100%，但节点…尚未完成（重点工作台账!G5，见校验报告）``,
+    ``未采用：申请销号“是”——申请销号须全部节点已完成…（…）``.
 
-    ``schema`` gives the column titles. A field left blank is not listed
-    (nothing was filled in); a reason is taken from the 错误 reported at its cell.
+    ``schema`` gives the column titles. A field left blank is not listed (nothing was
+    filled in); the reason is the 错误 reported at its cell, without how to fix it.
     """
     if row is None:
-        return []
-    notes = []
+        return {}
+    notes: dict[str, str] = {}
     for name in sorted(row.invalid, key=lambda n: (len(row.cell(n)), row.cell(n))):
         cell = row.cell(name)
         found = [
@@ -376,7 +377,7 @@ def rejected_notes(
         shown = _shown(raw)
         label = f"{schema.column(name).title}“{shown}”"
         text = what if shown in what else f"{label}——{what}"
-        notes.append(f"未采用：{text}（{sheet}!{cell}，见校验报告）")
+        notes[name] = f"未采用：{text}（{sheet}!{cell}，见校验报告）"
     return notes
 
 
@@ -408,7 +409,11 @@ def milestone_states(task: Task, submission: Any, as_of: dt.date) -> list[Milest
         row = submission.schedule.get((task.task_id, m.seq)) if submission else None
         done = milestone_done(row)
         actual = dt.date.fromisoformat(row.values["actual_date"]) if done else None
-        rejected = rejected_notes(row, sheet, _SCHEDULE, submission.issues) if row else []
+        rejected = list(
+            rejected_notes(row, sheet, _SCHEDULE, submission.issues).values()
+            if row
+            else []
+        )
         overdue = 0 if done or m.planned_date >= as_of else (as_of - m.planned_date).days
         states.append(
             MilestoneState(
@@ -441,18 +446,13 @@ def build_tables(
         values = row.values if row else {}
         table = sub.tables.get("unit_ledger") if sub else None
         rejected = (
-            rejected_notes(row, table.sheet, _LEDGER, sub.issues) if row and table else []
+            rejected_notes(row, table.sheet, _LEDGER, sub.issues) if row and table else {}
         )
         states = milestone_states(task, sub, s.as_of)
         # a request without evidence was rejected (REQUIRED) and does not count
         apply_close = values.get("apply_close") == "是" and bool(values.get("evidence"))
-        progress_rejected = bool(
-            row
-            and "progress" in row.invalid
-            and row.raw.get("progress") not in (None, "")
-        )
         result = evaluate_task(
-            task, states, values.get("progress"), apply_close, s, progress_rejected
+            task, states, values.get("progress"), apply_close, s, "progress" in rejected
         )
         tasks_out.append(
             {
@@ -480,7 +480,7 @@ def build_tables(
                 "light": result.light,
                 "reason": result.reason,
                 "rejected": "\n".join(
-                    rejected
+                    [*rejected.values()]
                     + [
                         f"第 {st.milestone.seq} 个节点{note}"
                         for st in states
