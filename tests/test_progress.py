@@ -8,11 +8,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
+import pandas as pd
 import pytest
 from conftest import cell_of
 from hypothesis import given
 from hypothesis import strategies as st
 
+from siyi_xlsx.compute.five_checks import check_progress
 from siyi_xlsx.compute.progress import (
     MilestoneState,
     evaluate_task,
@@ -425,3 +427,29 @@ def test_rejected_values_are_named_not_used_in_the_ledger(small):
     }
     for label, text in status_rules(result.campaign.settings):
         assert explained.get(label) == text
+
+
+def test_five_checks_do_not_claim_a_pace_comparison_that_was_not_made():
+    unit = SimpleNamespace(name="甲")
+    tasks = pd.DataFrame(
+        [
+            {
+                "lead_unit": "甲",
+                "status": "正常推进",
+                "reported_pct": None,
+                "task_id": "A",
+            },
+            {
+                "lead_unit": "甲",
+                "status": "正常推进",
+                "reported_pct": 60.0,
+                "task_id": "B",
+            },
+            {"lead_unit": "甲", "status": "已完成", "reported_pct": None, "task_id": "C"},
+        ]
+    )
+    assert check_progress(unit, tasks) == (
+        "绿",
+        "无滞后、严重滞后的任务（其中 1 项未填报完成进度或填报有误未采用，未作序时进度比较，只按节点判定）",
+    )
+    assert check_progress(unit, tasks.drop(index=0)) == ("绿", "无滞后、严重滞后的任务")
