@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from conftest import cell_of
-from hypothesis import given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from siyi_xlsx.compute.five_checks import check_progress
@@ -453,3 +455,43 @@ def test_five_checks_do_not_claim_a_pace_comparison_that_was_not_made():
         "无滞后、严重滞后的任务（其中 1 项未填报完成进度或填报有误未采用，未作序时进度比较，只按节点判定）",
     )
     assert check_progress(unit, tasks.drop(index=0)) == ("绿", "无滞后、严重滞后的任务")
+
+
+PACE_TEXT = re.compile(
+    r"序时进度 ([\d.]+)%，填报进度 ([\d.]+)%(?:，落后 ([\d.]+) 个百分点)?"
+)
+
+
+@given(
+    total=st.integers(min_value=1, max_value=12),
+    due_share=st.floats(min_value=0, max_value=1),
+    threshold=st.sampled_from([0, 10, 30]),
+    offset=st.integers(min_value=-20, max_value=20),
+)
+@example(total=3, due_share=2 / 3, threshold=10, offset=3)  # 66.67 − 56.7: 9.97
+def test_printed_pace_figures_reach_the_printed_status(
+    total, due_share, threshold, offset
+):
+    # a progress (two decimals at most) close to a threshold's edge; every due node
+    # done (nothing overdue), so the pace alone decides
+    due = round(due_share * total)
+    expected = Fraction(100 * due, total)
+    hundredths = round((expected - threshold) * 100) + offset
+    assume(0 <= hundredths <= 10000)
+    planned = [SETTINGS.as_of - dt.timedelta(days=total - i) for i in range(due)] + [
+        SETTINGS.as_of + dt.timedelta(days=i + 1) for i in range(total - due)
+    ]
+    progress = hundredths / 100
+    result = _eval(planned, progress, done=set(range(1, due + 1)))
+    if result.status in ("已完成", "未开始"):
+        return
+    expected, reported, gap = PACE_TEXT.search(result.reason).groups()
+    shown_gap = Fraction(gap) if gap else Fraction(0)
+    for behind in (shown_gap, Fraction(expected) - Fraction(reported)):
+        if behind > 30:
+            verdict = "严重滞后"
+        elif behind >= 10:
+            verdict = "滞后"
+        else:
+            verdict = "正常推进"
+        assert verdict == result.status, (result.reason, behind)
