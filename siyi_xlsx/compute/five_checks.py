@@ -145,12 +145,18 @@ def check_progress(unit: Any, tasks: pd.DataFrame) -> Finding:
         if len(behind)
         else "绿"
     )
-    text = (
-        f"{len(behind)} 项滞后："
-        + "；".join(f"{r.task_id}{r.status}（{r.reason}）" for r in behind.itertuples())
-        if len(behind)
-        else "均达到序时进度，无逾期节点"
-    )
+    if len(behind):
+        text = f"{len(behind)} 项滞后：" + "；".join(
+            f"{r.task_id}{r.status}（{r.reason}）" for r in behind.itertuples()
+        )
+        return light, text
+    # "on pace" is only what the rules say: no task behind, and without usable
+    # progress no pace comparison was made at all
+    open_tasks = mine[~mine["status"].isin([TaskStatus.DONE, TaskStatus.CLOSING])]
+    unpaced = int(open_tasks["reported_pct"].isna().sum()) if len(open_tasks) else 0
+    text = "无滞后、严重滞后的任务"
+    if unpaced:
+        text += f"（其中 {unpaced} 项未填报完成进度或填报有误未采用，未作序时进度比较，只按节点判定）"
     return light, text
 
 

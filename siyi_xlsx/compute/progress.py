@@ -1,29 +1,40 @@
 """Task status from milestones against the as-of date (序时进度), as pandas tables.
 
-Rules (thresholds from the master's 设置 sheet; DOMAIN.md §9):
+The rules, with the thresholds of the master's 设置 sheet, are stated once in
+:func:`status_rules` (the ledger's 说明 sheet prints them; README quotes them for the
+default thresholds) and applied by :func:`evaluate_task`:
 
-* 已完成 — every milestone done (state 已完成 with an actual date ≤ as-of date);
-  申请销号 — the same, and the unit asked to close it off with evidence.
-* 未开始 — nothing done, no progress reported, and the first milestone is not yet due.
+* 已完成 / 申请销号 — every milestone done (state 已完成 with an actual date ≤ as-of).
 * 严重滞后 — a milestone overdue by ≥ ``serious_late_days`` days, or reported progress
   more than ``serious_pace_gap_pp`` points behind the planned pace.
 * 滞后 — a milestone overdue by more than ``late_days`` days, or progress at least
   ``pace_gap_pp`` points behind the planned pace.
+* 未开始 — nothing done, no progress, and the earliest-planned milestone not yet due.
 * 正常推进 — otherwise.
 
-Planned pace = share of milestones due by the as-of date. A task without milestones
-uses its deadline as its only milestone. Every status carries the reason (判定依据).
+Planned pace (序时进度) = share of milestones planned on or before the as-of date. Gaps are
+compared exactly (fractions, never rounded first); printed figures carry as many decimals
+as it takes to land on the same side of every threshold. Without usable progress (not
+reported, or rejected as 错误) the pace test is not applied: the milestones decide.
+
+A value the checks judged 错误 was removed from its row before it gets here; it is only
+named, with the reason, in the ``rejected`` notes of the ledger and the milestone detail.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 from typing import Any
 
 import pandas as pd
 
+from siyi_xlsx import schema as schemas
 from siyi_xlsx.check.validate import milestone_done
+from siyi_xlsx.errors import ERROR, Code, Issue
 from siyi_xlsx.read.master import Campaign, Milestone, Settings, Task
 from siyi_xlsx.statuses import ReportedMilestoneState, TaskStatus
 
@@ -43,6 +54,146 @@ LIGHT = {
     TaskStatus.DONE: "绿",
     TaskStatus.CLOSING: "绿",
 }
+NOT_REPORTED = "未填报"
+NOT_RETURNED = "未报送"
+MAX_PLACES = 12
+_LEDGER = schemas.load("unit_ledger")  # 重点工作台账
+_SCHEDULE = schemas.load("unit_schedule")  # 推进表
+
+
+# ----------------------------------------------------------------------------- the rules
+
+
+def status_rules(s: Settings) -> list[tuple[str, str]]:
+    """Every rule deciding a task's status, as (label, sentence) with the thresholds in
+    force: the ledger's 说明 sheet prints these lines, and README's "状态怎么判定" quotes
+    them for the default thresholds (a test holds the two together)."""
+    titles = schemas.load("master_settings")
+    pace = f"落后百分点 ≥ {s.pace_gap_pp:g}" if s.pace_gap_pp > 0 else "落后百分点 > 0"
+    return [
+        (
+            "判定顺序",
+            "按下列顺序判定，先符合者为准：已完成 / 申请销号 → 严重滞后 → 滞后 → 未开始 → 正常推进。",
+        ),
+        (
+            "已完成 / 申请销号",
+            "全部节点已完成；单位申请销号（节点全部完成且有佐证材料）的显示为“申请销号”，待办公室审核。",
+        ),
+        (
+            "严重滞后（红灯）",
+            f"有节点逾期天数 ≥ {s.serious_late_days}，或落后百分点 > {s.serious_pace_gap_pp:g}。",
+        ),
+        ("滞后（黄灯）", f"有节点逾期天数 > {s.late_days}，或{pace}。"),
+        (
+            "未开始",
+            "没有完成的节点，未填报完成进度（或填报为 0），且首个节点的计划完成日期晚于数据截止日期。",
+        ),
+        ("正常推进（绿灯）", "不属于以上情形。"),
+        (
+            "节点完成",
+            "推进表中节点状态为“已完成”且实际完成日期不晚于数据截止日期，才算完成；"
+            "未报送单位的节点（台账“报送情况”列标明“未报送”）、单位未填写或填报有误未采用的节点，都按未完成计。",
+        ),
+        ("无节点的任务", "以任务总表中的完成时限为唯一节点。"),
+        ("首个节点", "计划完成日期最早的节点，不一定是第 1 个节点。"),
+        (
+            "序时进度",
+            "计划完成日期不晚于数据截止日期的节点数 ÷ 节点总数 × 100%；计划完成日期正好是数据截止日期的节点也计入。",
+        ),
+        (
+            "逾期天数",
+            "未完成节点的逾期天数 = 数据截止日期 − 计划完成日期；计划完成日期正好是数据截止日期的节点不算逾期。",
+        ),
+        (
+            "落后百分点",
+            "序时进度 − 填报的完成进度，按精确值与阈值比较，不先四舍五入；台账中的数字按需要多保留小数，读者按所列数字比较得出的结论与判定一致。",
+        ),
+        (
+            "未填报完成进度",
+            "单位未报送、未填写完成进度或所填进度填报有误未采用时，不作序时进度比较，只按节点判定（完成、逾期天数、未开始），“落后百分点”留空。"
+            "不用“已完成节点数 ÷ 节点总数”代替完成进度：未完成的到期节点已经按逾期天数判定，再折算成进度会重复计算，使逾期 1 天的节点也成为严重滞后。",
+        ),
+        (
+            "填报有误的内容",
+            "被判为错误的内容在任何地方都不采用（状态、计数、图表、台账），按未填报处理；台账“未采用的填报内容”列注明原内容和原因，详见校验报告。",
+        ),
+        (
+            "阈值从哪里改",
+            "任务总表“设置”表中的"
+            + "、".join(
+                f"{titles.column(name).title}（{getattr(s, name):g}）"
+                for name in (
+                    "late_days",
+                    "serious_late_days",
+                    "pace_gap_pp",
+                    "serious_pace_gap_pp",
+                )
+            )
+            + "。",
+        ),
+    ]
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def exact(value: float | int) -> Fraction:
+    """A typed number as the exact decimal it was written as (56.7 is 567/10, not the
+    binary float next to it)."""
+    return Fraction(str(value))
+
+
+def _rounded(value: Fraction, places: int) -> Decimal:
+    """``value`` rounded half up to ``places`` decimals, as Excel shows it."""
+    with localcontext() as ctx:
+        ctx.prec = 40
+        quotient = Decimal(value.numerator) / Decimal(value.denominator)
+        return quotient.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def figure(value: Fraction | float | int, places: int = 1) -> str:
+    """``value`` rounded to ``places`` decimals, trailing zeros dropped (66.7, 50, 9.97)."""
+    shown = _rounded(exact(value) if not isinstance(value, Fraction) else value, places)
+    text = f"{shown:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _decimals(value: Fraction) -> int:
+    """How many decimals a decimal fraction needs (0 for an integer)."""
+    places = 0
+    while (value * 10**places).denominator != 1 and places < MAX_PLACES:
+        places += 1
+    return places
+
+
+def _side(a: Fraction | Decimal, b: Fraction) -> int:
+    return (a > b) - (a < b)
+
+
+def pace_places(
+    expected: Fraction, progress: Fraction | None, limits: Iterable[Fraction]
+) -> int:
+    """Decimals to print 序时进度, 填报进度 and the gap with, so that whoever compares the
+    printed gap — or the printed 序时进度 minus the printed 填报进度 — with each of
+    ``limits`` lands on the same side as the exact gap (10 is printed 9.97 when the gap is
+    9.967). The reported progress is never cut: at least as many decimals as typed."""
+    if progress is None:
+        return 1
+    gap = expected - progress
+    limits = list(limits)
+    places = max(1, _decimals(progress))
+    while places < MAX_PLACES:
+        shown_gap = Fraction(_rounded(gap, places))
+        shown_diff = Fraction(_rounded(expected, places)) - progress
+        if all(
+            _side(shown_gap, t) == _side(gap, t) == _side(shown_diff, t) for t in limits
+        ):
+            break
+        places += 1
+    return places
+
+
+# ----------------------------------------------------------------------------- one task
 
 
 @dataclass(frozen=True)
@@ -52,6 +203,7 @@ class MilestoneState:
     actual_date: dt.date | None
     state: str
     overdue_days: int  # > 0 when not done and past its planned date
+    rejected: str = ""  # what the unit filled in and was not used, with why
 
 
 @dataclass(frozen=True)
@@ -67,6 +219,16 @@ class TaskAssessment:
     done: int
     overdue: int
     max_overdue_days: int
+    places: int = 1  # decimals the pace figures are printed with (see pace_places)
+
+
+def first_milestone(states: Sequence[MilestoneState]) -> MilestoneState | None:
+    """首个节点: the milestone planned earliest (the lower number on a tie)."""
+    return min(
+        states,
+        key=lambda st: (st.milestone.planned_date, st.milestone.seq),
+        default=None,
+    )
 
 
 def evaluate_task(
@@ -75,14 +237,19 @@ def evaluate_task(
     progress: float | None,
     apply_close: bool,
     s: Settings,
+    progress_rejected: bool = False,
 ) -> TaskAssessment:
-    """Classify one task; ``states`` are its milestones as reported (or not)."""
+    """Classify one task (rules: :func:`status_rules`); ``states`` are its milestones as
+    reported (or not); ``progress`` is None when the unit gave none that could be used
+    (``progress_rejected``: it gave one and it was judged 错误)."""
     total = len(states)
     done = sum(st.done for st in states)
     due = sum(st.milestone.planned_date <= s.as_of for st in states)
-    expected = round(100.0 * due / total, 1) if total else 0.0
-    basis = progress if progress is not None else (100.0 * done / total if total else 0.0)
-    gap = round(expected - basis, 1)
+    expected = Fraction(100 * due, total) if total else Fraction(0)
+    reported = exact(progress) if progress is not None else None
+    gap = expected - reported if reported is not None else None
+    pace_limit, serious_limit = exact(s.pace_gap_pp), exact(s.serious_pace_gap_pp)
+    places = pace_places(expected, reported, (pace_limit, serious_limit, Fraction(0)))
     overdue = [st for st in states if st.overdue_days > 0]
     worst = max(overdue, key=lambda st: st.overdue_days, default=None)
     max_days = worst.overdue_days if worst else 0
@@ -92,12 +259,13 @@ def evaluate_task(
             status,
             LIGHT[status],
             reason,
-            expected,
-            progress,
-            gap if progress is not None or total else None,
+            float(expected),
+            float(reported) if reported is not None else None,
+            float(gap) if gap is not None else None,
             done,
             len(overdue),
             max_days,
+            places,
         )
 
     if total and done == total:
@@ -106,71 +274,155 @@ def evaluate_task(
                 TaskStatus.CLOSING, f"全部 {total} 个节点已完成，单位申请销号（待审核）"
             )
         return finish(TaskStatus.DONE, f"全部 {total} 个节点已完成")
-    pace = f"序时进度 {expected:g}%，{'填报进度' if progress is not None else '按节点折算进度'} {round(basis, 1):g}%"
+    if gap is None:
+        lead = "完成进度填报有误未采用" if progress_rejected else "未填报完成进度"
+        pace = f"{lead}，不作序时进度比较，按节点判定："
+    else:
+        pace = (
+            f"序时进度 {figure(expected, places)}%，填报进度 {figure(reported, places)}%"
+            + (f"，落后 {figure(gap, places)} 个百分点" if gap > 0 else "")
+        )
     late_text = ""
     if worst:
         m = worst.milestone
         late_text = f"第 {m.seq} 个节点“{m.content}”计划 {m.planned_date.isoformat()} 完成，已逾期 {worst.overdue_days} 天"
         if len(overdue) > 1:
             late_text += f"（共 {len(overdue)} 个节点逾期）"
+    nodes = "" if gap is not None else pace
     if max_days >= s.serious_late_days:
         return finish(
             TaskStatus.SERIOUS,
-            f"{late_text}，达到严重滞后标准（≥{s.serious_late_days} 天）",
+            f"{nodes}{late_text}，达到严重滞后标准（逾期 ≥{s.serious_late_days} 天）",
         )
-    if gap > s.serious_pace_gap_pp:
+    if gap is not None and gap > serious_limit:
         return finish(
             TaskStatus.SERIOUS,
-            f"{pace}，落后 {gap:g} 个百分点，超过严重滞后标准（>{s.serious_pace_gap_pp:g} 个百分点）",
+            f"{pace}，超过严重滞后标准（>{s.serious_pace_gap_pp:g} 个百分点）",
         )
     if max_days > s.late_days:
         return finish(
-            TaskStatus.BEHIND, f"{late_text}，达到滞后标准（>{s.late_days} 天）"
+            TaskStatus.BEHIND,
+            f"{nodes}{late_text}，达到滞后标准（逾期 >{s.late_days} 天）",
         )
-    if gap >= s.pace_gap_pp and gap > 0:
+    if gap is not None and gap >= pace_limit and gap > 0:
         return finish(
             TaskStatus.BEHIND,
-            f"{pace}，落后 {gap:g} 个百分点（≥{s.pace_gap_pp:g} 个百分点为滞后）",
+            f"{pace}，达到滞后标准（≥{s.pace_gap_pp:g} 个百分点）",
         )
-    if (
-        done == 0
-        and not progress
-        and states
-        and states[0].milestone.planned_date > s.as_of
-    ):
+    first = first_milestone(states)
+    if done == 0 and not progress and first and first.milestone.planned_date > s.as_of:
+        m = first.milestone
         return finish(
             TaskStatus.NOT_STARTED,
-            f"首个节点计划 {states[0].milestone.planned_date.isoformat()} 完成，尚未到期",
+            f"{nodes}尚无完成的节点，首个节点“{m.content}”计划 {m.planned_date.isoformat()} 完成，尚未到期",
         )
-    return finish(
-        TaskStatus.ON_PACE,
-        f"{pace}，无逾期节点"
-        if not overdue
-        else f"{pace}；{late_text}（未超过滞后标准）",
-    )
+    if gap is None:
+        verdict = f"{pace}已完成 {done}/{total} 个节点，" + (
+            "无逾期节点" if not overdue else f"{late_text}（未达到滞后标准）"
+        )
+    else:
+        if gap > 0:
+            pace += f"（未达到滞后标准 ≥{s.pace_gap_pp:g}）"
+        verdict = f"{pace}，" + (
+            "无逾期节点" if not overdue else f"{late_text}（未达到滞后标准）"
+        )
+    return finish(TaskStatus.ON_PACE, verdict)
+
+
+# ----------------------------------------------------------------------------- rows
+
+
+def _shown(value: Any) -> str:
+    """A raw cell value as the unit sees it."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _what(message: str) -> str:
+    """The 'what is wrong' part of a problem message, without how to fix it."""
+    first = message.split("。")[0]
+    return first.split("，请")[0]
+
+
+def rejected_notes(
+    row: Any, sheet: str, schema: Any, issues: Sequence[Issue]
+) -> dict[str, str]:
+    """What the unit filled in on ``row`` and was not used (judged 错误), by field, each
+    with why: ``未采用：完成进度为 100%，但节点…尚未完成（重点工作台账!G5，见校验报告）``,
+    ``未采用：申请销号“是”——申请销号须全部节点已完成…（…）``.
+
+    ``schema`` gives the column titles. A field left blank is not listed (nothing was
+    filled in); the reason is the 错误 reported at its cell, without how to fix it.
+    """
+    if row is None:
+        return {}
+    notes: dict[str, str] = {}
+    for name in sorted(row.invalid, key=lambda n: (len(row.cell(n)), row.cell(n))):
+        cell = row.cell(name)
+        found = [
+            i
+            for i in issues
+            if i.severity == ERROR and i.sheet == sheet and i.cell == cell
+        ]
+        raw = row.raw.get(name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            # blank, unless it is a formula whose result was not saved
+            raw = next((i.value for i in found if i.code == Code.FORMULA_NO_CACHE), None)
+            if raw is None:
+                continue
+        what = "；".join(dict.fromkeys(_what(i.message) for i in found)) or "填报有误"
+        shown = _shown(raw)
+        label = f"{schema.column(name).title}“{shown}”"
+        text = what if shown in what else f"{label}——{what}"
+        notes[name] = f"未采用：{text}（{sheet}!{cell}，见校验报告）"
+    return notes
+
+
+def _state_text(row: Any, done: bool, rejected: list[str], returned: bool) -> str:
+    """节点状态 as shown in the detail: what was used, or why nothing was."""
+    if done:
+        return ReportedMilestoneState.DONE
+    if row is None:
+        return NOT_RETURNED if not returned else NOT_REPORTED
+    state = row.values.get("state", "")
+    if state == ReportedMilestoneState.DONE:  # its date is missing or was rejected
+        return "已完成（无有效的实际完成日期，未计入）"
+    if "state" in row.invalid and rejected:
+        return "填报有误，未采用（按未完成计）"
+    if state:
+        return state
+    return "填报有误，未采用（按未完成计）" if rejected else NOT_REPORTED
 
 
 def milestone_states(task: Task, submission: Any, as_of: dt.date) -> list[MilestoneState]:
-    """Each milestone's state as the unit reported it (nothing reported = not done)."""
+    """Each milestone's state as the unit reported it (nothing usable = not done)."""
     milestones = task.milestones or [
         Milestone(task.task_id, 1, "完成全部任务（完成时限）", task.deadline)
     ]
+    table = submission.tables.get("unit_schedule") if submission else None
+    sheet = table.sheet if table else ""
     states = []
     for m in milestones:
         row = submission.schedule.get((task.task_id, m.seq)) if submission else None
         done = milestone_done(row)
         actual = dt.date.fromisoformat(row.values["actual_date"]) if done else None
-        state = row.values.get("state", "") if row else ""
-        if state == ReportedMilestoneState.DONE and not done:
-            state = "已完成（日期有误，未计入）"  # the date was rejected: see 校验报告
+        rejected = list(
+            rejected_notes(row, sheet, _SCHEDULE, submission.issues).values()
+            if row
+            else []
+        )
         overdue = 0 if done or m.planned_date >= as_of else (as_of - m.planned_date).days
         states.append(
             MilestoneState(
                 m,
                 done,
                 actual,
-                state or (ReportedMilestoneState.DONE if done else "未填报"),
+                _state_text(row, done, rejected, submission is not None),
                 overdue,
+                "\n".join(rejected),
             )
         )
     return states
@@ -182,6 +434,7 @@ def build_tables(
     """The consolidated ledger (one row per task) and the milestone detail.
 
     ``submissions`` maps unit code to its accepted submission (absent = not returned).
+    Only values the checks kept are used; what was rejected is listed in ``rejected``.
     """
     s = campaign.settings
     tasks_out: list[dict[str, Any]] = []
@@ -191,10 +444,16 @@ def build_tables(
         sub = submissions.get(unit.code) if unit else None
         row = sub.ledger.get(task.task_id) if sub else None
         values = row.values if row else {}
+        table = sub.tables.get("unit_ledger") if sub else None
+        rejected = (
+            rejected_notes(row, table.sheet, _LEDGER, sub.issues) if row and table else {}
+        )
         states = milestone_states(task, sub, s.as_of)
         # a request without evidence was rejected (REQUIRED) and does not count
         apply_close = values.get("apply_close") == "是" and bool(values.get("evidence"))
-        result = evaluate_task(task, states, values.get("progress"), apply_close, s)
+        result = evaluate_task(
+            task, states, values.get("progress"), apply_close, s, "progress" in rejected
+        )
         tasks_out.append(
             {
                 "task_id": task.task_id,
@@ -216,9 +475,19 @@ def build_tables(
                 "expected_pct": result.expected_pct,
                 "reported_pct": result.reported_pct,
                 "gap_pp": result.gap_pp,
+                "pace_places": result.places,
                 "status": result.status,
                 "light": result.light,
                 "reason": result.reason,
+                "rejected": "\n".join(
+                    [*rejected.values()]
+                    + [
+                        f"第 {st.milestone.seq} 个节点{note}"
+                        for st in states
+                        if st.rejected
+                        for note in st.rejected.split("\n")
+                    ]
+                ),
                 "status_text": values.get("status_text", ""),
                 "problems": values.get("problems", ""),
                 "next_steps": values.get("next_steps", ""),
@@ -226,7 +495,7 @@ def build_tables(
                 "evidence": values.get("evidence", ""),
                 "returned": "已报送"
                 if row
-                else ("未报送" if not sub else "未填报该任务"),
+                else (NOT_RETURNED if not sub else "未填报该任务"),
                 "source_file": sub.name if sub else "",
             }
         )
@@ -244,6 +513,7 @@ def build_tables(
                     "state": st.state,
                     "overdue_days": st.overdue_days,
                     "evidence": srow.values.get("evidence", "") if srow else "",
+                    "rejected": st.rejected,
                 }
             )
     tasks = pd.DataFrame(tasks_out)

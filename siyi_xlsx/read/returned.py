@@ -123,10 +123,17 @@ def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> S
         )
         sub.reject(code, detail=str(exc))
         return sub
-    sub.saved_at = _naive(book.modified) or mtime
-    if not _identify(sub, book, campaign):
-        return sub
-    _read_sheets(sub, book)
+    return read_submission(sub, book, campaign)
+
+
+def read_submission(
+    sub: Submission, book: WorkbookData, campaign: Campaign
+) -> Submission:
+    """Identify the unit and period of ``book`` (the workbook behind ``sub``, as read)
+    and read its sheets into ``sub``; what :func:`ingest` does once the file is open."""
+    sub.saved_at = _naive(book.modified) or sub.mtime
+    if _identify(sub, book, campaign):
+        _read_sheets(sub, book)
     return sub
 
 

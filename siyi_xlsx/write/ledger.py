@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from siyi_xlsx.compute.progress import STATUS_ORDER, status_counts
+from siyi_xlsx.compute.progress import STATUS_ORDER, status_counts, status_rules
 from siyi_xlsx.errors import Issue, Report, code_meaning
 from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.write.xlsx import (
@@ -46,13 +46,16 @@ LEDGER_COLUMNS: list[tuple[str, str, float, str]] = [
     ("lead_unit", "牵头单位", 15, "text"),
     ("front_leader", "战线领导", 8, "text"),
     ("deadline", "完成时限", 10, "date"),
-    ("expected_pct", "序时进度(%)", 8, "num"),
-    ("reported_pct", "填报进度(%)", 8, "num"),
+    # "pace": shown with the row's pace_places decimals, so the printed figures compare
+    # with the thresholds as the exact ones do
+    ("expected_pct", "序时进度(%)", 8, "pace"),
+    ("reported_pct", "填报进度(%)", 8, "pace"),
     ("status", "状态", 9, "status"),
     ("light", "亮灯", 5, "light"),
     ("reason", "判定依据", 34, "text"),
     ("status_text", "进展情况", 28, "text"),
     ("problems", "存在问题", 20, "text"),
+    ("rejected", "未采用的填报内容", 30, "text"),
     ("area", "重点领域", 14, "text"),
     ("unit_kind", "单位类型", 9, "text"),
     ("team", "工作专班", 18, "text"),
@@ -62,7 +65,7 @@ LEDGER_COLUMNS: list[tuple[str, str, float, str]] = [
     ("done", "已完成节点", 8, "num"),
     ("overdue", "逾期节点", 8, "num"),
     ("max_overdue_days", "最长逾期天数", 9, "num"),
-    ("gap_pp", "落后百分点", 9, "num"),
+    ("gap_pp", "落后百分点", 9, "pace"),
     ("next_steps", "下步计划", 24, "text"),
     ("apply_close", "申请销号", 8, "text"),
     ("evidence", "佐证材料", 18, "text"),
@@ -78,9 +81,10 @@ MILESTONE_COLUMNS: list[tuple[str, str, float, str]] = [
     ("content", "节点内容", 30, "text"),
     ("planned_date", "计划完成日期", 12, "date"),
     ("actual_date", "实际完成日期", 12, "date"),
-    ("state", "节点状态", 9, "text"),
+    ("state", "节点状态", 12, "text"),
     ("overdue_days", "逾期天数", 8, "num"),
     ("evidence", "佐证材料", 24, "text"),
+    ("rejected", "未采用的填报内容", 30, "text"),
 ]
 
 
@@ -124,13 +128,12 @@ def write_frame(
         heights = []
         for col, (name, _, width, kind) in enumerate(columns):
             value = _value(record.get(name))
-            cell_format = {
-                "date": fmt.cell_date,
-                "num": fmt.cell_num,
-                "num2": fmt.cell_num2,
-                "num4": fmt.cell_num4,
-            }.get(kind, fmt.cell)
-            if kind == "status":
+            cell_format = {"date": fmt.cell_date, "num": fmt.cell_num}.get(kind, fmt.cell)
+            if kind in ("num2", "num4"):  # scores: one fixed precision per column
+                cell_format = fmt.decimals(int(kind[-1]))
+            elif kind == "pace":
+                cell_format = fmt.decimals(int(record.get("pace_places") or 1))
+            elif kind == "status":
                 cell_format = fmt.fills[STATUS_FILL.get(value, "grey")]
             elif kind == "light":
                 cell_format = fmt.fills[LIGHT_FILL.get(value, "grey")]
@@ -212,7 +215,8 @@ def write_ledger(
             frame,
             LEDGER_COLUMNS,
             title=f"{s.year}年重点工作汇总台账（{s.period}，数据截止 {s.as_of.isoformat()}）",
-            note=f"共 {len(tasks)} 项：{summary}。按状态由重到轻排列；红灯=严重滞后，黄灯=滞后，绿灯=正常推进或已完成。判定规则见“说明”表。",
+            note=f"共 {len(tasks)} 项：{summary}。按状态由重到轻排列；红灯=严重滞后，黄灯=滞后，绿灯=正常推进或已完成。"
+            "被判为错误的填报内容不采用（按未填报处理），见“未采用的填报内容”列。判定规则见“说明”表。",
             freeze_cols=2,
             print_cols=PRINTED_LEDGER_COLUMNS,
         )
@@ -229,7 +233,8 @@ def write_ledger(
             milestones,
             MILESTONE_COLUMNS,
             title="推进节点明细",
-            note="每个节点一行；未报送或未填写的节点状态为“未填报”。",
+            note="每个节点一行。节点状态“未报送”：单位未报送；“未填报”：单位未填写；"
+            "“填报有误，未采用”或“已完成（无有效的实际完成日期，未计入）”：所填内容被判为错误，见“未采用的填报内容”列和校验报告。这些节点都按未完成计。",
             freeze_cols=2,
         )
         _write_explanation(book, fmt, campaign, inputs)
@@ -260,32 +265,7 @@ def _write_explanation(
     pairs = [
         ("年度 / 期次", f"{s.year} / {s.period}"),
         ("数据截止日期", s.as_of.isoformat()),
-        (
-            "节点完成",
-            "推进表中节点状态为“已完成”且实际完成日期不晚于数据截止日期；未报送单位的节点按未完成计。",
-        ),
-        (
-            "序时进度",
-            "截至数据截止日期应完成的节点数 ÷ 节点总数 × 100%。无节点的任务以完成时限为唯一节点。",
-        ),
-        (
-            "已完成 / 申请销号",
-            "全部节点已完成；单位申请销号（节点全部完成且有佐证材料）的显示为“申请销号”，待办公室审核。",
-        ),
-        (
-            "严重滞后（红灯）",
-            f"有节点逾期 ≥ {s.serious_late_days} 天，或填报进度落后序时进度超过 {s.serious_pace_gap_pp:g} 个百分点。",
-        ),
-        (
-            "滞后（黄灯）",
-            f"有节点逾期超过 {s.late_days} 天，或填报进度落后序时进度达到 {s.pace_gap_pp:g} 个百分点。",
-        ),
-        ("未开始", "尚无节点完成、未填报进度，且首个节点尚未到期。"),
-        ("正常推进（绿灯）", "不属于以上情形。"),
-        (
-            "阈值从哪里改",
-            "任务总表“设置”表中的滞后天数阈值、严重滞后天数阈值、序时进度滞后阈值。",
-        ),
+        *status_rules(s),
     ]
     row = write_key_values(ws, fmt, pairs, start_row=0)
     row += 1

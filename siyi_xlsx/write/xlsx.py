@@ -155,13 +155,6 @@ class Formats:
         # no fill: results and plain tables
         self.cell, self.cell_date, self.cell_num = self._by_kind({})
         self.cell_pct = book.add_format({**_CELL, "align": "center", "num_format": "0"})
-        # scores: one fixed precision per column (2 decimals; 4 for weighted parts)
-        self.cell_num2 = book.add_format(
-            {**_CELL, "align": "center", "num_format": "0.00"}
-        )
-        self.cell_num4 = book.add_format(
-            {**_CELL, "align": "center", "num_format": "0.0000"}
-        )
         self.label = book.add_format({**_CELL, "bold": True, "bg_color": HEADER_BLUE})
         self.plain = book.add_format(_PLAIN)
         self.headline = book.add_format(_HEADLINE)
@@ -171,6 +164,17 @@ class Formats:
             name: book.add_format({**_CELL, **spec, "align": "center"})
             for name, spec in _FILLS.items()
         }
+        self._decimals: dict[int, Any] = {}
+
+    def decimals(self, places: int) -> Any:
+        """A centred result cell showing exactly ``places`` decimals (made on first use,
+        so a workbook holds only the ones its figures need)."""
+        if places not in self._decimals:
+            spec = "0." + "0" * places if places > 0 else "0"
+            self._decimals[places] = self.book.add_format(
+                {**_CELL, **_CENTER, "num_format": spec}
+            )
+        return self._decimals[places]
 
     def _by_kind(self, extra: dict[str, Any]) -> tuple[Any, Any, Any]:
         """The text, date and number variants of a table cell with ``extra`` on top."""
