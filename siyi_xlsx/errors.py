@@ -442,7 +442,7 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.TASK_NO_MILESTONE: (
         WARNING,
-        "任务“{value}”没有推进节点，按{title[master_tasks.deadline]} {detail} 作为唯一节点判定进度。",
+        "任务“{value}”没有推进节点，以{title[master_tasks.deadline]} {detail} 作为唯一节点：填报表推进表中列为“完成全部任务（完成时限）”，由单位填报完成情况。",
     ),
     Code.RETURN_DEADLINE_STALE: (
         WARNING,

@@ -495,3 +495,35 @@ def test_printed_pace_figures_reach_the_printed_status(
         else:
             verdict = "正常推进"
         assert verdict == result.status, (result.reason, behind)
+
+
+def test_a_task_without_milestones_is_issued_its_deadline_as_a_node_and_can_be_done(
+    tmp_path,
+):
+    import copy
+
+    from conftest import SETTINGS, SMALL, Campaign
+
+    from siyi_xlsx.read.master import MASTER_FILE
+    from siyi_xlsx.write.master import write_master
+
+    data = copy.deepcopy(SMALL)
+    data["milestones"] = [m for m in data["milestones"] if m["task_id"] != "T2"]
+    folder = tmp_path / "campaign"
+    folder.mkdir()
+    write_master(folder / MASTER_FILE, data, SETTINGS)
+    campaign = Campaign(folder)
+    # T2 (deadline 2022-09-30) is reported done on its deadline in its one 推进表 row
+    campaign.fill(
+        "U01",
+        {
+            ("推进表", ("T2", 1), "节点状态"): "已完成",
+            ("推进表", ("T2", 1), "实际完成日期"): dt.datetime(2022, 9, 30),
+        },
+    )
+    result = campaign.analyse()
+    t2 = result.tasks.set_index("task_id").loc["T2"]
+    assert (t2["milestones"], t2["done"], t2["status"]) == (1, 1, "已完成")
+    node = result.milestones[result.milestones["task_id"] == "T2"].iloc[0]
+    assert node["content"] == "完成全部任务（完成时限）"
+    assert "TASK_NO_MILESTONE" in {i.code for i in result.issues}

@@ -35,7 +35,13 @@ import pandas as pd
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.check.validate import milestone_done
 from siyi_xlsx.errors import ERROR, Code, Issue
-from siyi_xlsx.read.master import Campaign, Milestone, Settings, Task
+from siyi_xlsx.read.master import (
+    NO_MILESTONE_CONTENT,
+    Campaign,
+    Milestone,
+    Settings,
+    Task,
+)
 from siyi_xlsx.statuses import ReportedMilestoneState, TaskStatus
 
 STATUS_ORDER = (
@@ -399,8 +405,8 @@ def _state_text(row: Any, done: bool, rejected: list[str], returned: bool) -> st
 
 def milestone_states(task: Task, submission: Any, as_of: dt.date) -> list[MilestoneState]:
     """Each milestone's state as the unit reported it (nothing usable = not done)."""
-    milestones = task.milestones or [
-        Milestone(task.task_id, 1, "完成全部任务（完成时限）", task.deadline)
+    milestones = task.milestones or [  # the master reader gives each task one
+        Milestone(task.task_id, 1, NO_MILESTONE_CONTENT, task.deadline)
     ]
     table = submission.tables.get("unit_schedule") if submission else None
     sheet = table.sheet if table else ""

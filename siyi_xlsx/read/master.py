@@ -62,6 +62,9 @@ class Unit:
         return "区直部门" if self.kind == "区直部门" else "乡镇街道"
 
 
+NO_MILESTONE_CONTENT = "完成全部任务（完成时限）"
+
+
 @dataclass
 class Leader:
     name: str
@@ -591,6 +594,11 @@ class _Reader:
                         value=task.task_id,
                         detail=task.deadline,
                     )
+                )
+                # the deadline is the task's one node: issued in 推进表 like any other,
+                # so the unit can report it done and the task can be 已完成
+                task.milestones.append(
+                    Milestone(task.task_id, 1, NO_MILESTONE_CONTENT, task.deadline)
                 )
 
     def indicators(self) -> dict[str, Indicator]:
