@@ -149,11 +149,13 @@ def _write_feedback(
             + render_array(cond, sheet_cells, sheet_cells[column.name])
             + ")"
         )
+        # single cells, no typed reading: everything found here is an 错误
         counts.append(
             {
                 "sheet": ws.name,
                 "column": column.title,
-                "formula": formula,
+                "errors": formula,
+                "warnings": "=0",
                 "rules": "；".join(words),
             }
         )
