@@ -36,7 +36,12 @@ from siyi_xlsx.schema.rules import (
     rule_words,
     rules_of,
 )
-from siyi_xlsx.schema.selfcheck import column_rules, render_array, render_cell
+from siyi_xlsx.schema.selfcheck import (
+    column_rules,
+    render_array,
+    render_cell,
+    typed_columns,
+)
 
 AS_OF = dt.date(2022, 9, 30)
 ROW = 4  # the first data row of every issued table
@@ -213,7 +218,28 @@ def agree(rule: Rule, values: dict[str, Any], context: dict[str, Any]) -> bool:
         excel_condition(rule, schema, as_of), schema, rule.column, cells
     )
     assert red == counted == python, (rule.code, values, context, red, counted, python)
+    typed = typed_says(rule, schema, as_of, cells)
+    assert typed == python, (rule.code, values, context, typed, python)
     return python
+
+
+def typed_says(
+    rule: Rule, schema: schemas.SheetSchema, as_of: dt.date, cells: dict[str, Any]
+) -> bool:
+    """The rule as the issued workbook carries it: typed input columns are read through
+    their value helpers (``{val:name}``: the clean value, "" when blank)."""
+    typed = typed_columns(schema)
+    letters = _letters(schema)
+    letters.update(
+        {f"val:{name}": f"V{chr(65 + i)}" for i, name in enumerate(sorted(typed))}
+    )
+    refs = {name: f"${letter}{ROW}" for name, letter in letters.items()}
+    at = {f"{letters[name]}{ROW}": value for name, value in cells.items()}
+    for name in typed:
+        value = cells.get(name)
+        at[f"{letters['val:' + name]}{ROW}"] = "" if value is None else value
+    cond = excel_condition(rule, schema, as_of, typed)
+    return bool(excel_eval(render_cell(cond, refs, f"{letters[rule.column]}{ROW}"), at))
 
 
 def test_the_evaluator_reads_excel_like_excel():
@@ -389,6 +415,40 @@ def test_compiled_formulas_are_the_ones_the_workbooks_carry():
         ): 'AND(LEN(TRIM($G4))>0,TRIM(H4)<>"已完成")',
         ("unit_evaluation", "SELF_SCORE_OVER"): "AND(ISNUMBER(F4),N(F4)>N($C4))",
         ("eval_scores", "SELF_SCORE_OVER"): "AND(ISNUMBER(G4),N(G4)>N($E4))",
+    }
+
+
+def test_typed_formulas_read_the_value_helpers():
+    """What the issued workbook carries: a typed column's terms compare the value the
+    office reads ({val:name}), so "100%" or "45分" break a rule as in the batch."""
+    got = {}
+    for rule in _all_rules():
+        schema = schemas.load(rule.schema_id)
+        refs = {name: "{" + name + "}" for name in _letters(schema)}
+        refs.update({f"val:{n}": "{val:" + n + "}" for n in typed_columns(schema)})
+        cond = excel_condition(rule, schema, AS_OF, typed_columns(schema))
+        got[rule.schema_id, rule.code] = render_cell(cond, refs, "{c}")
+    assert got == {
+        ("unit_ledger", "PROGRESS_100_NOT_DONE"): (
+            'AND(ISNUMBER({val:progress}),N({val:progress})=100,{_last_state}<>"已完成")'
+        ),
+        ("unit_ledger", "CLOSE_NOT_DONE"): (
+            'AND({val:apply_close}<>"",{val:apply_close}<>"#",'
+            '{val:apply_close}="是",N({_open_nodes})>0)'
+        ),
+        ("unit_schedule", "ACTUAL_AFTER_AS_OF"): (
+            "AND(ISNUMBER({val:actual_date}),N({val:actual_date})>DATE(2022,9,30))"
+        ),
+        ("unit_schedule", "ACTUAL_WITHOUT_DONE"): (
+            'AND(ISNUMBER({val:actual_date}),{val:state}<>"",{val:state}<>"#",'
+            '{val:state}<>"已完成")'
+        ),
+        ("unit_evaluation", "SELF_SCORE_OVER"): (
+            "AND(ISNUMBER({val:self_score}),N({val:self_score})>N({points}))"
+        ),
+        ("eval_scores", "SELF_SCORE_OVER"): (
+            "AND(ISNUMBER({val:score}),N({val:score})>N({points}))"
+        ),
     }
 
 
