@@ -158,5 +158,5 @@ def test_order_page_checks_itself(small, tmp_path):
     )
     again = openpyxl.load_workbook(tmp_path / filled.name, data_only=True)
     assert again["自查"]["A2"].value.startswith(
-        "还有 2 处需要修改"
+        "还有 2 处错误"
     )  # 延期理由 and 申请延期至
