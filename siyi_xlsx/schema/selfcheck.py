@@ -199,22 +199,37 @@ def _valid_date(y: str, m: str, d: str) -> str:
     return f'IF(AND(MONTH({day})=VALUE({m}),DAY({day})=VALUE({d})),{day},"{UNREADABLE}")'
 
 
+def _plain_number(text: str) -> str:
+    """True when ``text`` is written with digits, a point and a sign only: VALUE alone
+    would also take "1e3", "5%", "$5" or "1/2", which the office does not."""
+    chars = tuple((str(d), "") for d in range(10)) + ((".", ""), ("+", ""), ("-", ""))
+    return f"AND(LEN({text})>0,LEN({_subst(text, chars)})=0)"
+
+
+def _number_of(text: str) -> str:
+    return f'IF({_plain_number(text)},VALUE({text}),"{UNREADABLE}")'
+
+
 def _value_helpers(column: Column, own: str) -> tuple[tuple[str, str], ...]:
     """The helper formulas giving the office's reading of ``own`` (see above)."""
     name = column.name
     text = clean(own)
+    folded = f"ASC({text})"  # full-width digits and signs, as the office folds them
     blank = f"LEN({text})=0"
+    p = "{prep:" + name + "}"
     if column.kind in ("number", "integer"):
-        number = f"VALUE({_subst(text, ((',', ''), ('分', '')))})"
+        prep = f'IF(ISNUMBER({own}),"",TRIM({_subst(folded, ((",", ""), ("分", "")))}))'
         value = (
-            f'IF({blank},"",IF(ISNUMBER({own}),{own},IFERROR({number},"{UNREADABLE}")))'
+            f'IF({blank},"",IF(ISNUMBER({own}),{own},'
+            f'IFERROR({_number_of(p)},"{UNREADABLE}")))'
         )
-        return ((f"val:{name}", value),)
+        return ((f"prep:{name}", prep), (f"val:{name}", value))
     if column.kind == "percent":
-        s = _subst(text, ((" ", ""), (",", "")))
-        bare = f'VALUE(SUBSTITUTE({s},"分",""))'
+        prep = f'IF(ISNUMBER({own}),"",{_subst(folded, ((" ", ""), (",", "")))})'
+        whole = f"LEFT({p},LEN({p})-1)"
+        bare = _number_of(f'SUBSTITUTE({p},"分","")')
         typed = (
-            f'IF(RIGHT({s},1)="%",VALUE(LEFT({s},LEN({s})-1)),'
+            f'IF(RIGHT({p},1)="%",{_number_of(whole)},'
             f"IF(AND({bare}>0,{bare}<1),ROUND({bare}*100,6),{bare}))"
         )
         number = (
@@ -224,11 +239,15 @@ def _value_helpers(column: Column, own: str) -> tuple[tuple[str, str], ...]:
         value = (
             f'IF({blank},"",IF(ISNUMBER({own}),{number},IFERROR({typed},"{UNREADABLE}")))'
         )
-        return ((f"val:{name}", value),)
+        return ((f"prep:{name}", prep), (f"val:{name}", value))
     if column.kind == "date":
+        # a time of day after the date ("2022-06-30 00:00:00") is dropped, as the office does
+        day = (
+            f'IF(ISNUMBER(FIND(":",{folded})),'
+            f'LEFT({folded},FIND(" ",SUBSTITUTE({folded},"T"," "))-1),{folded})'
+        )
         seps = ((" ", ""), ("/", "-"), (".", "-"), ("年", "-"), ("月", "-"), ("日", ""))
-        prep = f'IF(ISNUMBER({own}),"",{_subst(text, seps)})'
-        p = "{prep:" + name + "}"
+        prep = f'IF(ISNUMBER({own}),"",{_subst(day, seps)})'
         second = f'FIND("-",{p},6)'
         compact = _valid_date(f"LEFT({p},4)", f"MID({p},5,2)", f"RIGHT({p},2)")
         dashed = _valid_date(
@@ -255,7 +274,7 @@ def _value_helpers(column: Column, own: str) -> tuple[tuple[str, str], ...]:
             ("—", "-"),
             ("－", "-"),
         )
-        return ((f"prep:{name}", _subst(text, seps)),)
+        return ((f"prep:{name}", _subst(folded, seps)),)
     if column.kind == "enum":
         choices = column.choices
         exact = ",".join(f"{text}={excel_text(c)}" for c in choices)
@@ -354,10 +373,14 @@ def column_check(
     elif kind == "date":
         prep = "{prep:" + name + "}"
         errors.append(Cond.atom(f'{val}="{UNREADABLE}"'))
+        midnight = ",".join(
+            f'MID({own},11,99)="{clock}"'
+            for clock in ("", " 00:00:00", " 00:00", " 0:00", "T00:00:00", "T00:00")
+        )
         warnings.append(
             Cond.atom(
                 f"AND(ISTEXT({own}),ISNUMBER({val}),"
-                f"NOT(AND(EXACT({own},{prep}),LEN({own})=10)))"
+                f"NOT(AND(LEN({prep})=10,EXACT(LEFT({own},10),{prep}),OR({midnight}))))"
             )
         )
         words.append("须为日期（写成文字的日期为提醒）")

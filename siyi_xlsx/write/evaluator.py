@@ -105,7 +105,7 @@ def write_evaluator_workbooks(
                 form_cells,
                 campaign.settings.as_of,
                 checks.next_col + 2,
-                {"rater"},
+                frozenset({"rater"}),
             )
             protect(ws)
             write_self_check_sheet(check, fmt, counts)

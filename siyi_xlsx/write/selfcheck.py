@@ -122,45 +122,59 @@ def add_form_checks(
     ws: Any,
     fmt: Formats,
     schema: SheetSchema,
-    cells: dict[str, tuple[int, int]],
+    fields: dict[str, tuple[int, int]],
     as_of: dt.date,
     first_col: int,
-    reminded: set[str],
+    reminded: frozenset[str] = frozenset(),
+    blank_page_ok: bool = False,
 ) -> list[dict[str, Any]]:
-    """Check the form fields below a table (signatures, dates) at ``cells`` (name → row,
-    col), with helpers from column ``first_col`` on their rows. A blank field in
-    ``reminded`` is a 提醒 (the office's CONFIRM_MISSING, RATER_MISSING); a value the
-    office cannot read is an 错误, as in a table."""
-    form = tuple(c for c in schema.form if c.name in cells)
-    typed = typed_columns(schema, form)
-    counts = []
-    for column in form:
-        blank = "warning" if column.name in reminded else "none"
+    """Check single input fields laid out as a form: the confirmation fields below a
+    table (``schema.form``) or a 督办单 page (``schema.columns``), at ``fields`` (name →
+    row, col), with their helpers in hidden columns from ``first_col`` on their rows.
+
+    A blank field in ``reminded`` is a 提醒 (the office's CONFIRM_MISSING,
+    RATER_MISSING); with ``blank_page_ok`` a page left wholly blank has nothing to fix
+    (the office reads it as no feedback yet)."""
+    columns = tuple(c for c in (*schema.columns, *schema.form) if c.name in fields)
+    typed = typed_columns(schema, columns)
+    checks = []
+    for column in columns:
+        blank = "warning" if column.name in reminded else "error"
         check = column_check(column, schema, as_of, typed, blank=blank)
-        if check is None:
-            continue
-        row, at = cells[column.name]
-        own = f"{xl_col_to_name(at)}{row + 1}"
-        letters = {
-            name: xl_col_to_name(first_col + i)
-            for i, (name, _) in enumerate((*check.helpers, (check.status, "")))
-        }
-        refs = {name: f"${letter}{row + 1}" for name, letter in letters.items()}
+        if check is not None:
+            checks.append(check)
+    refs = {
+        name: f"${xl_col_to_name(col)}${row + 1}" for name, (row, col) in fields.items()
+    }
+    for check in checks:
+        row = fields[check.column.name][0]
+        for offset, (name, _) in enumerate((*check.helpers, (check.status, ""))):
+            refs[name] = f"${xl_col_to_name(first_col + offset)}${row + 1}"
+    width = max((len(c.helpers) + 1 for c in checks), default=0)
+    page = "&".join(refs[name] for name in fields)
+    counts = []
+    for check in checks:
+        row, col = fields[check.column.name]
+        own = refs[check.column.name]
         for name, template in check.helpers:
             ws.write_formula(
-                row, _index(letters[name]), "=" + fill(template, refs, own), None, 0
+                row, _col(refs[name]), "=" + fill(template, refs, own), None, 0
             )
-        status = letters[check.status]
-        ws.write_formula(
-            row, _index(status), "=" + status_formula(check, refs, own), None, 0
-        )
-        ws.set_column(
-            first_col, first_col + len(letters) - 1, None, None, {"hidden": True}
-        )
-        _colour(ws, fmt, row, row, at, f"${status}{row + 1}")
-        cell = f"'{schema.sheet}'!${status}${row + 1}"
-        counts.append(count_row(schema.sheet, column.title, cell, check.words))
+        status = status_formula(check, refs, own)
+        if blank_page_ok:
+            status = f"IF(LEN({clean(page)})=0,0,{status})"
+        ws.write_formula(row, _col(refs[check.status]), "=" + status, None, 0)
+        _colour(ws, fmt, row, row, col, refs[check.status])
+        cell = f"'{ws.name}'!{refs[check.status]}"
+        counts.append(count_row(ws.name, check.column.title, cell, check.words))
+    if width:
+        ws.set_column(first_col, first_col + width - 1, None, None, {"hidden": True})
     return counts
+
+
+def _col(ref: str) -> int:
+    """The column index of an absolute reference such as ``$AB$12``."""
+    return _index(ref.split("$")[1])
 
 
 def count_row(sheet: str, column: str, statuses: str, words: Any) -> dict[str, Any]:

@@ -295,7 +295,7 @@ def _write_table_sheet(
             cells,
             campaign.settings.as_of,
             checks.next_col,
-            {c.name for c in schema.form},
+            frozenset(c.name for c in schema.form),
         )
     if sheet_spec.get("clauses"):
         _write_clauses(ws, fmt, sheet_spec, last_row + 2, len(schema.columns))
