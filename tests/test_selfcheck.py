@@ -7,11 +7,13 @@ import datetime as dt
 import openpyxl
 
 from siyi_xlsx import schema
+from siyi_xlsx.read import normalize
+from siyi_xlsx.schema import selfcheck
 from siyi_xlsx.schema.selfcheck import (
     Cond,
     column_check,
-    render_array,
     render_cell,
+    status_formula,
     typed_columns,
 )
 
@@ -90,7 +92,7 @@ def test_list_sheets_check_their_prepared_rows(small):
     assert not ws["C203"].protection.locked
 
 
-def test_both_renderings_come_from_one_condition():
+def test_one_condition_rendered_for_a_row():
     cond = Cond.any(
         Cond.atom("LEN(TRIM({c}))=0"),
         Cond.all(Cond.atom('{k}="是"'), Cond.atom("N({c})>1")),
@@ -99,7 +101,17 @@ def test_both_renderings_come_from_one_condition():
         render_cell(cond, {"k": "$K4"}, "L4")
         == 'OR(LEN(TRIM(L4))=0,AND($K4="是",N(L4)>1))'
     )
-    assert (
-        render_array(cond, {"k": "S!$K$4:$K$9"}, "S!$L$4:$L$9")
-        == '(((LEN(TRIM(S!$L$4:$L$9))=0)+((S!$K$4:$K$9="是")*(N(S!$L$4:$L$9)>1)))>0)'
-    )
+
+
+def test_status_is_two_for_an_error_plus_one_for_a_reminder():
+    s = schema.load("unit_evaluation")
+    check = column_check(s.column("self_score"), s, AS_OF, typed_columns(s))
+    formula = status_formula(check, {"val:self_score": "$J4", "points": "$C4"}, "F4")
+    error, warning = formula.split("+IFERROR(")
+    assert error.startswith("IFERROR(IF(OR(") and error.endswith(",2,0),2)")
+    assert "AND(ISTEXT(F4),ISNUMBER($J4))" in warning and warning.endswith(",1,0),0)")
+    assert "N($J4)>N($C4)" in error  # 自评分 as the office reads it, against 分值
+
+
+def test_yes_and_no_words_are_the_readers():
+    assert set(selfcheck._YES) == normalize._YES and set(selfcheck._NO) == normalize._NO

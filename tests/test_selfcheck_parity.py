@@ -165,7 +165,9 @@ UNIT_CASES: dict[str, Edit] = {
     "signature blank": form_field(EVAL, "战线领导（签字）", None),
     # more ways of typing
     "full-width digits progress": cells({(LEDGER, "T2", PROGRESS): "６０"}),
-    "full-width digits phone": cells({(RESP, "T1", DEPUTY_PHONE): "１３８１２３４５６７８"}),
+    "full-width digits phone": cells(
+        {(RESP, "T1", DEPUTY_PHONE): "１３８１２３４５６７８"}
+    ),
     "date text with time": cells({(SCHEDULE, ("T2", 2), ACTUAL): "2022-08-25 00:00:00"}),
     "date text with clock": cells({(SCHEDULE, ("T2", 1), ACTUAL): "2022-07-25 10:30"}),
     "score 1e1": cells({(EVAL, "KP01", "自评分"): "1e1"}),
@@ -284,7 +286,9 @@ def test_the_workbook_and_the_office_agree_cell_by_cell(small, tmp_path):
         issues = check_file(path, campaign).issues
         office = _office_cells(issues)
         workbook = _cell_statuses(back)
-        assert len(workbook) > 1000  # every checked cell of every sheet, 200 list rows too
+        assert (
+            len(workbook) > 1000
+        )  # every checked cell of every sheet, 200 list rows too
         errors, warnings, headline = _workbook_counts(back)
         report.append(
             f"{path.name} ({'; '.join(names)}): workbook {(errors, warnings)}, "

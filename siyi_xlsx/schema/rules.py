@@ -234,17 +234,14 @@ def _parse(schema: SheetSchema, column: Column, spec: dict[str, Any]) -> Rule:
 
 
 def excel_condition(
-    rule: Rule,
-    schema: SheetSchema,
-    as_of: dt.date,
-    typed: frozenset[str] = frozenset(),
+    rule: Rule, schema: SheetSchema, as_of: dt.date, typed: frozenset[str]
 ) -> Cond:
     """The rule as the workbook checks it: all its terms' atoms, AND-ed.
 
     ``typed`` names the input columns whose value, as the office reads it, sits in a
     helper cell ``{val:name}`` (a number, a date serial or a choice; "" when blank and
     "#" when unreadable): their terms compare that value, so "100%" or "45分" break a
-    rule as they do in the batch. Without it, the typed cell itself is compared."""
+    rule as they do in the batch; other cells are compared as they are."""
     return Cond.all(
         *(
             Cond.atom(a)

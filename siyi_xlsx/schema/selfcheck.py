@@ -1,14 +1,24 @@
-"""Compile each schema's rules into the issued workbook, so it checks itself while a unit types.
+"""Compile each schema's rules into the issued workbook, so it checks itself while a unit
+types — and reaches the verdict the office's batch (``siyi check``) will reach.
 
-Every input column gets one condition ("this cell needs fixing"), built from its schema:
-required, required-when (allOf if/then), date, number range, dropdown values, length,
-phone form, and the column's declared row rules (``x-rules``: not after the as-of date,
-not above another column, consistent with a hidden helper column…, compiled by
-:mod:`siyi_xlsx.schema.rules`, which also compiles them for the batch's validation). The
-condition is rendered twice from the same tree: as a conditional format (the cell turns
-red) and as a SUMPRODUCT count on the 自查 sheet ("还有 3 处需要修改"), so the count is
-exactly the number of red cells. Plain formulas only: no macros, and only functions
-Excel, WPS and LibreOffice share.
+What the office reads is not what Excel sees: it trims full-width and no-break spaces,
+reads "2022.8.25", "14分", "60%", full-width digits and "Y" with a reminder (提醒), and
+reads a number in a %-formatted cell times 100. So each checked input column of a table
+gets hidden helper cells per row (:func:`column_check`):
+
+* ``{prep:name}``: the typed text tidied (dates, phones, numbers typed as text);
+* ``{val:name}``: the value as the office reads it — a number, a date serial or a
+  choice; "" when blank and "#" when unreadable;
+* ``{status:name}``: 2 for an 错误, plus 1 for a 提醒 (:func:`status_formula`).
+
+The 错误 condition gathers the column's schema (required, required-when (allOf if/then),
+date, number range, integer, dropdown values, length, phone form) and its declared row
+rules (``x-rules``, compiled by :mod:`siyi_xlsx.schema.rules`, which also compiles them
+for the batch, here reading ``{val:…}``); the 提醒 condition the readings the office
+accepts with a reminder. The writer (:mod:`siyi_xlsx.write.selfcheck`) colours the cell
+red or orange from its status and the 自查 sheet counts statuses, so the two never
+disagree. Plain per-row formulas only: no arrays, no macros, and only functions Excel,
+WPS and LibreOffice share.
 """
 
 from __future__ import annotations
@@ -30,81 +40,10 @@ __all__ = [
     "ColumnCheck",
     "Cond",
     "column_check",
-    "column_rules",
-    "render_array",
     "render_cell",
     "status_formula",
     "typed_columns",
 ]
-
-
-def column_rules(
-    column: Column, schema: SheetSchema, as_of: dt.date
-) -> tuple[Cond | None, list[str]]:
-    """The 'needs fixing' condition of an input column, and its rules in words."""
-    conds: list[Cond] = []
-    words: list[str] = []
-    empty = Cond.atom("LEN(TRIM({c}))=0")
-    filled = Cond.atom("LEN(TRIM({c}))>0")
-    if column.required:
-        conds.append(empty)
-        words.append("必填")
-    for rule in schema.raw.get("allOf", []):
-        then = rule.get("then", {}).get("required", [])
-        condition = rule.get("if", {}).get("properties", {})
-        if column.name in then and len(condition) == 1:
-            ((other, spec),) = condition.items()
-            conds.append(
-                Cond.all(
-                    Cond.atom("{" + other + "}=" + excel_text(str(spec["const"]))), empty
-                )
-            )
-            words.append(rule.get("x-message", "条件必填").rstrip("。"))
-    if column.kind == "date":
-        conds.append(Cond.all(filled, Cond.atom("NOT(ISNUMBER({c}))")))
-        words.append("须为日期")
-    elif column.kind in ("number", "integer", "percent"):
-        bad = [Cond.atom("NOT(ISNUMBER({c}))")]
-        if column.minimum is not None:
-            bad.append(Cond.atom(f"N({{c}})<{column.minimum:g}"))
-        if column.maximum is not None:
-            bad.append(Cond.atom(f"N({{c}})>{column.maximum:g}"))
-        conds.append(Cond.all(filled, Cond.any(*bad)))
-        low = f"{column.minimum:g}" if column.minimum is not None else ""
-        words.append(
-            f"数字（{low}—{column.maximum:g}）" if column.maximum is not None else "数字"
-        )
-    elif column.kind == "enum":
-        conds.append(
-            Cond.all(
-                filled,
-                *(Cond.atom("TRIM({c})<>" + excel_text(v)) for v in column.choices),
-            )
-        )
-        words.append("从下拉列表选择")
-    elif column.kind == "phone":
-        digits = 'SUBSTITUTE({c},"-","")'
-        conds.append(
-            Cond.all(
-                filled,
-                Cond.any(
-                    Cond.atom(f"LEN({digits})<10"),
-                    Cond.atom(f"LEN({digits})>12"),
-                    Cond.atom(f"NOT(ISNUMBER(--{digits}))"),
-                ),
-            )
-        )
-        words.append("手机或带区号的固定电话")
-    for rule in column_rules_of(schema, column.name):
-        # declared once for workbook and batch; may read hidden helper columns ({_name})
-        conds.append(excel_condition(rule, schema, as_of))
-        words.append(rule_words(rule, schema, as_of))
-    if column.max_length and column.kind in ("text", "list"):
-        conds.append(Cond.atom(f"LEN({{c}})>{column.max_length}"))
-        words.append(f"不超过 {column.max_length} 字")
-    if not conds:
-        return None, words
-    return (conds[0] if len(conds) == 1 else Cond.any(*conds)), words
 
 
 def render_cell(cond: Cond, refs: dict[str, str], own: str) -> str:
@@ -115,16 +54,6 @@ def render_cell(cond: Cond, refs: dict[str, str], own: str) -> str:
     return f"{'AND' if cond.op == 'and' else 'OR'}({inner})"
 
 
-def render_array(cond: Cond, refs: dict[str, str], own: str) -> str:
-    """As an array expression of 0/1 over whole columns, for SUMPRODUCT."""
-    if cond.op == "atom":
-        return "(" + _fill(cond.parts[0], refs, own) + ")"
-    parts = [render_array(p, refs, own) for p in cond.parts]
-    if cond.op == "and":
-        return "(" + "*".join(parts) + ")"
-    return "((" + "+".join(parts) + ")>0)"
-
-
 def _fill(template: str, refs: dict[str, str], own: str) -> str:
     out = template.replace("{c}", own)
     for name, ref in refs.items():
@@ -132,21 +61,10 @@ def _fill(template: str, refs: dict[str, str], own: str) -> str:
     return out
 
 
-# ----------------------------------------------------------------------------- typed checks
-#
-# What the office reads is not what Excel sees: it trims full-width and no-break spaces,
-# reads "2022.8.25", "14分", "60%" and "Y" with a reminder (提醒), and reads a number in
-# a %-formatted cell times 100. So each checked column of a table gets hidden helper
-# cells per row: the value as the office reads it (``{val:name}``: a number, a date
-# serial, a choice; "" when blank, "#" when unreadable), for dates and phones the typed
-# text tidied first (``{prep:name}``), and a status (``{status:name}``: 2 for an 错误,
-# plus 1 for a 提醒). The cell turns red or orange from its status and the 自查 sheet
-# counts statuses, so the two never disagree. Plain per-row formulas only: no arrays,
-# no macros, and only functions Excel, WPS and LibreOffice share.
-
 #: Characters the office strips like spaces (Python's str.strip does; Excel's TRIM not).
 WIDE_SPACES = ("\u3000", "\u00a0")
 UNREADABLE = "#"  # a helper's mark for a value the office cannot read
+# the words the office reads as 是 / 否 (read.normalize; a test keeps the two equal)
 _YES = ("是", "y", "yes", "√", "✓", "对", "true")
 _NO = ("否", "n", "no", "×", "✗", "不", "false")
 TYPED_KINDS = ("number", "integer", "percent", "date", "enum", "phone")
