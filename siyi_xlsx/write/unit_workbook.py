@@ -379,6 +379,12 @@ def _write_instructions(
     ws.write_string(next_row + 1, 0, "图例", fmt.label)
     ws.write_string(next_row + 1, 1, "灰色：办公室预填，已锁定", fmt.prefill)
     ws.write_string(next_row + 2, 1, "浅黄色：请本单位填写", fmt.input)
+    ws.write_string(
+        next_row + 3, 1, "红色：错误，办公室不能采用，必须修改", fmt.needs_fix
+    )
+    ws.write_string(
+        next_row + 4, 1, "橙色：提醒，已能读取但写法不规范，建议修改", fmt.remind
+    )
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     protect(ws)
