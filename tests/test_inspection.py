@@ -129,12 +129,13 @@ def test_order_page_checks_itself(small, tmp_path):
 
     write_inspection_workbook(small.folder / INSPECTION_FILE, {"orders": ORDERS})
     book = openpyxl.load_workbook(small.issued("U01"))
-    rules = [
-        r.formula[0] for cf in book["督办单DB01"].conditional_formatting for r in cf.rules
-    ]
-    assert any(
-        '"申请延期"' in f for f in rules
-    )  # reason and date required for an extension
+    page = book["督办单DB01"]
+    rules = [r.formula[0] for cf in page.conditional_formatting for r in cf.rules]
+    statuses = {f.split(">=")[0] for f in rules if f.endswith(">=2")}
+    helpers = [page[ref.replace("$", "")].value for ref in statuses]
+    # reason and date required for an extension; a page left blank has nothing to fix
+    assert any('"申请延期"' in f for f in helpers)
+    assert all(f.startswith("=IF(LEN(TRIM(SUBSTITUTE(SUBSTITUTE($B$") for f in helpers)
     checks = [r[0].value for r in book["自查"].iter_rows(min_row=5) if r[0].value]
     assert "督办单DB01" in checks
     soffice = shutil.which("soffice")
@@ -158,5 +159,5 @@ def test_order_page_checks_itself(small, tmp_path):
     )
     again = openpyxl.load_workbook(tmp_path / filled.name, data_only=True)
     assert again["自查"]["A2"].value.startswith(
-        "还有 2 处需要修改"
+        "还有 2 处错误"
     )  # 延期理由 and 申请延期至

@@ -102,7 +102,7 @@ def test_self_check_counts_red_cells_when_opened_in_libreoffice(small, tmp_path)
         openpyxl.load_workbook(path, data_only=True)
         for path in resave_all([wrong, right], tmp_path / "lo", tmp_path / "profile")
     )
-    assert book_wrong["自查"]["A2"].value.startswith("还有 3 处需要修改")
+    assert book_wrong["自查"]["A2"].value.startswith("还有 3 处错误")
     counts = {
         r[1].value: r[2].value
         for r in book_wrong["自查"].iter_rows(min_row=5)
@@ -114,9 +114,11 @@ def test_self_check_counts_red_cells_when_opened_in_libreoffice(small, tmp_path)
         and counts["自评分"] == 1
     )
     assert book_right["自查"]["A2"].value.startswith("已全部填好")
-    # the red-cell rules survive LibreOffice's save
+    # the red-cell rules and the helpers they read survive LibreOffice's save
     rules = book_wrong["推进表"].conditional_formatting
-    assert any("DATE(2022,9,30)" in r.formula[0] for cf in rules for r in cf.rules)
+    assert any(r.formula[0] == "$M4>=2" for cf in rules for r in cf.rules)
+    helpers = openpyxl.load_workbook(tmp_path / "lo" / wrong.name)["推进表"]
+    assert "DATE(2022,9,30)" in helpers["M4"].value
 
 
 def test_issued_and_return_copies_survive_xls_and_ods_conversion(small, tmp_path):
@@ -187,4 +189,4 @@ def test_cross_row_rules_are_red_and_counted_too(small, tmp_path):
     assert (
         counts["申请销号"] == 1 and counts["完成进度(%)"] == 1 and counts["节点状态"] == 1
     )
-    assert book["自查"]["A2"].value.startswith("还有 3 处需要修改")
+    assert book["自查"]["A2"].value.startswith("还有 3 处错误")

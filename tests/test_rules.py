@@ -1,10 +1,12 @@
 """Row rules declared once (``x-rules``) behave the same in the workbook and the batch.
 
 Fast: no workbook is written and LibreOffice is not needed. Each declared rule's compiled
-Excel condition is evaluated by a tiny evaluator of the few functions the compiler emits
-(N, ISNUMBER, TRIM, LEN, NOT, DATE, AND, OR, comparisons, and the + * of the 自查 count),
-and compared with the Python predicate the batch uses, on hand-picked rows and on random
-ones; then the batch's check is shown to report the expected problem at the expected cell.
+Excel condition, as the workbook carries it (typed columns read through their value
+helpers), is evaluated by a tiny evaluator of the few functions it uses (N, ISNUMBER,
+TRIM, LEN, NOT, DATE, AND, OR, comparisons) and compared with the Python predicate the
+batch uses, on hand-picked rows and on random ones; then the batch's check is shown to
+report the expected problem at the expected cell. How whole cells are read (text dates,
+"14分", "150%") is compared with the batch through LibreOffice in test_selfcheck_parity.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from siyi_xlsx.schema.rules import (
     rule_words,
     rules_of,
 )
-from siyi_xlsx.schema.selfcheck import column_rules, render_array, render_cell
+from siyi_xlsx.schema.selfcheck import column_check, render_cell, typed_columns
 
 AS_OF = dt.date(2022, 9, 30)
 ROW = 4  # the first data row of every issued table
@@ -178,19 +180,6 @@ def _letters(schema: schemas.SheetSchema) -> dict[str, str]:
     return {name: chr(65 + i) for i, name in enumerate(names)}
 
 
-def excel_says(
-    cond: Cond, schema: schemas.SheetSchema, column: str, cells: dict[str, Any]
-) -> tuple[bool, bool]:
-    """The red-cell formula and the 自查 count formula, evaluated for one row."""
-    letters = _letters(schema)
-    refs = {name: f"${letter}{ROW}" for name, letter in letters.items()}
-    own = f"{letters[column]}{ROW}"
-    at = {f"{letters[name]}{ROW}": value for name, value in cells.items()}
-    red = excel_eval(render_cell(cond, refs, own), at)
-    count = excel_eval("--" + render_array(cond, refs, own), at)
-    return bool(red), bool(count)
-
-
 def to_cells(schema: schemas.SheetSchema, values: dict[str, Any]) -> dict[str, Any]:
     """Clean Python values as the workbook holds them: a date is a serial number."""
     kinds = {c.name: c.kind for c in schema.columns}
@@ -209,11 +198,28 @@ def agree(rule: Rule, values: dict[str, Any], context: dict[str, Any]) -> bool:
         schema, {**values, **{k: v for k, v in context.items() if k != "as_of"}}
     )
     as_of = context.get("as_of", AS_OF)
-    red, counted = excel_says(
-        excel_condition(rule, schema, as_of), schema, rule.column, cells
-    )
-    assert red == counted == python, (rule.code, values, context, red, counted, python)
+    typed = typed_says(rule, schema, as_of, cells)
+    assert typed == python, (rule.code, values, context, typed, python)
     return python
+
+
+def typed_says(
+    rule: Rule, schema: schemas.SheetSchema, as_of: dt.date, cells: dict[str, Any]
+) -> bool:
+    """The rule as the issued workbook carries it: typed input columns are read through
+    their value helpers (``{val:name}``: the clean value, "" when blank)."""
+    typed = typed_columns(schema)
+    letters = _letters(schema)
+    letters.update(
+        {f"val:{name}": f"V{chr(65 + i)}" for i, name in enumerate(sorted(typed))}
+    )
+    refs = {name: f"${letter}{ROW}" for name, letter in letters.items()}
+    at = {f"{letters[name]}{ROW}": value for name, value in cells.items()}
+    for name in typed:
+        value = cells.get(name)
+        at[f"{letters['val:' + name]}{ROW}"] = "" if value is None else value
+    cond = excel_condition(rule, schema, as_of, typed)
+    return bool(excel_eval(render_cell(cond, refs, f"{letters[rule.column]}{ROW}"), at))
 
 
 def test_the_evaluator_reads_excel_like_excel():
@@ -341,17 +347,18 @@ def test_python_and_excel_agree_on_random_rows(key, data):
     agree(rule, values, {"as_of": as_of})
 
 
-def test_where_they_differ_the_cell_is_red_anyway():
-    """A blank or invalid 节点状态 next to a date: Excel's rule holds, Python's does not
-    (the reader left no state); the cell is red for being blank / not in the list."""
+def test_a_blank_or_unreadable_cell_breaks_no_rule():
+    """A blank or unreadable 节点状态 next to a date: the value helper holds "" or "#",
+    so the rule does not hold, as in Python (the reader left no state); the cell is an
+    错误 for being blank or not in the list, once."""
     schema = schemas.load("unit_schedule")
     (rule,) = [r for r in rules_of(schema) if r.code == "ACTUAL_WITHOUT_DONE"]
-    whole, _ = column_rules(schema.column("state"), schema, AS_OF)
-    for state in (None, "完成"):
-        cells = to_cells(schema, {"actual_date": "2022-08-01", "state": state})
-        assert excel_says(excel_condition(rule, schema, AS_OF), schema, "state", cells)[0]
-        assert excel_says(whole, schema, "state", cells) == (True, True)
+    for state in ("", "#"):
+        cells = {"actual_date": _serial(dt.date(2022, 8, 1)), "state": state}
+        assert not typed_says(rule, schema, AS_OF, cells)
         assert not broken(rule, {"actual_date": "2022-08-01"})
+    check = column_check(schema.column("state"), schema, AS_OF, typed_columns(schema))
+    assert Cond.atom('{val:state}="#"') in check.error.parts
 
 
 # ----------------------------------------------------------------------------- compiled
@@ -360,35 +367,43 @@ def test_where_they_differ_the_cell_is_red_anyway():
 def test_each_rule_is_part_of_its_columns_self_check():
     for rule in _all_rules():
         schema = schemas.load(rule.schema_id)
-        cond, words = column_rules(schema.column(rule.column), schema, AS_OF)
-        assert excel_condition(rule, schema, AS_OF) in cond.parts, rule.code
-        assert rule_words(rule, schema, AS_OF) in words, rule.code
+        typed = typed_columns(schema)
+        check = column_check(schema.column(rule.column), schema, AS_OF, typed)
+        assert excel_condition(rule, schema, AS_OF, typed) in check.error.parts, rule.code
+        assert rule_words(rule, schema, AS_OF) in check.words, rule.code
 
 
 def test_compiled_formulas_are_the_ones_the_workbooks_carry():
+    """What the issued workbook carries: a typed column's terms compare the value the
+    office reads ({val:name}), so "100%" or "45分" break a rule as in the batch."""
     got = {}
     for rule in _all_rules():
         schema = schemas.load(rule.schema_id)
-        letters = _letters(schema)
-        refs = {name: f"${letter}{ROW}" for name, letter in letters.items()}
-        cond = excel_condition(rule, schema, AS_OF)
-        got[rule.schema_id, rule.code] = render_cell(
-            cond, refs, f"{letters[rule.column]}4"
-        )
-    ledger = _letters(schemas.load("unit_ledger"))
-    last, open_ = ledger["_last_state"], ledger["_open_nodes"]
+        refs = {name: "{" + name + "}" for name in _letters(schema)}
+        refs.update({f"val:{n}": "{val:" + n + "}" for n in typed_columns(schema)})
+        cond = excel_condition(rule, schema, AS_OF, typed_columns(schema))
+        got[rule.schema_id, rule.code] = render_cell(cond, refs, "{c}")
     assert got == {
         ("unit_ledger", "PROGRESS_100_NOT_DONE"): (
-            f'AND(ISNUMBER(G4),N(G4)=100,${last}4<>"已完成")'
+            'AND(ISNUMBER({val:progress}),N({val:progress})=100,{_last_state}<>"已完成")'
         ),
-        ("unit_ledger", "CLOSE_NOT_DONE"): f'AND(TRIM(K4)="是",N(${open_}4)>0)',
-        ("unit_schedule", "ACTUAL_AFTER_AS_OF"): "AND(ISNUMBER(G4),G4>DATE(2022,9,30))",
-        (
-            "unit_schedule",
-            "ACTUAL_WITHOUT_DONE",
-        ): 'AND(LEN(TRIM($G4))>0,TRIM(H4)<>"已完成")',
-        ("unit_evaluation", "SELF_SCORE_OVER"): "AND(ISNUMBER(F4),N(F4)>N($C4))",
-        ("eval_scores", "SELF_SCORE_OVER"): "AND(ISNUMBER(G4),N(G4)>N($E4))",
+        ("unit_ledger", "CLOSE_NOT_DONE"): (
+            'AND({val:apply_close}<>"",{val:apply_close}<>"#",'
+            '{val:apply_close}="是",N({_open_nodes})>0)'
+        ),
+        ("unit_schedule", "ACTUAL_AFTER_AS_OF"): (
+            "AND(ISNUMBER({val:actual_date}),N({val:actual_date})>DATE(2022,9,30))"
+        ),
+        ("unit_schedule", "ACTUAL_WITHOUT_DONE"): (
+            'AND(ISNUMBER({val:actual_date}),{val:state}<>"",{val:state}<>"#",'
+            '{val:state}<>"已完成")'
+        ),
+        ("unit_evaluation", "SELF_SCORE_OVER"): (
+            "AND(ISNUMBER({val:self_score}),N({val:self_score})>N({points}))"
+        ),
+        ("eval_scores", "SELF_SCORE_OVER"): (
+            "AND(ISNUMBER({val:score}),N({val:score})>N({points}))"
+        ),
     }
 
 

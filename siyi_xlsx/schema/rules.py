@@ -233,10 +233,21 @@ def _parse(schema: SheetSchema, column: Column, spec: dict[str, Any]) -> Rule:
 # ----------------------------------------------------------------------------- to Excel
 
 
-def excel_condition(rule: Rule, schema: SheetSchema, as_of: dt.date) -> Cond:
-    """The rule as the workbook checks it: all its terms' atoms, AND-ed."""
+def excel_condition(
+    rule: Rule, schema: SheetSchema, as_of: dt.date, typed: frozenset[str]
+) -> Cond:
+    """The rule as the workbook checks it: all its terms' atoms, AND-ed.
+
+    ``typed`` names the input columns whose value, as the office reads it, sits in a
+    helper cell ``{val:name}`` (a number, a date serial or a choice; "" when blank and
+    "#" when unreadable): their terms compare that value, so "100%" or "45分" break a
+    rule as they do in the batch; other cells are compared as they are."""
     return Cond.all(
-        *(Cond.atom(a) for t in rule.when for a in _excel_term(t, rule, schema, as_of))
+        *(
+            Cond.atom(a)
+            for t in rule.when
+            for a in _excel_term(t, rule, schema, as_of, typed)
+        )
     )
 
 
@@ -246,12 +257,20 @@ def rule_words(rule: Rule, schema: SheetSchema, as_of: dt.date) -> str:
     return rule.text.format(as_of=as_of.isoformat(), title=titles)
 
 
-def _excel_term(term: Term, rule: Rule, schema: SheetSchema, as_of: dt.date) -> list[str]:
+def _excel_term(
+    term: Term,
+    rule: Rule,
+    schema: SheetSchema,
+    as_of: dt.date,
+    typed: frozenset[str] = frozenset(),
+) -> list[str]:
     """A term as Excel atoms. Cells a person types into are guarded (a number column must
     hold a number, text is trimmed); helper cells are formulas, used as they are."""
     columns = {c.name: c for c in schema.columns}
     cell = "{c}" if term.name == rule.column else "{" + term.name + "}"
     column = columns.get(term.name)
+    if column is not None and term.name in typed:
+        return _typed_term(term, rule, column, columns, as_of, typed)
     if term.op == FILLED:
         return [f"LEN(TRIM({cell}))>0"]
     op = _EXCEL_OPS[term.op]
@@ -283,6 +302,40 @@ def _excel_term(term: Term, rule: Rule, schema: SheetSchema, as_of: dt.date) -> 
     if isinstance(operand, Ref) and operand.name in columns:
         return [f"TRIM({cell}){op}TRIM({{{operand.name}}})"]
     raise ValueError(f"{rule.schema_id}.{rule.column}: {term} needs a text")
+
+
+def _typed_term(
+    term: Term,
+    rule: Rule,
+    column: Column,
+    columns: dict[str, Column],
+    as_of: dt.date,
+    typed: frozenset[str],
+) -> list[str]:
+    """A term on a column read through its value helper: a missing or unreadable value
+    never holds, as in :func:`broken`."""
+    val = "{val:" + term.name + "}"
+    if column.kind in NUMERIC_KINDS or column.kind == "date":
+        present = [f"ISNUMBER({val})"]
+    else:
+        present = [f'{val}<>""', f'{val}<>"#"']
+    if term.op == FILLED:
+        return present
+    op = _EXCEL_OPS[term.op]
+    operand = term.operand
+    if isinstance(operand, Ref) and operand.name == "as_of":
+        right = f"DATE({as_of.year},{as_of.month},{as_of.day})"
+    elif isinstance(operand, Ref) and operand.name in typed:
+        right = "N({val:" + operand.name + "})"
+    elif isinstance(operand, Ref) and operand.name in columns:
+        right = "N({" + operand.name + "})"
+    elif isinstance(operand, int | float):
+        right = f"{operand:g}"
+    elif isinstance(operand, str):
+        return [*present, f"{val}{op}{excel_text(operand)}"]
+    else:
+        raise ValueError(f"{rule.schema_id}.{rule.column}: {term} cannot be compiled")
+    return [*present, f"N({val}){op}{right}"]
 
 
 # ----------------------------------------------------------------------------- to Python

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
 
 from siyi_xlsx import __version__
 from siyi_xlsx import schema as schemas
@@ -15,9 +18,14 @@ from siyi_xlsx.read.evaluations import (
 )
 from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.resources import template
-from siyi_xlsx.schema.layout import META_SHEET
+from siyi_xlsx.schema.layout import FIRST_DATA_ROW, META_SHEET
 from siyi_xlsx.schema.meta import fingerprint
-from siyi_xlsx.write.selfcheck import add_self_checks, write_self_check_sheet
+from siyi_xlsx.write.selfcheck import (
+    SelfChecks,
+    add_form_checks,
+    add_self_checks,
+    write_self_check_sheet,
+)
 from siyi_xlsx.write.unit_workbook import safe_file_name
 from siyi_xlsx.write.xlsx import (
     Formats,
@@ -79,13 +87,26 @@ def write_evaluator_workbooks(
                 lists=lists,
                 freeze_cols=2,
             )
-            counts = add_self_checks(
-                book, ws, fmt, schema, len(rows), campaign.settings.as_of, fmt.needs_fix
+            checks = add_self_checks(
+                book, ws, fmt, schema, len(rows), campaign.settings.as_of
             )
+            form_cells = {}
             for offset, column in enumerate(schema.form):
                 row = last + 2 + offset
                 ws.write_string(row, 1, column.title, fmt.label)
                 ws.write_blank(row, 3, None, fmt.for_column(column, "input"))
+                form_cells[column.name] = (row, 3)
+            counts = checks.counts + _ballot_checks(ws, schema, rows, checks)
+            # a blank 评分人 is the office's RATER_MISSING: a 提醒
+            counts += add_form_checks(
+                ws,
+                fmt,
+                schema,
+                form_cells,
+                campaign.settings.as_of,
+                checks.next_col + 2,
+                frozenset({"rater"}),
+            )
             protect(ws)
             write_self_check_sheet(check, fmt, counts)
             protect(check)
@@ -109,6 +130,66 @@ def write_evaluator_workbooks(
             intro.activate()
         paths.append(path)
     return paths
+
+
+def _ballot_checks(
+    ws: Any, schema: schemas.SheetSchema, rows: list[dict[str, Any]], checks: SelfChecks
+) -> list[dict[str, Any]]:
+    """The ballot's rules over whole units, as :func:`read_ballots` applies them: a unit
+    with a score missing or not usable is not counted (BALLOT_INCOMPLETE, an 错误 per
+    unit), and when at least two units are counted and all have the same score (the
+    sum of scores over the sum of points, ×100), the ballot is void (BALLOT_UNIFORM).
+
+    Two hidden columns hold, on the first row of each unit's block, the unit's score
+    when it counts and whether it is incomplete."""
+    letters = checks.letters
+    if "status:score" not in letters:  # nothing to rate
+        return []
+    status, value, points = (
+        letters["status:score"],
+        letters["val:score"],
+        letters["points"],
+    )
+    score_col, flag_col = checks.next_col, checks.next_col + 1
+    blocks: dict[str, list[int]] = {}
+    for offset, row in enumerate(rows):
+        blocks.setdefault(row["unit_code"], []).append(FIRST_DATA_ROW + offset)
+    for block in blocks.values():
+        top, bottom = block[0] + 1, block[-1] + 1
+        statuses = f"${status}${top}:${status}${bottom}"
+        broken = f'COUNTIF({statuses},">=2")>0'
+        total = f"SUM(${points}${top}:${points}${bottom})"
+        share = f"ROUND(100*SUM(${value}${top}:${value}${bottom})/{total},6)"
+        ws.write_formula(
+            block[0], score_col, f'=IF({broken},"",IF({total}>0,{share},""))', None, ""
+        )
+        ws.write_formula(block[0], flag_col, f"=IF({broken},1,0)", None, 0)
+    ws.set_column(score_col, flag_col, None, None, {"hidden": True})
+    sheet = "'" + schema.sheet + "'!"
+    first, last = FIRST_DATA_ROW + 1, FIRST_DATA_ROW + max(len(rows), 1)
+    scores = (
+        f"{sheet}${xl_col_to_name(score_col)}${first}:${xl_col_to_name(score_col)}${last}"
+    )
+    flags = (
+        f"{sheet}${xl_col_to_name(flag_col)}${first}:${xl_col_to_name(flag_col)}${last}"
+    )
+    return [
+        {
+            "sheet": schema.sheet,
+            "column": "打分不完整的单位",
+            "errors": f"=SUM({flags})",
+            "warnings": "=0",
+            "rules": "每个单位的每项指标都须打分，缺项的单位在本表中的评分不计入",
+        },
+        {
+            "sheet": schema.sheet,
+            "column": "所有单位同分",
+            "errors": f"=IF(AND(COUNT({scores})>=2,MAX({scores})=MIN({scores})),1,0)",
+            "warnings": "=0",
+            "rules": "所有单位同分的评分表为无效票（各单位得分 = 评分合计 ÷ 分值合计 × 100，"
+            "只比较打分完整的单位，至少两个）",
+        },
+    ]
 
 
 def write_public_template(path: Path, campaign: Campaign) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.read.inspection import order_sheet_name
 from siyi_xlsx.resources import template
-from siyi_xlsx.schema.selfcheck import column_rules, render_array, render_cell
+from siyi_xlsx.write.selfcheck import add_form_checks
 from siyi_xlsx.write.xlsx import (
     Formats,
     ListSheet,
@@ -62,7 +62,7 @@ def write_order_pages(
     as_of: dt.date,
 ) -> list[dict[str, Any]]:
     """One printable A4 page per open 督办单: the matter (locked) and the feedback fields,
-    which turn red like every other input; returns the 自查 count rows for the pages."""
+    which turn red or orange like every other input; returns the 自查 count rows for the pages."""
 
     counts: list[dict[str, Any]] = []
     spec = template("inspection_workbook")["order_page"]
@@ -119,42 +119,16 @@ def _write_feedback(
     as_of: dt.date,
 ) -> list[dict[str, Any]]:
     """From row ``first``: one input field per feedback column, with its validation and
-    its red-cell rule; returns the 自查 count rows of those rules."""
-    counts: list[dict[str, Any]] = []
-    at = {column.name: first + offset for offset, column in enumerate(feedback.columns)}
-    cells = {name: f"$B${r + 1}" for name, r in at.items()}
-    sheet_cells = {name: f"'{ws.name}'!$B${r + 1}" for name, r in at.items()}
-    for column in feedback.columns:
-        row = at[column.name]
+    its red (错误) / orange (提醒) check; returns the 自查 count rows of those checks. A
+    page left blank has nothing to fix: the office reads it as no feedback yet."""
+    fields = {}
+    for offset, column in enumerate(feedback.columns):
+        row = first + offset
         ws.write_string(row, 0, column.title, fmt.label)
         write_cell(ws, row, 1, None, fmt.for_column(column, "input"))
         add_validation(ws, row, row, 1, column, lists)
         ws.set_row(row, 60 if column.name == "progress" else 24)
-        cond, words = column_rules(column, feedback, as_of)
-        if cond is None:
-            continue
-        ws.conditional_format(
-            row,
-            1,
-            row,
-            1,
-            {
-                "type": "formula",
-                "criteria": "=" + render_cell(cond, cells, f"B{row + 1}"),
-                "format": fmt.needs_fix,
-            },
-        )
-        formula = (
-            "=SUMPRODUCT(--"
-            + render_array(cond, sheet_cells, sheet_cells[column.name])
-            + ")"
-        )
-        counts.append(
-            {
-                "sheet": ws.name,
-                "column": column.title,
-                "formula": formula,
-                "rules": "；".join(words),
-            }
-        )
-    return counts
+        fields[column.name] = (row, 1)
+    return add_form_checks(
+        ws, fmt, feedback, fields, as_of, first_col=3, blank_page_ok=True
+    )

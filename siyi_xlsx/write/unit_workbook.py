@@ -26,9 +26,14 @@ from siyi_xlsx.read.prefill import unit_rows
 from siyi_xlsx.resources import template
 from siyi_xlsx.schema.layout import LIST_BLANK_ROWS, LIST_SHEETS, META_SHEET, UNIT_SHEETS
 from siyi_xlsx.schema.meta import encode_snapshot, fingerprint
+from siyi_xlsx.schema.selfcheck import clean
 from siyi_xlsx.statuses import ReportedMilestoneState
 from siyi_xlsx.write.inspection import write_order_pages
-from siyi_xlsx.write.selfcheck import add_self_checks, write_self_check_sheet
+from siyi_xlsx.write.selfcheck import (
+    add_form_checks,
+    add_self_checks,
+    write_self_check_sheet,
+)
 from siyi_xlsx.write.xlsx import (
     FIRST_DATA_ROW,
     Formats,
@@ -274,20 +279,24 @@ def _write_table_sheet(
         if schema.schema_id == "unit_ledger"
         else None
     )
-    counts = add_self_checks(
-        book,
-        ws,
-        fmt,
-        schema,
-        n_rows,
-        campaign.settings.as_of,
-        fmt.needs_fix,
-        helpers,
+    checks = add_self_checks(
+        book, ws, fmt, schema, n_rows, campaign.settings.as_of, helpers
     )
+    counts = checks.counts
     if free and "task_id" in [c.name for c in schema.columns]:
         _restrict_task_ids(ws, schema, lists, [t["task_id"] for t in rows["unit_ledger"]])
     if schema.form:
-        _write_form(ws, fmt, schema, last_row + 2, lists)
+        cells = _write_form(ws, fmt, schema, last_row + 2, lists)
+        # a blank signature or date is the office's CONFIRM_MISSING: a 提醒
+        counts += add_form_checks(
+            ws,
+            fmt,
+            schema,
+            cells,
+            campaign.settings.as_of,
+            checks.next_col,
+            frozenset(c.name for c in schema.form),
+        )
     if sheet_spec.get("clauses"):
         _write_clauses(ws, fmt, sheet_spec, last_row + 2, len(schema.columns))
     protect(ws, insert_rows=free)
@@ -335,12 +344,17 @@ def _write_ledger_helpers(
     }  # later rows win
     for offset, task in enumerate(rows["unit_ledger"]):
         row = FIRST_DATA_ROW + offset
+        # states read as the office reads them: "已完成" with a full-width space is done
         ws.write_formula(
-            row, open_col, f'=COUNTIFS({tasks},$A{row + 1},{states},"<>已完成")', None, 0
+            row,
+            open_col,
+            f'=SUMPRODUCT(({tasks}=$A{row + 1})*({clean(states)}<>"已完成"))',
+            None,
+            0,
         )
         last = last_row_of.get(task["task_id"])
-        formula = f"=\"\"&'{sched.sheet}'!${col['state']}${last}" if last else '="已完成"'
-        ws.write_formula(row, last_col, formula, None, "")
+        state = clean(f"'{sched.sheet}'!${col['state']}${last}")
+        ws.write_formula(row, last_col, f"={state}" if last else '="已完成"', None, "")
     ws.set_column(open_col, last_col, None, None, {"hidden": True})
     return {"_open_nodes": open_col, "_last_state": last_col}
 
@@ -365,6 +379,12 @@ def _write_instructions(
     ws.write_string(next_row + 1, 0, "图例", fmt.label)
     ws.write_string(next_row + 1, 1, "灰色：办公室预填，已锁定", fmt.prefill)
     ws.write_string(next_row + 2, 1, "浅黄色：请本单位填写", fmt.input)
+    ws.write_string(
+        next_row + 3, 1, "红色：错误，办公室不能采用，必须修改", fmt.needs_fix
+    )
+    ws.write_string(
+        next_row + 4, 1, "橙色：提醒，已能读取但写法不规范，建议修改", fmt.remind
+    )
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     protect(ws)
@@ -372,14 +392,18 @@ def _write_instructions(
 
 def _write_form(
     ws: Any, fmt: Formats, schema: schemas.SheetSchema, start: int, lists: ListSheet
-) -> None:
-    """Confirmation fields below a table: label in column B, input in column D."""
+) -> dict[str, tuple[int, int]]:
+    """Confirmation fields below a table: label in column B, input in column D; returns
+    where each input went (name → row, column)."""
+    cells = {}
     for offset, column in enumerate(schema.form):
         row = start + offset
         ws.write_string(row, 1, column.title, fmt.label)
         write_cell(ws, row, 3, None, fmt.for_column(column, "input"))
         add_validation(ws, row, row, 3, column, lists)
         ws.set_row(row, 24)
+        cells[column.name] = (row, 3)
+    return cells
 
 
 def _write_clauses(

@@ -125,6 +125,7 @@ _HEADLINE = {
     "border": 2,
 }
 _NEEDS_FIX = {"bg_color": "#FF7C80", "font_color": "#9C0006"}
+_REMIND = {"bg_color": "#FFC000", "font_color": "#7F3F00"}  # a 提醒: orange
 _BOLD = {"font_name": "宋体", "font_size": 11, "bold": True}
 # traffic-light fills (status, light, grade), all centred
 _FILLS: dict[str, dict[str, Any]] = {
@@ -158,7 +159,8 @@ class Formats:
         self.label = book.add_format({**_CELL, "bold": True, "bg_color": HEADER_BLUE})
         self.plain = book.add_format(_PLAIN)
         self.headline = book.add_format(_HEADLINE)
-        self.needs_fix = book.add_format(_NEEDS_FIX)
+        self.needs_fix = book.add_format(_NEEDS_FIX)  # an 错误 in a unit's cell
+        self.remind = book.add_format(_REMIND)  # a 提醒 in a unit's cell
         self.bold = book.add_format(_BOLD)
         self.fills = {
             name: book.add_format({**_CELL, **spec, "align": "center"})
