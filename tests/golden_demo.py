@@ -60,6 +60,9 @@ def run_demo(folder: Path, main) -> None:  # noqa: ANN001
     ):
         result = runner.invoke(main, args)
         assert result.exit_code in codes, (args, result.output, result.exception)
+        if args[0] == "issue":  # what the office is told after handing out
+            assert "已生成 44 个单位的填报表" in result.output
+            assert len(list((folder / "issued").glob("*.xlsx"))) == 44
 
 
 def dump_outputs(folder: Path) -> dict:

@@ -4,13 +4,12 @@ input cell's status, red (错误) and orange (提醒) conditional formats readin
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import CellFormulaTuple
 
 from siyi_xlsx.schema.layout import FIRST_DATA_ROW
 from siyi_xlsx.schema.rules import excel_helpers
@@ -99,11 +98,10 @@ def add_self_checks(
         if free:
             status = f"IF({refs[_FILLED]}=0,0,{status})"
         formulas.append((_index(letters[check.status]), "=" + status))
-    with _plain_formulas(ws):
-        for row in range(first, last + 1):
-            number = str(row + 1)
-            for index, formula in formulas:
-                ws.write_formula(row, index, formula.replace(_ROW, number), None, 0)
+    for row in range(first, last + 1):
+        number = str(row + 1)
+        for index, formula in formulas:
+            _put_formula(ws, row, index, formula.replace(_ROW, number))
     first_helper = min(index for index, _ in formulas)
     ws.set_column(first_helper, col - 1, None, None, {"hidden": True})
     sheet_ref = "'" + schema.sheet + "'!"
@@ -208,19 +206,14 @@ def _colour(ws: Any, fmt: Formats, first: int, last: int, col: int, status: str)
         )
 
 
-@contextlib.contextmanager
-def _plain_formulas(ws: Any) -> Iterator[None]:
-    """Write formulas as given. XlsxWriter scans every formula with some 30 regular
-    expressions for Excel 365 functions to prefix; our helper formulas use none of them,
-    and the scan over tens of thousands of long helper formulas took most of the time
-    of ``siyi issue`` (13 s instead of 1 s for three units)."""
-    ws._prepare_formula = lambda formula, expand_future_functions=False: (
-        formula[1:] if formula.startswith("=") else formula
-    )
-    try:
-        yield
-    finally:
-        del ws._prepare_formula
+def _put_formula(ws: Any, row: int, col: int, formula: str) -> None:
+    """Store a helper formula as written, with a cached result of 0. XlsxWriter's
+    write_formula scans each formula with regular expressions for Excel 365 functions
+    (dynamic arrays, prefixes); the helper formulas use none of them, and the scans over
+    some 9,000 formulas per workbook took most of the time of ``siyi issue``."""
+    if ws._check_dimensions(row, col):
+        raise ValueError(f"helper cell ({row}, {col}) is outside the worksheet")
+    ws.table[row][col] = CellFormulaTuple(formula.removeprefix("="), None, 0)
 
 
 def _index(letter: str) -> int:
