@@ -755,3 +755,84 @@ def test_a_rejected_ballot_score_acts_as_a_blank_one(scored):
     assert blank["U01"][0]["team"] is None  # the only team ballot left out for U01
     for bad in ("很好", 99, -1):  # text, above the points, below 0
         assert scores_with(bad) == blank, bad
+
+
+def test_an_indicator_without_evidence_scores_0_and_keeps_its_points(scored):
+    import json
+
+    scored.fill(
+        "U01",
+        {("考评册", "KP02", "自评分"): 30, ("考评册", "KP01", "自评说明及佐证"): None},
+    )
+    result = CliRunner().invoke(main, ["score", "--json", str(scored.folder)])
+    units = {u["code"]: u for u in json.loads(result.output)["units"]}
+    # KP01 (60 points, 佐证 required) left without 佐证: (0 + 30 + 5) ÷ 105 × 100 = 33.33
+    assert units["U01"]["sources"]["self"] == 33.33
+    # only lead units are evaluated: 区统计局 (U04) leads no task
+    assert set(units) == {"U01", "U02", "U03"}
+
+
+def test_uniform_is_judged_on_the_completely_scored_units(scored):
+    import json
+
+    issued = scored.folder / "issued" / "考评表" / "2022年战线领导评价表_陈副区长.xlsx"
+    target = scored.folder / "evaluations" / "leader.xlsx"
+
+    def leader_scores(by_unit):
+        _fill_ballot(issued, by_unit, "陈", target)
+        result = CliRunner().invoke(main, ["score", "--json", str(scored.folder)])
+        data = json.loads(result.output)
+        codes = {i["code"] for i in data["issues"] if i["file"] == "leader.xlsx"}
+        return {u["code"]: u["sources"]["leader"] for u in data["units"]}, codes
+
+    blank = {"KP01": None, "KP02": None}
+    # U01 and U02 complete and equal (90 %), U03 left blank: void, nobody gets it
+    scores, codes = leader_scores(
+        {
+            "U01": {"KP01": 54, "KP02": 36, "KP03": 4.5},
+            "U02": {"KP01": 54, "KP02": 36},
+            "U03": blank,
+        }
+    )
+    assert "BALLOT_UNIFORM" in codes and scores == {"U01": None, "U02": None, "U03": None}
+    # only U01 complete: one unit cannot be "all the same"; the ballot counts for U01
+    scores, codes = leader_scores(
+        {"U01": {"KP01": 54, "KP02": 36, "KP03": 4.5}, "U02": blank, "U03": blank}
+    )
+    assert "BALLOT_UNIFORM" not in codes and scores["U01"] == 90.0
+
+
+def test_trimming_counts_only_the_ballots_usable_for_the_unit():
+    from types import SimpleNamespace
+
+    from siyi_xlsx.compute.year_scores import rater_source
+    from siyi_xlsx.read.evaluations import Ballot
+
+    def ballot(i, got, **extra):
+        b = Ballot(f"b{i}.xlsx", "team", "T", f"评分人{i}", None, str(i), "专班", ("U1",))
+        if got is not None:
+            b.scores["U1"] = (Decimal(got), Decimal(100))
+        for key, value in extra.items():
+            setattr(b, key, value)
+        return b
+
+    ballots = [ballot(i, 80 + i) for i in range(1, 6)]  # five usable: 81 … 85
+    ballots.append(ballot(6, None, incomplete={"U1": "评分不完整或有误（KP01）"}))
+    ballots.append(
+        ballot(7, 99, used=False, reason="所有单位同分（99.00），按无效票处理")
+    )
+    unit = SimpleNamespace(code="U1")
+    src = rater_source(ballots, "team", unit, trim_above=5)
+    # 5 usable ballots, not more than 5: no trimming; (81 + … + 85) ÷ 5 = 83.00
+    assert src.value == Decimal("83.00") and not any(r.dropped for r in src.raters)
+    assert [x.reason for x in src.excluded] == [
+        "评分不完整或有误（KP01）",
+        "所有单位同分（99.00），按无效票处理",
+    ]
+    # a sixth usable ballot makes six: 81 and 90 are dropped, (82 + 83 + 84 + 85) ÷ 4 = 83.50
+    src = rater_source([*ballots, ballot(8, 90)], "team", unit, trim_above=5)
+    assert src.value == Decimal("83.50")
+    assert [(r.rater, r.dropped) for r in src.raters if r.dropped] == [
+        ("评分人1", "去掉最低分"),
+        ("评分人8", "去掉最高分"),
+    ]
