@@ -113,6 +113,7 @@ class Code(StrEnum):
     EVAL_INPUT_ABSENT = "EVAL_INPUT_ABSENT"
     PUBLIC_TOO_FEW = "PUBLIC_TOO_FEW"
     PUBLIC_ROW_EXCLUDED = "PUBLIC_ROW_EXCLUDED"
+    PUBLIC_TOTAL_IGNORED = "PUBLIC_TOTAL_IGNORED"
     ADJUST_OUTSIDE_YEAR = "ADJUST_OUTSIDE_YEAR"
     SCORE_INTERIM = "SCORE_INTERIM"
     REPEAT_PROBLEM = "REPEAT_PROBLEM"
@@ -391,6 +392,10 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     Code.PUBLIC_ROW_EXCLUDED: (
         WARNING,
         "“{value}”的群众测评有 {detail} 行含有错误（见上面对应单元格的问题），这些行整行不计入。",
+    ),
+    Code.PUBLIC_TOTAL_IGNORED: (
+        WARNING,
+        "“{value}”的群众测评既有分渠道的票数，又有渠道为“合计”的行（{detail}）；为避免重复计票，“合计”行不计入。如合计行才是准确数据，请删去分渠道的行。",
     ),
     Code.ADJUST_OUTSIDE_YEAR: (
         ERROR,

@@ -715,7 +715,7 @@ def test_a_planted_error_in_a_public_row_only_takes_that_row_away(small, tmp_pat
             for code, t in found.items()
         }
 
-    @settings(max_examples=30, deadline=None)
+    @settings(max_examples=15, deadline=None)
     @given(st.lists(good, min_size=1, max_size=8), st.data())
     def check(rows, data):
         at = data.draw(st.integers(0, len(rows) - 1))
@@ -835,4 +835,26 @@ def test_trimming_counts_only_the_ballots_usable_for_the_unit():
     assert [(r.rater, r.dropped) for r in src.raters if r.dropped] == [
         ("评分人1", "去掉最低分"),
         ("评分人8", "去掉最高分"),
+    ]
+
+
+def test_a_total_row_counts_only_without_votes_by_channel(small):
+    from siyi_xlsx.read.evaluations import read_public
+    from siyi_xlsx.read.master import load_campaign
+
+    public = small.folder / "public"
+    public.mkdir()
+    (public / "汇总.csv").write_text(
+        "被评单位,渠道,满意,基本满意,不满意,不了解\n"
+        "区发展和改革局,网格调查,10,2,1,0\n"
+        "区发展和改革局,合计,20,4,2,0\n"  # the same votes again: left out
+        "长青乡,合计,7,3,0,1\n",  # only a total: counted
+        encoding="utf-8",
+    )
+    tallies, issues = read_public(public, load_campaign(small.folder))
+    u01, u02 = tallies["U01"], tallies["U02"]
+    assert (u01.satisfied, u01.basic, u01.unsatisfied) == (10, 2, 1)
+    assert (u02.satisfied, u02.basic, u02.unsatisfied, u02.unknown) == (7, 3, 0, 1)
+    assert [(i.code, i.unit) for i in issues] == [
+        ("PUBLIC_TOTAL_IGNORED", "区发展和改革局")
     ]

@@ -510,6 +510,10 @@ class PublicTally:
     unknown: int = 0
     sources: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)  # rows with an error, not counted
+    by_channel: bool = False  # some votes came by channel (not as a 合计 row)
+    # 合计 rows: (satisfied, basic, unsatisfied, unknown, where) — counted only when
+    # the unit has no votes by channel, so the same votes are never counted twice
+    totals: list[tuple[int, int, int, int, str]] = field(default_factory=list)
 
     @property
     def valid(self) -> int:
@@ -554,7 +558,32 @@ def read_public(
                         detail="被评单位、评价 或 被评单位、满意、基本满意、不满意",
                     )
                 )
+    for code, tally in tallies.items():
+        _add_totals(code, tally, campaign, issues)
     return tallies, issues
+
+
+def _add_totals(
+    code: str, tally: PublicTally, campaign: Campaign, issues: list[Issue]
+) -> None:
+    """A unit's 合计 rows count only when it has no votes by channel; otherwise they
+    would count the same votes twice and are left out with a reminder."""
+    if not tally.totals:
+        return
+    if tally.by_channel:
+        issues.append(
+            Where(file="、".join(tally.sources), unit=campaign.units[code].name).issue(
+                Code.PUBLIC_TOTAL_IGNORED,
+                value=campaign.units[code].name,
+                detail="、".join(t[4] for t in tally.totals),
+            )
+        )
+        return
+    for satisfied, basic, unsatisfied, unknown, _ in tally.totals:
+        tally.satisfied += satisfied
+        tally.basic += basic
+        tally.unsatisfied += unsatisfied
+        tally.unknown += unknown
 
 
 def _public_sheets(
@@ -645,8 +674,15 @@ def _tally_row(
             "不了解": "unknown",
         }[v["answer"]]
         setattr(tally, attr, getattr(tally, attr) + 1)
+        tally.by_channel = True
+    elif v.get("channel") == "合计":
+        counts = [
+            int(v.get(a, 0)) for a in ("satisfied", "basic", "unsatisfied", "unknown")
+        ]
+        tally.totals.append((*counts, f"{file} {sheet} 第 {row.row} 行"))  # type: ignore[arg-type]
     else:
         for attr in ("satisfied", "basic", "unsatisfied", "unknown"):
             setattr(tally, attr, getattr(tally, attr) + int(v.get(attr, 0)))
+        tally.by_channel = True
     if file not in tally.sources:
         tally.sources.append(file)
