@@ -296,7 +296,7 @@ def compute(folder: Path, run_result: Analysis) -> ScoreResult:
             )
     s = campaign.settings
     year_end = dt.date(s.year, 12, 31)
-    interim = (period_end(s.period) or s.as_of) < year_end
+    interim = s.as_of < year_end  # the data stop before the year ends
     if interim:
         issues.append(
             where.issue(
