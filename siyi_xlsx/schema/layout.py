@@ -11,6 +11,6 @@ UNIT_SHEETS = ("unit_ledger", "unit_responsibility", "unit_schedule", "unit_eval
 # lists the unit writes itself, as many rows as it needs (问题清单, 攻坚破难计划, 创先晋位工作清单)
 LIST_SHEETS = ("unit_problems", "unit_hard_problems", "unit_advance")
 # prepared empty rows (yellow, unlocked, with dropdowns and the self-check) below a list
-LIST_BLANK_ROWS = 200
+LIST_BLANK_ROWS = 100
 HEADER_ROW = 2  # 0-based: row 1 title, row 2 note, row 3 header
 FIRST_DATA_ROW = 3
