@@ -540,6 +540,8 @@ def test_ineligibility_reads_every_period_of_the_year():
         ineligibility(unit, None, config, analysis)[0]
         == "本期（2022Q4）未报送填报表和考评册"
     )
+    sent_unusable = ineligibility(unit, None, config, analysis, unusable=True)
+    assert sent_unusable[0] == "本期（2022Q4）报送的填报表无法采用，没有可用的考评册"
     no_booklet = SimpleNamespace(tables={})
     assert "没有可用的考评册" in ineligibility(unit, no_booklet, config, analysis)[0]
     config.require_returns = False

@@ -60,8 +60,15 @@ class ScoreResult:
         return Report.of(self.issues).errors
 
 
-def self_source(sub: Any, campaign: Campaign, unit: Unit) -> SourceScore:
-    """部门自评 = 100 × Σ valid self scores ÷ Σ points, if the booklet is signed."""
+def self_source(
+    sub: Any, campaign: Campaign, unit: Unit, unusable: bool = False
+) -> SourceScore:
+    """部门自评 = 100 × Σ valid self scores ÷ Σ points, if the booklet is signed;
+    ``unusable``: the unit sent files, none of which could be used."""
+    if sub is None and unusable:
+        return SourceScore(
+            None, "报送的填报表无法采用（被退回，见校验报告），没有可用的考评册"
+        )
     if sub is None:
         return SourceScore(None, "未报送填报表（含考评册）")
     if "unit_evaluation" not in sub.tables:
@@ -157,7 +164,11 @@ def public_source(tally: Any, config: EvalConfig) -> SourceScore:
 
 
 def ineligibility(
-    unit: Unit, sub: Any, config: EvalConfig, analysis: Analysis
+    unit: Unit,
+    sub: Any,
+    config: EvalConfig,
+    analysis: Analysis,
+    unusable: bool = False,
 ) -> list[str]:
     """Why the unit cannot be 优秀 under 未报送单位不得评优 (the source count is checked
     with the scores): no 考评册 in this period, or a period of the year not returned."""
@@ -165,7 +176,9 @@ def ineligibility(
         return []
     s = analysis.campaign.settings
     reasons = []
-    if sub is None:
+    if sub is None and unusable:
+        reasons.append(f"本期（{s.period}）报送的填报表无法采用，没有可用的考评册")
+    elif sub is None:
         reasons.append(f"本期（{s.period}）未报送填报表和考评册")
     elif "unit_evaluation" not in sub.tables:
         reasons.append(f"本期（{s.period}）填报表中没有可用的考评册")
@@ -257,10 +270,18 @@ def compute(folder: Path, run_result: Analysis) -> ScoreResult:
         for s in run_result.submissions
         if s.status == FileStatus.ACCEPTED and s.unit
     }
+    # units whose files all came back unusable (damaged, another period…): they did send
+    unusable = {
+        s.unit.code
+        for s in run_result.submissions
+        if s.unit and s.unit.code not in accepted and s.status == FileStatus.REJECTED
+    }
     rows = []
     for unit in campaign.lead_units():
         sources = {
-            "self": self_source(accepted.get(unit.code), campaign, unit),
+            "self": self_source(
+                accepted.get(unit.code), campaign, unit, unit.code in unusable
+            ),
             "team": rater_source(ballots, "team", unit, config.trim_above),
             "public": public_source(tallies.get(unit.code), config),
             "leader": rater_source(ballots, "leader", unit, config.trim_above),
@@ -274,7 +295,11 @@ def compute(folder: Path, run_result: Analysis) -> ScoreResult:
                 "sources": sources,
                 "adjustments": adjustments_for(unit, config, tasks, milestones),
                 "ineligible": ineligibility(
-                    unit, accepted.get(unit.code), config, run_result
+                    unit,
+                    accepted.get(unit.code),
+                    config,
+                    run_result,
+                    unit.code in unusable,
                 ),
             }
         )
