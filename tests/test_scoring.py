@@ -30,7 +30,8 @@ from siyi_xlsx.compute.scoring import (
 from siyi_xlsx.errors import CampaignError
 from siyi_xlsx.read.master import MASTER_FILE
 
-# one pytest-xdist worker runs the module, so `scored_template` is prepared once
+# meant to keep the module on one pytest-xdist worker (`scored_template` once); with pytest 9,
+# xdist 3.8 ignores xdist_group, so each worker may prepare it
 pytestmark = pytest.mark.xdist_group("scoring")
 
 W = {"self": 20.0, "team": 30.0, "public": 20.0, "leader": 30.0}
