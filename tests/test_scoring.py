@@ -578,20 +578,26 @@ def test_a_tie_across_the_quota_is_explained_on_its_own_line():
     assert u["Y"].note == ""  # the quota does not overwrite the sources' note
 
 
-def test_public_rows_with_an_error_are_not_counted(small):
+def _read_csv_survey(small, name, text):
+    """read_public on one UTF-8 CSV file in the campaign's public/ folder."""
     from siyi_xlsx.read.evaluations import read_public
     from siyi_xlsx.read.master import load_campaign
 
     public = small.folder / "public"
     public.mkdir()
-    (public / "问卷.csv").write_text(
+    (public / name).write_text(text, encoding="utf-8")
+    return read_public(public, load_campaign(small.folder))
+
+
+def test_public_rows_with_an_error_are_not_counted(small):
+    tallies, issues = _read_csv_survey(
+        small,
+        "问卷.csv",
         "被评单位,渠道,评价\n"
         "区发展和改革局,网上问卷,满意\n"
         "区发展和改革局,微信公众号,不满意\n"  # channel not in the list: 错误, row left out
         "区发展和改革局,网上问卷,很满意\n",  # answer not in the list
-        encoding="utf-8",
     )
-    tallies, issues = read_public(public, load_campaign(small.folder))
     t = tallies["U01"]
     assert (t.satisfied, t.basic, t.unsatisfied, t.valid) == (1, 0, 0, 1)
     assert len(t.excluded) == 2 and "第 3 行" in t.excluded[0]
@@ -842,19 +848,14 @@ def test_trimming_counts_only_the_ballots_usable_for_the_unit():
 
 
 def test_a_total_row_counts_only_without_votes_by_channel(small):
-    from siyi_xlsx.read.evaluations import read_public
-    from siyi_xlsx.read.master import load_campaign
-
-    public = small.folder / "public"
-    public.mkdir()
-    (public / "汇总.csv").write_text(
+    tallies, issues = _read_csv_survey(
+        small,
+        "汇总.csv",
         "被评单位,渠道,满意,基本满意,不满意,不了解\n"
         "区发展和改革局,网格调查,10,2,1,0\n"
         "区发展和改革局,合计,20,4,2,0\n"  # the same votes again: left out
         "长青乡,合计,7,3,0,1\n",  # only a total: counted
-        encoding="utf-8",
     )
-    tallies, issues = read_public(public, load_campaign(small.folder))
     u01, u02 = tallies["U01"], tallies["U02"]
     assert (u01.satisfied, u01.basic, u01.unsatisfied) == (10, 2, 1)
     assert (u02.satisfied, u02.basic, u02.unsatisfied, u02.unknown) == (7, 3, 0, 1)

@@ -39,6 +39,7 @@ from siyi_xlsx.read.evaluations import (
     load_eval_config,
     read_ballots,
     read_public,
+    typed_decimal,
 )
 from siyi_xlsx.read.master import Campaign, Unit
 from siyi_xlsx.read.tables import Where
@@ -82,7 +83,7 @@ def self_source(
     if unsigned:
         return SourceScore(None, "考评册未签字确认（缺：" + "、".join(unsigned) + "）")
     indicators = campaign.indicators_for(unit)
-    total_points = sum((Decimal(str(i.points)) for i in indicators), Decimal(0))
+    total_points = sum((typed_decimal(i.points) for i in indicators), Decimal(0))
     got, notes = Decimal(0), []
     for indicator in indicators:
         row = sub.evaluation.get(indicator.code)
@@ -93,7 +94,7 @@ def self_source(
         if indicator.evidence_required and not row.values.get("explanation"):
             notes.append(f"{indicator.code} 需佐证而未写佐证，计 0 分")
             continue
-        got += Decimal(str(score))
+        got += typed_decimal(score)
     if total_points <= 0:
         return SourceScore(None, "没有适用的考评指标")
     value = r2(100 * exact(got) / exact(total_points))

@@ -430,7 +430,7 @@ def _score_ballot(
         ballot.issues += check_row(table.schema, row, master, where, table.sheet)
         score = row.values.get("score")  # a rejected score is gone
         if score is not None:
-            got[key] = _decimal(score)
+            got[key] = typed_decimal(score)
     for unit in ev.units:
         keys = [k for k in expected if k[0] == unit.code]
         missing = [k for k in keys if k not in got]
@@ -447,7 +447,7 @@ def _score_ballot(
                 )
             )
             continue
-        total_points = sum(_decimal(expected[k].points) for k in keys)
+        total_points = sum(typed_decimal(expected[k].points) for k in keys)
         if total_points > 0:
             ballot.scores[unit.code] = (sum(got[k] for k in keys), total_points)
     # 所有单位同分: two or more units scored completely, every one the same share of
@@ -494,7 +494,7 @@ def _newest_ballots(ballots: list[Ballot]) -> None:
             )
 
 
-def _decimal(value: Any) -> Decimal:
+def typed_decimal(value: Any) -> Decimal:
     """A typed number as the decimal it shows (a float's shortest form)."""
     return Decimal(str(value))
 
