@@ -19,7 +19,7 @@ $(VENV)/.test: $(VENV)/.base
 demo: $(VENV)/.base
 	rm -rf demo
 	$(SIYI) init demo --sample
-	cp -r samples/campaign/returned/. demo/returned/
+	cp -r samples/campaign/returned/. demo/returned/2022Q3/
 	cp -r samples/campaign/evaluations samples/campaign/public samples/campaign/history demo/
 	$(SIYI) issue demo
 	$(SIYI) run demo --quiet || [ $$? -eq 1 ]
@@ -29,7 +29,7 @@ demo: $(VENV)/.base
 	$(SIYI) report demo
 	$(SIYI) bulletin demo --period 2022Q3
 	@echo ""
-	@echo "演示完成。结果在：$(CURDIR)/demo/output/（汇总台账.xlsx、领导汇总.xlsx、校验报告.xlsx、退回件/、催报通知.xlsx、考评结果.xlsx、督导检查专报.xlsx、通报_2022Q3.xlsx）；下发的填报表在 demo/issued/。"
+	@echo "演示完成。结果在：$(CURDIR)/demo/output/2022Q3/（汇总台账.xlsx、领导汇总.xlsx、校验报告.xlsx、退回件/、催报通知.xlsx、考评结果.xlsx、督导检查专报.xlsx、通报_2022Q3.xlsx）；下发的填报表在 demo/issued/2022Q3/。"
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check siyi_xlsx tests samples benchmarks

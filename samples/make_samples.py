@@ -808,12 +808,12 @@ def main() -> None:
                     "PERIOD_MISMATCH",
                     "报送了上一期的表",
                 )
-        # a unit that sent a PDF scan instead of the workbook, and a file damaged in transfer
+        # a unit that sent a scanned PDF with its workbook (recorded as its attachment),
+        # and a file damaged in transfer
         u14, u15 = issued[14].unit, issued[15].unit
         (returned / f"{u14.code}_{u14.name}.pdf").write_bytes(
             b"%PDF-1.4\n% a scan of the printed form\n%%EOF\n"
         )
-        plant(f"{u14.code}_{u14.name}.pdf", "", "", "FILE_NOT_XLSX", "报来的是扫描的 PDF")
         good = (returned / issued[15].path.name).read_bytes()
         (returned / issued[15].path.name).unlink()
         damaged = f"{u15.code}_{u15.name}_损坏.xlsx"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +23,27 @@ from siyi_xlsx.compute.bulletin import bulletin_table, load_rules
 from siyi_xlsx.compute.five_checks import UnitChecks, five_checks
 from siyi_xlsx.compute.year_scores import ScoreResult, compute
 from siyi_xlsx.errors import CampaignError
-from siyi_xlsx.pipeline import (
-    OUTPUT_DIR,
+from siyi_xlsx.folders import (
+    EVALUATIONS_DIR,
+    PUBLIC_DIR,
     RETURNED_DIR,
+    issued_dir,
+    migrate,
+    move_aside,
+    names_period,
+    needs_migration,
+    output_dir,
+    returned_dir,
+    year_of,
+)
+from siyi_xlsx.period import Period
+from siyi_xlsx.pipeline import (
     RunResult,
     check_file,
     current_analysis,
     write_return_copies,
 )
 from siyi_xlsx.pipeline import run as run_batch
-from siyi_xlsx.read.evaluations import EVALUATIONS_DIR, PUBLIC_DIR
 from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection
 from siyi_xlsx.read.master import MASTER_FILE, Campaign, load_campaign
 from siyi_xlsx.read.returned import Submission
@@ -46,10 +58,10 @@ from siyi_xlsx.write.ledger import write_reminder
 from siyi_xlsx.write.master import write_master
 from siyi_xlsx.write.return_copy import RETURN_DIR
 from siyi_xlsx.write.score_report import RESULT_FILE, write_score_report
+from siyi_xlsx.write.settings_edit import set_settings
 from siyi_xlsx.write.supervision_report import REPORT_FILE, write_supervision_report
 from siyi_xlsx.write.unit_workbook import UnitWorkbook, write_unit_workbooks
 
-HANDOUT_DIR = "issued"  # the workbooks handed out to units (`siyi issue`)
 EVALUATION_FORMS_DIR = "考评表"
 PUBLIC_TEMPLATE = "群众测评导入模板.xlsx"
 Note = Callable[[str], None]
@@ -69,6 +81,11 @@ def _store(folder: Path, on_note: Note) -> Iterator[Store]:
     with open_store(folder) as store:
         for note in store.notes:
             on_note(note)
+        if needs_migration(folder):
+            runs = store.periods_run()
+            period = runs[-1] if runs else load_campaign(folder).settings.period
+            for note in migrate(folder, period):
+                on_note(note)
         yield store
 
 
@@ -89,8 +106,7 @@ def init(folder: Path, sample: bool = False, force: bool = False) -> InitResult:
         raise CampaignError(
             f"{master} 已存在。如需重新生成请加 --force（原文件将被覆盖）。"
         )
-    for sub in (HANDOUT_DIR, RETURNED_DIR, OUTPUT_DIR):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     if sample:
         settings = {
             "year": 2022,
@@ -111,7 +127,23 @@ def init(folder: Path, sample: bool = False, force: bool = False) -> InitResult:
         write_inspection_workbook(
             folder / INSPECTION_FILE, sample_inspection() if sample else None
         )
+    make_folders(folder, settings["period"])
     return InitResult(master, sample)
+
+
+def make_folders(folder: Path, period: str) -> list[Path]:
+    """Every folder the workflow uses, for ``period``: issued/, returned/ and output/
+    of the period, evaluations/ and public/ of the year."""
+    made = [
+        issued_dir(folder, period),
+        returned_dir(folder, period),
+        output_dir(folder, period),
+        folder / EVALUATIONS_DIR,
+        folder / PUBLIC_DIR,
+    ]
+    for path in made:
+        path.mkdir(parents=True, exist_ok=True)
+    return made
 
 
 # ---------------------------------------------------------------------- hand out
@@ -141,7 +173,7 @@ def handout(
             raise CampaignError(
                 "任务总表中没有可下发的重点任务（“重点任务”表为空或全部有错误），未生成填报表。"
             )
-        target = folder / HANDOUT_DIR
+        target = issued_dir(folder, campaign.settings.period)
         existing = {p.name for p in target.glob("*.xlsx")} if target.is_dir() else set()
         previous = store.earlier_periods(
             campaign.settings.period, campaign.settings.as_of
@@ -211,7 +243,11 @@ def remind(folder: Path, on_note: Note = _quiet) -> RemindResult:
     were sent back."""
     with _store(folder, on_note) as store:
         analysis = current_analysis(folder, store)
-    paths = write_reminder(folder / OUTPUT_DIR, analysis.campaign, analysis.returns)
+    paths = write_reminder(
+        output_dir(folder, analysis.campaign.settings.period),
+        analysis.campaign,
+        analysis.returns,
+    )
     return RemindResult(analysis, paths)
 
 
@@ -227,7 +263,7 @@ def check(file: Path, folder: Path) -> CheckResult:
     sub = check_file(file, campaign)
     copy = None
     if sub.error_count:
-        target = folder / OUTPUT_DIR / RETURN_DIR
+        target = output_dir(folder, campaign.settings.period) / RETURN_DIR
         name = write_return_copies([sub], target, prune=False).get(sub.name)
         copy = target / name if name else None
     return CheckResult(sub, copy)
@@ -242,7 +278,7 @@ def score(folder: Path, on_note: Note = _quiet) -> ScoreResult:
     adjustments; written to output/考评结果.xlsx and kept in the store."""
     with _store(folder, on_note) as store:
         result = compute(folder, current_analysis(folder, store))
-        path = folder / OUTPUT_DIR / RESULT_FILE
+        path = output_dir(folder, result.campaign.settings.period) / RESULT_FILE
         write_score_report(path, result)
         store.save_scores(result.campaign.settings.period, result.units)
     result.outputs = [path]
@@ -280,7 +316,9 @@ def report(folder: Path, on_note: Note = _quiet) -> ReportResult:
     units = five_checks(
         result.campaign, result.accepted(), result.tasks, result.problems, rejected
     )
-    path = write_supervision_report(folder / OUTPUT_DIR / REPORT_FILE, result, units)
+    path = write_supervision_report(
+        output_dir(folder, result.campaign.settings.period) / REPORT_FILE, result, units
+    )
     return ReportResult(path, units)
 
 
@@ -302,7 +340,8 @@ def bulletin(folder: Path, period: str, on_note: Note = _quiet) -> BulletinResul
         result = current_analysis(folder, store)
         rules = load_rules(result.campaign)
         chosen, table = bulletin_table(result, period, store.published_criticisms)
-        path = folder / OUTPUT_DIR / BULLETIN_FILE.format(period=period)
+        # a bulletin lives with the period it judges: output/<期次>/通报_<期次>.xlsx
+        path = output_dir(folder, period) / BULLETIN_FILE.format(period=period)
         # one file per period: earlier bulletins stay
         write_bulletin(path, result.campaign, period, chosen, table, rules)
         verdicts = BulletinResult(path, table)
@@ -315,3 +354,104 @@ def bulletin(folder: Path, period: str, on_note: Note = _quiet) -> BulletinResul
 def docs() -> str:
     """`siyi docs`: the format reference (Markdown)."""
     return format_reference()
+
+
+# ------------------------------------------------------------------- next period
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    previous: str
+    period: str
+    as_of: dt.date
+    return_deadline: dt.date
+    archived_master: Path
+    moved: list[str]  # what was moved into the previous period's folders
+    folders: list[Path]
+
+
+def open_period(
+    folder: Path,
+    name: str,
+    as_of: dt.date | None = None,
+    deadline: dt.date | None = None,
+    force: bool = False,
+    on_note: Note = _quiet,
+) -> PeriodResult:
+    """`siyi period`: close the current period and open ``name``.
+
+    Checks that the current period has been run (``force`` skips the check), keeps a
+    copy of the master in output/<current>/, moves what still lies loose in returned/
+    into returned/<current>/ (and, at a new year, the year's ballots and surveys into
+    evaluations/<year>/ and public/<year>/), then sets 当前期次, 数据截止日期 (the new
+    period's last day unless given), 报送截止日期 (10 days later unless given) and, at a
+    new year, 年度 in the master's 设置. Nothing is deleted or overwritten."""
+    name = name.strip()
+    new = Period.parse(name)
+    if new is None:
+        raise CampaignError(
+            f"“{name}”不是期次名称。期次写作 2022Q4（季度）、2022M10（月）、2022H2（半年）或 2022（年度）。"
+        )
+    with _store(folder, on_note) as store:
+        campaign = load_campaign(folder)
+        settings = campaign.settings
+        current = Period.parse(settings.period)
+        if current is not None and new.end <= current.end:
+            raise CampaignError(
+                f"新期次 {name} 不晚于当前期次 {settings.period}，未切换。切换只能向后：请给出当前期次之后的期次。"
+            )
+        if not force and settings.period not in store.periods_run():
+            raise CampaignError(
+                f"当前期次 {settings.period} 还没有运行过 siyi run，切换后将无法作为上期数据和未报送记录使用。"
+                f"请先运行 siyi run {folder}；如确实不需要本期结果，加 --force 切换。"
+            )
+        outputs = output_dir(folder, settings.period)
+        outputs.mkdir(parents=True, exist_ok=True)
+        archived = outputs / f"任务总表（{settings.period} 期末存档）.xlsx"
+        if not archived.exists():
+            shutil.copy2(campaign.master_path, archived)
+        moved = _file_loose_returns(folder, settings.period)
+        if new.end.year != settings.year:
+            moved += _file_year(folder, settings.year)
+        as_of = as_of or new.end
+        deadline = deadline or as_of + dt.timedelta(days=10)
+        values: dict[str, Any] = {
+            "period": name,
+            "as_of": as_of,
+            "return_deadline": deadline,
+        }
+        if new.end.year != settings.year:
+            values["year"] = new.end.year
+        set_settings(campaign.master_path, values)
+        folders = make_folders(folder, name)
+    return PeriodResult(settings.period, name, as_of, deadline, archived, moved, folders)
+
+
+def _file_loose_returns(folder: Path, period: str) -> list[str]:
+    """Move what lies in returned/ outside the period folders into returned/<period>/:
+    it was read as that period's."""
+    root = folder / RETURNED_DIR
+    if not root.is_dir():
+        return []
+    loose = [
+        p for p in sorted(root.iterdir()) if not (p.is_dir() and names_period(p.name))
+    ]
+    for path in loose:
+        move_aside(path, root / period)
+    return [f"{RETURNED_DIR}/{p.name} → {RETURNED_DIR}/{period}/" for p in loose]
+
+
+def _file_year(folder: Path, year: int) -> list[str]:
+    """At a new year: the year's ballots and surveys into evaluations/<year>/ and
+    public/<year>/."""
+    moved = []
+    for kind in (EVALUATIONS_DIR, PUBLIC_DIR):
+        root = folder / kind
+        if not root.is_dir():
+            continue
+        for path in sorted(root.iterdir()):
+            if path.is_dir() and year_of(path.name) is not None:
+                continue
+            move_aside(path, root / str(year))
+            moved.append(f"{kind}/{path.name} → {kind}/{year}/")
+    return moved

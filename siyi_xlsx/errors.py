@@ -21,6 +21,7 @@ class Severity(StrEnum):
 
     ERROR = "错误"
     WARNING = "提醒"
+    VOID = "不计"  # a problem of a file that is not used (superseded): listed only
 
 
 ERROR = Severity.ERROR
@@ -33,6 +34,10 @@ class SiyiError(Exception):
 
 class CampaignError(SiyiError):
     """The campaign folder or its master workbook cannot be used."""
+
+
+class OutputBlockedError(SiyiError):
+    """A result file cannot be written (open in Excel, no permission, disk full)."""
 
 
 class ReadError(SiyiError):
@@ -58,6 +63,10 @@ class Code(StrEnum):
     PERIOD_MISMATCH = "PERIOD_MISMATCH"
     DUPLICATE_SUBMISSION = "DUPLICATE_SUBMISSION"
     DUPLICATE_SAME_CONTENT = "DUPLICATE_SAME_CONTENT"
+    FILE_LOCKED = "FILE_LOCKED"
+    ARCHIVE_UNREADABLE = "ARCHIVE_UNREADABLE"
+    ARCHIVE_MEMBER_SKIPPED = "ARCHIVE_MEMBER_SKIPPED"
+    ATTACHMENT_ONLY = "ATTACHMENT_ONLY"
     SHEET_MISSING = "SHEET_MISSING"
     LIST_SHEET_MISSING = "LIST_SHEET_MISSING"
     ADVANCE_BACKWARD = "ADVANCE_BACKWARD"
@@ -188,8 +197,8 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.UNIT_NO_TASKS: (ERROR, "单位“{detail}”在任务总表中没有牵头任务，该文件未采用。"),
     Code.PERIOD_MISMATCH: (
-        ERROR,
-        "该文件是“{value}”期的填报表，本期为“{detail}”，未采用。请使用本期下发的填报表。",
+        WARNING,
+        "该文件是“{value}”期的填报表，本期为“{detail}”，不作为本期报送，也不影响该单位本期的报送情况。如是本期报送，请使用本期下发的填报表。",
     ),
     Code.DUPLICATE_SUBMISSION: (
         WARNING,
@@ -198,6 +207,22 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     Code.DUPLICATE_SAME_CONTENT: (
         WARNING,
         "与“{detail}”内容完全相同（重复报送），只采用一份。",
+    ),
+    Code.FILE_LOCKED: (
+        ERROR,
+        "办公室无法读取这个文件（{detail}），本次未读取。请关闭正在打开它的程序或检查文件权限后重新运行。",
+    ),
+    Code.ARCHIVE_UNREADABLE: (
+        ERROR,
+        "压缩包无法解开（{detail}），其中的文件均未读取。请解压后将填报表放入回收文件夹。",
+    ),
+    Code.ARCHIVE_MEMBER_SKIPPED: (
+        WARNING,
+        "压缩包中的“{value}”未读取：{detail}。",
+    ),
+    Code.ATTACHMENT_ONLY: (
+        ERROR,
+        "只收到{unit}的附件（{value}），没有收到填报表。附件已登记为佐证材料；如是扫描或打印的填报表，请改用下发的 xlsx 填报表填写后报送。",
     ),
     Code.SHEET_MISSING: (
         ERROR,
@@ -383,7 +408,7 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.EVAL_INPUT_ABSENT: (
         WARNING,
-        "没有找到有效的{value}数据（{detail} 文件夹为空或不存在），该来源对所有单位按缺失处理。",
+        "没有找到有效的{value}数据（{detail}），该来源对所有单位按缺失处理。",
     ),
     Code.PUBLIC_TOO_FEW: (
         WARNING,
@@ -492,15 +517,17 @@ class Issue:
     field: str = ""
     value: str = ""
     detail: str = ""
+    void: str = ""  # why this problem does not count (its file is not used), if so
 
     @property
     def severity(self) -> Severity:
-        return MESSAGES[self.code][0]
+        return Severity.VOID if self.void else MESSAGES[self.code][0]
 
     @property
     def message(self) -> str:
         template = MESSAGES[self.code][1]
-        return template.format(**asdict(self), title=COLUMN_TITLES).strip()
+        text = template.format(**asdict(self), title=COLUMN_TITLES).strip()
+        return f"{text}（{self.void}）" if self.void else text
 
     @property
     def location(self) -> str:
@@ -550,8 +577,9 @@ class Report:
 
     def __post_init__(self) -> None:
         errors = sum(1 for i in self.issues if i.severity == ERROR)
+        warnings = sum(1 for i in self.issues if i.severity == WARNING)
         object.__setattr__(self, "errors", errors)
-        object.__setattr__(self, "warnings", len(self.issues) - errors)
+        object.__setattr__(self, "warnings", warnings)
 
     @classmethod
     def of(cls, issues: Iterable[Issue]) -> Report:

@@ -9,6 +9,7 @@ one when any input has changed since.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import pickle
 from collections.abc import Callable
@@ -21,7 +22,9 @@ from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.previous import accepted_values
 from siyi_xlsx.compute.progress import build_tables
 from siyi_xlsx.compute.supervision import consolidate_problems, error_book, task_changes
-from siyi_xlsx.errors import ERROR, Code, Report
+from siyi_xlsx.errors import ERROR, Code, Issue, OutputBlockedError, Report
+from siyi_xlsx.folders import OUTPUT_DIR, RETURNED_DIR, output_dir  # noqa: F401
+from siyi_xlsx.read.inbox import Inbox, collect, os_reason
 from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection
 from siyi_xlsx.read.master import MASTER_FILE, Campaign, load_campaign
 from siyi_xlsx.read.returned import (
@@ -32,15 +35,14 @@ from siyi_xlsx.read.returned import (
     beijing,
     file_digest,
     ingest,
+    unit_from_name,
 )
-from siyi_xlsx.statuses import ReturnStatus
+from siyi_xlsx.read.tables import Where
+from siyi_xlsx.statuses import FileStatus, ReturnStatus
 from siyi_xlsx.store.db import Store, code_key, open_store
 from siyi_xlsx.write.ledger import LEDGER_FILE, REPORT_FILE, write_ledger, write_report
 from siyi_xlsx.write.return_copy import PREFIX, RETURN_DIR, write_return_copy
 from siyi_xlsx.write.summary import SUMMARY_FILE, write_summary
-
-RETURNED_DIR = "returned"
-OUTPUT_DIR = "output"
 
 
 @dataclass
@@ -49,28 +51,6 @@ class RunResult(Analysis):
 
     outputs: list[Path] = field(default_factory=list)
     return_copies: dict[str, str] = field(default_factory=dict)
-
-
-def returned_files(folder: Path) -> tuple[list[Path], list[str]]:
-    """Files to read under ``folder`` (recursively), and names skipped as lock/hidden files."""
-    if not folder.is_dir():
-        return [], []
-    files, skipped = [], []
-    for path in sorted(folder.rglob("*")):
-        if path.is_symlink() and not path.exists():
-            skipped.append(f"{path.relative_to(folder)}（失效的链接）")
-            continue
-        if not path.is_file():
-            continue
-        rel = path.relative_to(folder)
-        if path.is_symlink():  # the file it points to is read on its own, if it is here
-            skipped.append(f"{rel}（链接）")
-            continue
-        if any(part.startswith((".", "~$")) for part in rel.parts):
-            skipped.append(str(rel))
-            continue
-        files.append(path)
-    return files, skipped
 
 
 def pick_newest(subs: list[Submission]) -> list[Submission]:
@@ -89,10 +69,16 @@ def pick_newest(subs: list[Submission]) -> list[Submission]:
         for other in group[1:]:
             same = other.sha256 == kept.sha256
             code = Code.DUPLICATE_SAME_CONTENT if same else Code.DUPLICATE_SUBMISSION
+            # its problems stay listed, so the unit can see what was wrong with it,
+            # but they no longer count: the file in use is the newer one
+            void = f"该文件已被“{kept.name}”替代，此问题不计入"
             superseded[id(other)] = dataclasses.replace(
                 other,
                 status=SUPERSEDED,
-                issues=[*other.issues, other.where.issue(code, detail=kept.name)],
+                issues=[
+                    *(dataclasses.replace(i, void=void) for i in other.issues),
+                    other.where.issue(code, detail=kept.name),
+                ],
             )
     return [superseded.get(id(s), s) for s in subs]
 
@@ -126,11 +112,12 @@ def inputs_key(folder: Path, returned: Path | None = None) -> str:
         digest.update(
             f"{path.name}:{file_digest(path)[0] if path.is_file() else '-'}\n".encode()
         )
-    returned = returned or folder / RETURNED_DIR
-    files, skipped = returned_files(returned)
-    for path in files:
-        digest.update(_file_key(path, path.relative_to(returned).as_posix(), "").encode())
-    digest.update(repr(skipped).encode())
+    # every file under returned/, whatever its period: the master's digest above
+    # already says which period is read
+    inbox = collect(returned or folder / RETURNED_DIR, None)
+    for path, name in inbox.files + inbox.attachments:
+        digest.update(_file_key(path, name, "").encode())
+    digest.update(repr((inbox.ignored, inbox.issues)).encode())
     return digest.hexdigest()
 
 
@@ -154,15 +141,13 @@ def _analyse(
 ) -> Any:
     campaign = load_campaign(folder)
     master = file_digest(campaign.master_path)[0]
-    returned = returned or folder / RETURNED_DIR
-    files, skipped = returned_files(returned)
+    inbox = collect(returned or folder / RETURNED_DIR, campaign.settings.period)
     subs: list[Submission] = []
     fresh: list[tuple[str, bytes]] = []
     hits: list[str] = []
-    for path in files:
+    for path, name in inbox.files:
         if on_file:
             on_file(path)
-        name = path.relative_to(returned).as_posix()
         key = _file_key(path, name, master)
         sub = store.cached_file(key)
         if sub is not None:
@@ -171,7 +156,11 @@ def _analyse(
             # path: what it says is kept, where it is now is this run's
             sub = dataclasses.replace(sub, path=path)
         else:
-            sub = ingest(path, campaign, display_name=name)
+            try:
+                sub = ingest(path, campaign, display_name=name)
+            except OSError as exc:  # no permission, locked, gone: this file only
+                subs.append(unread(path, name, campaign, exc))
+                continue
             if sub.read_path is None:  # a converted copy is temporary: never cached
                 fresh.append((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)))
         subs.append(sub)
@@ -184,7 +173,9 @@ def _analyse(
     tasks, milestones = build_tables(campaign, accepted)
     previous = store.earlier_periods(campaign.settings.period, campaign.settings.as_of)
     problems, problem_issues = consolidate_problems(campaign, accepted, previous)
-    issues = list(campaign.issues) + [i for s in subs for i in s.issues]
+    attached = attachments(inbox, campaign)
+    issues = list(campaign.issues) + inbox.issues + [i for s in subs for i in s.issues]
+    issues += attachment_only(campaign, subs, attached)
     issues += problem_issues + task_changes(campaign, tasks, previous)
     inspection = load_inspection(campaign)
     issues += inspection.issues
@@ -198,16 +189,16 @@ def _analyse(
             "result": _result_label(s),
         }
         for s in subs
-    ] + [{"file": name, "result": "已忽略（临时或隐藏文件）"} for name in skipped]
+    ] + inbox_rows(inbox, campaign)
     return kind(
         campaign=campaign,
         submissions=subs,
         issues=issues,
-        returns=unit_returns(campaign, subs),
+        returns=unit_returns(campaign, subs, attached, store.first_returns(campaign)),
         tasks=tasks,
         milestones=milestones,
         inputs=inputs,
-        ignored=skipped,
+        ignored=inbox.ignored,
         problems=problems,
         error_book=error_book(problems, previous),
         previous=previous,
@@ -233,22 +224,45 @@ def run(
     analysis = Analysis(**{f.name: getattr(result, f.name) for f in fields(Analysis)})
     frozen = pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL)
     tasks, milestones, inputs = result.tasks, result.milestones, result.inputs
-    output = output or folder / OUTPUT_DIR
-    result.return_copies = write_return_copies(result.submissions, output / RETURN_DIR)
+    output = output or output_dir(folder, result.campaign.settings.period)
+    blocked: list[str] = []
+    result.return_copies = write_return_copies(
+        result.submissions, output / RETURN_DIR, blocked=blocked
+    )
     for row in result.returns:
         row["return_copy"] = result.return_copies.get(row["file"], "")
     ledger_path, report_path = output / LEDGER_FILE, output / REPORT_FILE
-    write_ledger(ledger_path, result.campaign, tasks, milestones, inputs)
-    write_report(report_path, result.campaign, result.issues, result.returns, inputs)
     summary_path = output / SUMMARY_FILE
-    write_summary(summary_path, result, tasks)
-    result.outputs = [ledger_path, report_path, summary_path]
+    writers = (
+        (
+            ledger_path,
+            lambda: write_ledger(ledger_path, result.campaign, tasks, milestones, inputs),
+        ),
+        (
+            report_path,
+            lambda: write_report(
+                report_path, result.campaign, result.issues, result.returns, inputs
+            ),
+        ),
+        (summary_path, lambda: write_summary(summary_path, result, tasks)),
+    )
+    for path, write in writers:
+        try:  # a result open in Excel: the others are still written
+            write()
+            result.outputs.append(path)
+        except OutputBlockedError as exc:
+            blocked.append(str(exc))
     store.save_run(
         result,
         frozen,
         accepted_values(result.accepted()),
         inputs_key(folder, returned),
     )
+    if blocked:
+        written = "、".join(p.name for p in result.outputs) or "无"
+        raise OutputBlockedError(
+            "".join(blocked) + f"其余结果已写出（{written}），本次运行已记录。"
+        )
     return result
 
 
@@ -285,18 +299,29 @@ def order_status(
 
 
 def write_return_copies(
-    subs: list[Submission], folder: Path, prune: bool = True
+    subs: list[Submission],
+    folder: Path,
+    prune: bool = True,
+    blocked: list[str] | None = None,
 ) -> dict[str, str]:
-    """A 退回件 for every file with errors; with ``prune``, stale copies are removed."""
+    """A 退回件 for every file with errors; with ``prune``, stale copies are removed.
+    A copy that cannot be written (open in Excel…) is told in ``blocked`` (raised when
+    ``blocked`` is None); the others are still written."""
     written: dict[str, str] = {}
     failed = False
     for sub in subs:
         # a file rejected as a whole (other period, unknown unit…) cannot be fixed cell by cell
         if sub.error_count and sub.status == ACCEPTED:
             unit = sub.unit.name if sub.unit else "报送单位"
-            path = write_return_copy(
-                sub.read_path or sub.path, sub.name, unit, sub.issues, folder
-            )
+            try:
+                path = write_return_copy(
+                    sub.read_path or sub.path, sub.name, unit, sub.issues, folder
+                )
+            except OutputBlockedError as exc:
+                if blocked is None:
+                    raise
+                blocked.append(str(exc))
+                path = None
             if path is not None:
                 written[sub.name] = path.name
             else:
@@ -313,28 +338,128 @@ def _result_label(sub: Submission) -> str:
         return "未采用（被退回）"
     if sub.status == SUPERSEDED:
         return "未采用（有更新的文件）"
+    if sub.status == FileStatus.OTHER_PERIOD:
+        return f"未采用（属于 {sub.period} 期，不影响本期报送情况）"
+    if sub.status == FileStatus.UNREAD:
+        return "未读取（办公室无法打开，见校验报告）"
     return "已采用（有错误）" if sub.error_count else "已采用"
 
 
-def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, Any]]:
+def unread(path: Path, name: str, campaign: Campaign, exc: OSError) -> Submission:
+    """A file the office's machine could not open (no permission, locked by another
+    program): one problem line; the other files go on."""
+    sub = Submission(
+        path=path,
+        name=name,
+        sha256="",
+        size=0,
+        mtime=dt.datetime(1970, 1, 1),
+        unit=unit_from_name(Path(name).stem, campaign),
+    )
+    sub.issues.append(Where(file=name).issue(Code.FILE_LOCKED, detail=os_reason(exc)))
+    sub.status = FileStatus.UNREAD
+    return sub
+
+
+def attachments(inbox: Inbox, campaign: Campaign) -> dict[str, list[str]]:
+    """The attachments (佐证材料) beside the returns, by unit code: a unit named in the
+    file name, else the unit whose workbook is in the same folder (when only one is)."""
+    folders: dict[str, set[str]] = {}
+    for path, _name in inbox.files:
+        unit = unit_from_name(path.stem, campaign)
+        if unit:
+            folders.setdefault(str(path.parent), set()).add(unit.code)
+    found: dict[str, list[str]] = {}
+    for path, name in inbox.attachments:
+        unit = unit_from_name(path.stem, campaign)
+        beside = folders.get(str(path.parent), set())
+        code = unit.code if unit else (next(iter(beside)) if len(beside) == 1 else "")
+        found.setdefault(code, []).append(name)
+    return found
+
+
+def attachment_only(
+    campaign: Campaign, subs: list[Submission], attached: dict[str, list[str]]
+) -> list[Issue]:
+    """An error for each unit that sent attachments (a scanned form…) but no workbook."""
+    sent = {s.unit.code for s in subs if s.unit}
+    return [
+        Where(file=names[0], unit=campaign.units[code].name).issue(
+            Code.ATTACHMENT_ONLY, value="、".join(names)
+        )
+        for code, names in attached.items()
+        if code and code not in sent and campaign.tasks_of(campaign.units[code])
+    ]
+
+
+def inbox_rows(inbox: Inbox, campaign: Campaign) -> list[dict[str, Any]]:
+    """校验报告's list of what else was in returned/: attachments, ignored files and
+    the folders of other periods."""
+    rows = []
+    for code, names in attachments(inbox, campaign).items():
+        unit = campaign.units[code].name if code else ""
+        label = (
+            "佐证附件（已登记，不作为填报表读取）"
+            if code
+            else "附件（未能对应到单位，不作为填报表读取）"
+        )
+        rows += [{"file": name, "unit": unit, "result": label} for name in names]
+    rows += [
+        {"file": name, "result": "已忽略（系统、临时或隐藏文件）"}
+        for name in inbox.ignored
+    ]
+    rows += [
+        {"file": f"{name}/", "result": f"属于 {name} 期，本期不读取"}
+        for name in inbox.elsewhere
+    ]
+    return rows
+
+
+def unit_returns(
+    campaign: Campaign,
+    subs: list[Submission],
+    attached: dict[str, list[str]] | None = None,
+    first_seen: dict[str, dt.datetime] | None = None,
+) -> list[dict[str, Any]]:
     """报送情况: every unit of the master, with what it sent and what it must do.
 
-    按时报送 / 逾期报送: the file in use has no errors, saved by / after the end of the
-    return deadline (Beijing time); 被退回: the file in use has errors, or no file could be
-    used; 未报送: nothing arrived. Superseded files are listed with the unit.
+    按时报送 / 逾期报送: the file in use has no errors. It is on time when the unit's
+    first file of this period (the period's workbook, used, replaced or sent back; as
+    seen by this or an earlier run) was saved by the end of 报送截止日期, and the file in
+    use by the end of 报送截止日期 or, answering a 退回件, of 补报截止日期 (Beijing time).
+    被退回: the file in use has errors, or no file could be used. 未报送: nothing of this
+    period arrived. Files of other periods and files the office could not open do not
+    decide the status; they are named in 需要做的事.
     """
-    deadline = campaign.settings.return_deadline
+    settings = campaign.settings
+    deadline = settings.return_deadline
     cutoff = deadline_utc(deadline) if deadline else None
+    again = resubmit_deadline(settings)
+    recut = deadline_utc(again) if again else None
+    attached = attached or {}
+    first_seen = first_seen or {}
     rows = []
     for unit in campaign.units.values():
-        mine = [s for s in subs if s.unit and s.unit.code == unit.code]
+        everything = [s for s in subs if s.unit and s.unit.code == unit.code]
+        mine = [s for s in everything if s.status in (ACCEPTED, SUPERSEDED, REJECTED)]
         used = next((s for s in mine if s.status == ACCEPTED), None)
-        others = [s.name for s in mine if s is not used]
+        others = [s.name for s in everything if s is not used]
         tasks = len(campaign.tasks_of(unit))
         errors = used.error_count if used else sum(s.error_count for s in mine)
         warnings = Report.of(used.issues).warnings if used else 0
         saved = (used.saved_at or used.mtime) if used else None
-        late = bool(used and cutoff and saved > cutoff)
+        times = [s.saved_at or s.mtime for s in mine if s.status != REJECTED]
+        if unit.code in first_seen:
+            times.append(first_seen[unit.code])
+        first = min(times) if times else None
+        late = bool(
+            used
+            and cutoff
+            and (
+                first > cutoff
+                or (saved > cutoff and (recut is not None and saved > recut))
+            )
+        )
         if not tasks:
             status, todo = ReturnStatus.NOT_DUE, "本期无牵头任务"
         elif used and not errors:
@@ -352,9 +477,18 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
                 if i.severity == ERROR
             )
             status, todo = ReturnStatus.SENT_BACK, ("文件无法采用：" + reasons)[:200]
+        elif attached.get(unit.code):
+            status = ReturnStatus.SENT_BACK
+            todo = "只收到附件，没有收到填报表：请用下发的 xlsx 填报表填写后报送"
         else:
             status = ReturnStatus.MISSING
             todo = f"请于 {deadline.isoformat()} 前报送" if deadline else "请尽快报送"
+        aside = [s for s in everything if s.status == FileStatus.OTHER_PERIOD]
+        if aside and status == ReturnStatus.MISSING:
+            todo += f"（收到的 {'、'.join(s.name for s in aside)} 是 {aside[0].period} 期的填报表，不作为本期报送）"
+        locked = [s for s in everything if s.status == FileStatus.UNREAD]
+        if locked:
+            todo += f"（办公室无法打开 {'、'.join(s.name for s in locked)}，请办公室检查后重新运行）"
         rows.append(
             {
                 "code": unit.code,
@@ -367,9 +501,11 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
                 "late": ("是" if late else "否") if used else "",
                 "file": used.name if used else "",
                 "saved_at": beijing(saved) if saved else "",
+                "first_saved": beijing(first) if first and first != saved else "",
                 "errors": errors,
                 "warnings": warnings,
                 "others": "、".join(others),
+                "attachments": "、".join(attached.get(unit.code, [])),
                 "todo": todo,
                 "return_copy": "",
             }
@@ -377,8 +513,11 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
     return rows
 
 
+def resubmit_deadline(settings: Any) -> dt.date | None:
+    """补报截止日期: by when a file sent back (退回件) must come back corrected."""
+    return getattr(settings, "resubmit_deadline", None)
+
+
 def deadline_utc(day: Any) -> Any:
     """End of ``day`` in Beijing time (UTC+8), as a naive UTC datetime."""
-    import datetime as dt
-
     return dt.datetime.combine(day, dt.time(23, 59, 59)) - dt.timedelta(hours=8)

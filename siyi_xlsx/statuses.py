@@ -44,3 +44,5 @@ class FileStatus(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"  # as a whole: other period, unknown unit, not a workbook…
     SUPERSEDED = "superseded"  # a newer file of the same unit is used
+    OTHER_PERIOD = "other_period"  # a workbook of another period: not this period's
+    UNREAD = "unread"  # the office's machine could not read it (permissions, lock)

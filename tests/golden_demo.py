@@ -46,7 +46,9 @@ def run_demo(folder: Path, main) -> None:  # noqa: ANN001
     ]
     result = runner.invoke(main, steps[0])
     assert result.exit_code == 0, result.output
-    shutil.copytree(sample / "returned", folder / "returned", dirs_exist_ok=True)
+    shutil.copytree(
+        sample / "returned", folder / "returned" / "2022Q3", dirs_exist_ok=True
+    )
     for name in ("evaluations", "public", "history"):
         shutil.copytree(sample / name, folder / name, dirs_exist_ok=True)
     for args, codes in (
@@ -62,14 +64,14 @@ def run_demo(folder: Path, main) -> None:  # noqa: ANN001
         assert result.exit_code in codes, (args, result.output, result.exception)
         if args[0] == "issue":  # what the office is told after handing out
             assert "已生成 44 个单位的填报表" in result.output
-            assert len(list((folder / "issued").glob("*.xlsx"))) == 44
+            assert len(list((folder / "issued" / "2022Q3").glob("*.xlsx"))) == 44
 
 
 def dump_outputs(folder: Path) -> dict:
     """{relative path: {sheet: {cell: value}}} for every xlsx under output/."""
     out = {}
     text = str(folder)
-    for path in sorted((folder / "output").rglob("*.xlsx")):
+    for path in sorted((folder / "output" / "2022Q3").rglob("*.xlsx")):
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
         sheets = {}
         for ws in wb.worksheets:
@@ -80,7 +82,7 @@ def dump_outputs(folder: Path) -> dict:
                         cells[cell.coordinate] = _mask(cell.value, text)
             sheets[ws.title] = cells
         wb.close()
-        out[path.relative_to(folder / "output").as_posix()] = sheets
+        out[path.relative_to(folder / "output" / "2022Q3").as_posix()] = sheets
     return out
 
 

@@ -22,7 +22,7 @@ def test_every_faulty_cell_is_red_with_a_comment_and_listed(small):
     )
     digest = hashlib.sha256(original.read_bytes()).hexdigest()
     result = small.run()
-    copy = small.folder / "output" / "退回件" / (PREFIX + original.name)
+    copy = small.folder / "output" / "2022Q3" / "退回件" / (PREFIX + original.name)
     assert copy.is_file()
     assert (
         hashlib.sha256(original.read_bytes()).hexdigest() == digest
@@ -72,7 +72,7 @@ def test_corrected_return_copy_is_accepted(small):
         "U01", {(LEDGER, "T1", "完成进度(%)"): "过半", (EVAL, "KP02", "自评分"): 45}
     )
     small.run()
-    copy = small.folder / "output" / "退回件" / (PREFIX + original.name)
+    copy = small.folder / "output" / "2022Q3" / "退回件" / (PREFIX + original.name)
     book = openpyxl.load_workbook(copy)
     book[LEDGER]["G4"] = 50
     book[EVAL]["F5"] = 38
@@ -86,7 +86,7 @@ def test_corrected_return_copy_is_accepted(small):
     assert result.errors == 0, [i.text() for i in result.issues]
     assert {r["code"]: r["status"] for r in result.returns}["U01"] == "按时报送"
     assert not list(
-        (small.folder / "output" / "退回件").glob("*.xlsx")
+        (small.folder / "output" / "2022Q3" / "退回件").glob("*.xlsx")
     )  # stale copy removed
 
 
@@ -102,14 +102,14 @@ def test_second_round_clears_the_first_rounds_marks(small):
         "U01", {(LEDGER, "T1", "完成进度(%)"): "过半", (EVAL, "KP02", "自评分"): 45}
     )
     small.run()
-    copy = small.folder / "output" / "退回件" / (PREFIX + original.name)
+    copy = small.folder / "output" / "2022Q3" / "退回件" / (PREFIX + original.name)
     book = openpyxl.load_workbook(copy)
     book[LEDGER]["G4"] = 50  # fixed; the self score is still wrong
     original.unlink()
     book.save(small.returned / copy.name)
     small.run()
     again = openpyxl.load_workbook(
-        small.folder / "output" / "退回件" / (PREFIX + original.name)
+        small.folder / "output" / "2022Q3" / "退回件" / (PREFIX + original.name)
     )
     assert again[LEDGER]["G4"].comment is None
     marks = [

@@ -19,7 +19,7 @@ def _set(path, sheet, label, value):
 
 
 def _rows(folder, sheet, period):
-    ws = openpyxl.load_workbook(folder / "output" / f"通报_{period}.xlsx")[sheet]
+    ws = openpyxl.load_workbook(folder / "output" / period / f"通报_{period}.xlsx")[sheet]
     header = [c.value for c in ws[3]]
     return {
         r[1]: dict(zip(header, r, strict=False))
@@ -71,7 +71,7 @@ def test_quarterly_bulletins_over_two_periods(small):
     assert yearly.exit_code == 0
     assert (
         "区发展和改革局"
-        in openpyxl.load_workbook(small.folder / "output" / "通报_2022.xlsx").sheetnames
+        in openpyxl.load_workbook(small.folder / "output" / "2022" / "通报_2022.xlsx").sheetnames
     )  # 晒单 per unit
 
 

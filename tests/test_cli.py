@@ -46,7 +46,7 @@ def test_run_exit_codes(small):
     result = runner.invoke(main, ["run", str(small.folder)])
     assert result.exit_code == 1
     assert "[重点工作台账!G4]" in result.output and "过半" in result.output
-    assert (small.folder / "output" / "校验报告.xlsx").is_file()
+    assert (small.folder / "output" / "2022Q3" / "校验报告.xlsx").is_file()
 
 
 def test_fatal_errors_exit_2(tmp_path):
@@ -94,10 +94,10 @@ def test_status_agrees_with_the_report_and_the_returned_folder(small):
         "U04": "无需报送",
     }
     assert not (
-        small.folder / "output" / "校验报告.xlsx"
+        small.folder / "output" / "2022Q3" / "校验报告.xlsx"
     ).exists()  # status writes nothing
     runner.invoke(main, ["run", str(small.folder)])
-    ws = openpyxl.load_workbook(small.folder / "output" / "校验报告.xlsx")["报送情况"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "校验报告.xlsx")["报送情况"]
     header = [c.value for c in ws[3]]
     sheet = {
         r[0]: r[header.index("报送状态")]
@@ -147,11 +147,11 @@ def test_remind_lists_missing_and_rejected_units(small):
     small.fill("U02", {("考评册", "KP02", "自评分"): 99})
     result = CliRunner().invoke(main, ["remind", str(small.folder)])
     assert result.exit_code == 0, result.output
-    text = (small.folder / "output" / "催报通知.txt").read_text(encoding="utf-8")
+    text = (small.folder / "output" / "2022Q3" / "催报通知.txt").read_text(encoding="utf-8")
     assert "长青乡（被退回）：按退回件修改 1 处错误后重新报送" in text
     assert "永安街道办事处（未报送）：请于 2022-10-10 前报送" in text
     assert "区发展和改革局" not in text
-    ws = openpyxl.load_workbook(small.folder / "output" / "催报通知.xlsx")["催报通知"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "催报通知.xlsx")["催报通知"]
     names = [r[1] for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
     assert names == ["长青乡", "永安街道办事处"]
 
@@ -165,7 +165,7 @@ def test_check_a_single_file(small):
     bad = runner.invoke(main, ["check", str(faulty)])
     assert bad.exit_code == 1
     assert "[重点工作台账!G4]" in bad.output and "退回件" in bad.output
-    assert list((small.folder / "output" / "退回件").glob("*长青乡*"))
+    assert list((small.folder / "output" / "2022Q3" / "退回件").glob("*长青乡*"))
     import json
 
     data = json.loads(

@@ -123,7 +123,7 @@ def test_two_periods(small):
     assert problems.loc["U01-2022Q3-02", "origin"] == "2022Q3延续（本期未报）"
     assert problems.loc["U01-2022Q4-01", "repeat"] == "重复再犯"
     assert list(second.error_book["id"]) == ["U01-2022Q3-01"]
-    summary = openpyxl.load_workbook(small.folder / "output" / "领导汇总.xlsx")
+    summary = openpyxl.load_workbook(small.folder / "output" / "2022Q4" / "领导汇总.xlsx")
     book_rows = [
         r for r in summary["错题本"].iter_rows(min_row=4, values_only=True) if r[0]
     ]
@@ -150,7 +150,7 @@ def test_runs_are_never_overwritten(small):
 def test_front_page_headline_figures(small):
     small.fill("U01")
     small.run()
-    ws = openpyxl.load_workbook(small.folder / "output" / "领导汇总.xlsx")["一页汇总"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "领导汇总.xlsx")["一页汇总"]
     labels = [c.value for c in ws[3]][:8]
     values = [c.value for c in ws[4]][:8]
     figures = dict(zip(labels, values, strict=True))

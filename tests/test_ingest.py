@@ -35,7 +35,12 @@ def test_not_xlsx_files_each_get_one_message_and_the_batch_goes_on(small):
         ["FILE_NOT_XLSX"],
         ["CONVERTED_FORMAT", "NOT_A_TEMPLATE"],
     )
-    assert by_file["说明.txt"] == ["FILE_NOT_XLSX"]
+    assert "说明.txt" not in by_file  # an attachment, listed: not a problem
+    assert {
+        "file": "说明.txt",
+        "unit": "",
+        "result": "附件（未能对应到单位，不作为填报表读取）",
+    } in result.inputs
     assert by_file["U03_损坏.xlsx"] == ["FILE_UNREADABLE"]
     assert by_file["word.xlsx"] == ["FILE_NOT_XLSX"]
     statuses = {r["code"]: r["status"] for r in result.returns}
@@ -84,7 +89,9 @@ def test_newest_submission_wins(small, tmp_path):
     assert [i.code for i in result.issues if i.file == "b_new.xlsx"] == [
         "DUPLICATE_SUBMISSION"
     ]
-    ledger = openpyxl.load_workbook(small.folder / "output" / "汇总台账.xlsx")["汇总台账"]
+    ledger = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "汇总台账.xlsx")[
+        "汇总台账"
+    ]
     header = [c.value for c in ledger[3]]
     row = next(r for r in ledger.iter_rows(min_row=4, values_only=True) if r[0] == "T1")
     assert row[header.index("填报进度(%)")] == 10

@@ -8,7 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "siyi_xlsx"
 # bottom to top; a module may import its own stage and the ones before it
 STAGES = [
-    {"__init__", "resources", "period", "statuses"},
+    {"__init__", "resources", "period", "statuses", "folders"},
     {"schema", "errors"},  # the declarations: sheets, and every problem's message
     {"read"},
     {"check"},

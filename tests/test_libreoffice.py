@@ -124,7 +124,7 @@ def test_self_check_counts_red_cells_when_opened_in_libreoffice(small, tmp_path)
 def test_issued_and_return_copies_survive_xls_and_ods_conversion(small, tmp_path):
     faulty = small.fill("U01", {("重点工作台账", "T1", "完成进度(%)"): "过半"})
     small.run()
-    copy = next((small.folder / "output" / "退回件").glob("*.xlsx"))
+    copy = next((small.folder / "output" / "2022Q3" / "退回件").glob("*.xlsx"))
     sources = [small.issued("U02"), copy]
     for target in ("ods", "xls"):
         out = tmp_path / target
@@ -166,7 +166,7 @@ def test_ods_and_xls_returns_are_converted_and_read(small, tmp_path):
             "CONVERTED_FORMAT"
         ]
         assert {r["code"]: r["status"] for r in after.returns}["U01"] == "被退回"
-        copies = list((small.folder / "output" / "退回件").glob("*.xlsx"))
+        copies = list((small.folder / "output" / "2022Q3" / "退回件").glob("*.xlsx"))
         assert [c.name for c in copies] == [f"【退回修改】{filled.stem}.xlsx"]
 
 

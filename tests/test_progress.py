@@ -35,7 +35,7 @@ SETTINGS = Settings(
 
 
 def ledger_rows(small):
-    ws = openpyxl.load_workbook(small.folder / "output" / "汇总台账.xlsx")["汇总台账"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "汇总台账.xlsx")["汇总台账"]
     header = [c.value for c in ws[3]]
     return {
         r[0]: dict(zip(header, r, strict=False))
@@ -390,7 +390,7 @@ def test_rejected_values_are_named_not_used_in_the_ledger(small):
     progress_cell = cell_of(
         openpyxl.load_workbook(small.issued("U01"))[LEDGER], "T1", "完成进度(%)"
     )
-    book = openpyxl.load_workbook(small.folder / "output" / "汇总台账.xlsx")
+    book = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "汇总台账.xlsx")
     rows = ledger_rows(small)
     t1 = rows["T1"]
     assert (t1["填报进度(%)"], t1["落后百分点"], t1["状态"]) == (None, None, "正常推进")

@@ -21,7 +21,7 @@ PLANTED = json.loads(
 
 def test_every_planted_mistake_is_in_the_report_at_its_cell(sample_run):
     folder, _ = sample_run
-    ws = openpyxl.load_workbook(folder / "output" / "校验报告.xlsx")["问题清单"]
+    ws = openpyxl.load_workbook(folder / "output" / "2022Q3" / "校验报告.xlsx")["问题清单"]
     header = [c.value for c in ws[3]]
     rows = [
         dict(zip(header, r, strict=False))
@@ -44,7 +44,7 @@ def test_every_planted_mistake_is_in_the_report_at_its_cell(sample_run):
 
 def test_ledger_has_all_76_tasks_with_consistent_statuses(sample_run):
     folder, result = sample_run
-    book = openpyxl.load_workbook(folder / "output" / "汇总台账.xlsx")
+    book = openpyxl.load_workbook(folder / "output" / "2022Q3" / "汇总台账.xlsx")
     ws = book["汇总台账"]
     header = [c.value for c in ws[3]]
     rows = [
@@ -76,12 +76,15 @@ def test_ledger_has_all_76_tasks_with_consistent_statuses(sample_run):
 
 def test_return_status_sheet_lists_every_unit(sample_run):
     folder, result = sample_run
-    ws = openpyxl.load_workbook(folder / "output" / "校验报告.xlsx")["报送情况"]
+    ws = openpyxl.load_workbook(folder / "output" / "2022Q3" / "校验报告.xlsx")["报送情况"]
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
     assert len(rows) == len(result.campaign.units)
     statuses = {r[4] for r in rows}
     assert statuses == {"按时报送", "逾期报送", "被退回", "未报送"}
-    assert sum(1 for r in rows if r[4] == "未报送") == 3
+    # 3 sent nothing; U018 sent only last period's workbook, which is not this period's
+    assert sum(1 for r in rows if r[4] == "未报送") == 4
+    u015 = next(r for r in result.returns if r["code"] == "U015")
+    assert u015["attachments"] == "U015_区商务局.pdf" and u015["status"] == "按时报送"
 
 
 def test_sample_year_end_scores(sample_run):
@@ -94,7 +97,7 @@ def test_sample_year_end_scores(sample_run):
     for item in PLANTED:
         if item["code"].startswith("BALLOT_"):
             assert (item["file"], item["code"]) in found, item["note"]
-    book = openpyxl.load_workbook(folder / "output" / "考评结果.xlsx")
+    book = openpyxl.load_workbook(folder / "output" / "2022Q3" / "考评结果.xlsx")
     assert book.sheetnames == [
         "总分排名",
         "得分图",
@@ -114,7 +117,7 @@ def test_sample_year_end_scores(sample_run):
 
 def test_sample_spans_two_periods(sample_run):
     folder, result = sample_run
-    book = openpyxl.load_workbook(folder / "output" / "领导汇总.xlsx")
+    book = openpyxl.load_workbook(folder / "output" / "2022Q3" / "领导汇总.xlsx")
     trend = [r[0] for r in book["趋势"].iter_rows(min_row=4, values_only=True) if r[0]]
     assert trend == ["2022M07", "2022Q3"]
     closed_in_july = [

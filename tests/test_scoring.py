@@ -246,7 +246,7 @@ def scored_template(tmp_path_factory, small_handout) -> Path:
     small.fill("U03")
     runner = CliRunner()
     assert runner.invoke(main, ["issue", str(small.folder)]).exit_code == 0
-    issued = small.folder / "issued" / "考评表"
+    issued = small.folder / "issued" / "2022Q3" / "考评表"
     evaluations = small.folder / "evaluations"
     evaluations.mkdir()
     _fill_ballot(
@@ -292,7 +292,7 @@ def scored(tmp_path, scored_template) -> Campaign:
 
 
 def _ranking(folder):
-    ws = openpyxl.load_workbook(folder / "output" / "考评结果.xlsx")["总分排名"]
+    ws = openpyxl.load_workbook(folder / "output" / "2022Q3" / "考评结果.xlsx")["总分排名"]
     header = [c.value for c in ws[3]]
     return {
         r[2]: dict(zip(header, r, strict=False))
@@ -326,7 +326,7 @@ def test_score_end_to_end_matches_the_hand_computation(scored):
     assert (u02["群众测评(20%)"], u02["最终得分"], u02["排名"]) == ("缺", 88.75, 2)
     # U03: only self and leader: (20×100 + 30×85) ÷ 50 = 91.0
     assert (u03["最终得分"], u03["排名"], u03["等次"]) == (91, 1, "良好")
-    book = openpyxl.load_workbook(scored.folder / "output" / "考评结果.xlsx")
+    book = openpyxl.load_workbook(scored.folder / "output" / "2022Q3" / "考评结果.xlsx")
     assert book.sheetnames[:4] == ["总分排名", "得分图", "得分明细", "公示"]
     detail = [
         r
@@ -374,7 +374,7 @@ def test_weights_not_summing_to_100_are_an_error(scored):
 
 
 def test_uniform_ballot_is_invalid(scored):
-    issued = scored.folder / "issued" / "考评表"
+    issued = scored.folder / "issued" / "2022Q3" / "考评表"
     _fill_ballot(
         issued / "2022年专班小组评价表_产业专班.xlsx",
         {"U01": {"KP01": 60, "KP02": 40, "KP03": 5}, "U02": {"KP01": 60, "KP02": 40}},
@@ -431,7 +431,7 @@ def test_sensitivity_flags_rank_moves_over_three():
 
 
 def test_ballot_row_problems_are_positioned(scored):
-    issued = scored.folder / "issued" / "考评表" / "2022年专班小组评价表_产业专班.xlsx"
+    issued = scored.folder / "issued" / "2022Q3" / "考评表" / "2022年专班小组评价表_产业专班.xlsx"
     target = scored.folder / "evaluations" / "bad.xlsx"
     _fill_ballot(
         issued,
@@ -649,7 +649,7 @@ def test_interim_results_are_marked_and_the_printed_breakdown_recomputes(scored)
     result = CliRunner().invoke(main, ["score", str(scored.folder)])
     assert "不是本年度最后一期，这是阶段性结果" in result.output
     assert "0. " not in result.output
-    path = scored.folder / "output" / "考评结果.xlsx"
+    path = scored.folder / "output" / "2022Q3" / "考评结果.xlsx"
     book = openpyxl.load_workbook(path)
     assert book["公示"]["A1"].value.endswith("（阶段性结果）")
     assert recompute(path) > 10
@@ -679,7 +679,7 @@ def test_a_unit_not_graded_is_left_out_of_the_summary_and_the_posting(scored):
     u03 = rows["永安街道办事处"]
     assert (u03["排名"], u03["等次"]) == ("—", "不予评定")
     assert "有得分的评价来源 2 个，少于 3 个" in u03["说明"]
-    posted = openpyxl.load_workbook(scored.folder / "output" / "考评结果.xlsx")["公示"]
+    posted = openpyxl.load_workbook(scored.folder / "output" / "2022Q3" / "考评结果.xlsx")["公示"]
     texts = [c for r in posted.iter_rows(values_only=True) for c in r if c]
     assert "以下单位不符合评定条件，本次不予评定：永安街道办事处" in texts
 
@@ -741,7 +741,7 @@ def test_a_planted_error_in_a_public_row_only_takes_that_row_away(small, tmp_pat
 def test_a_rejected_ballot_score_acts_as_a_blank_one(scored):
     import json
 
-    issued = scored.folder / "issued" / "考评表" / "2022年专班小组评价表_产业专班.xlsx"
+    issued = scored.folder / "issued" / "2022Q3" / "考评表" / "2022年专班小组评价表_产业专班.xlsx"
     target = scored.folder / "evaluations" / "team.xlsx"
 
     def scores_with(kp02):
@@ -784,7 +784,7 @@ def test_an_indicator_without_evidence_scores_0_and_keeps_its_points(scored):
 def test_uniform_is_judged_on_the_completely_scored_units(scored):
     import json
 
-    issued = scored.folder / "issued" / "考评表" / "2022年战线领导评价表_陈副区长.xlsx"
+    issued = scored.folder / "issued" / "2022Q3" / "考评表" / "2022年战线领导评价表_陈副区长.xlsx"
     target = scored.folder / "evaluations" / "leader.xlsx"
 
     def leader_scores(by_unit):

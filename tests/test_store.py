@@ -185,7 +185,7 @@ def test_a_file_read_before_is_annotated_where_it_is_now(small, tmp_path):
     shutil.move(small.folder, moved)
     result = api.run(moved)
     assert list(result.return_copies) == [small.issued("U02").name]
-    assert len(list((moved / "output" / "退回件").iterdir())) == 1
+    assert len(list((moved / "output" / "2022Q3" / "退回件").iterdir())) == 1
 
 
 def test_an_edited_schema_means_a_fresh_analysis(monkeypatch):

@@ -31,6 +31,7 @@ from siyi_xlsx.compute.scoring import (
     trim,
 )
 from siyi_xlsx.errors import Code, Issue, Report
+from siyi_xlsx.folders import year_files
 from siyi_xlsx.period import period_end
 from siyi_xlsx.read.evaluations import (
     EVALUATIONS_DIR,
@@ -243,6 +244,14 @@ def adjustments_for(
     return found
 
 
+def _absent(folder: Path, year: int) -> str:
+    """Why a source has no data: an empty folder, or files none of which could be used."""
+    count = len(year_files(folder, year))
+    if not count:
+        return f"{folder.name}/ 文件夹中没有 {year} 年度的文件"
+    return f"{folder.name}/ 中的 {count} 个文件均未采用，原因见各文件的问题"
+
+
 def compute(folder: Path, run_result: Analysis) -> ScoreResult:
     """Everything `siyi score` needs, without writing: the period's analysis plus the
     ballots in evaluations/ and the public survey in public/ of ``folder``."""
@@ -259,12 +268,16 @@ def compute(folder: Path, run_result: Analysis) -> ScoreResult:
             where.issue(
                 Code.EVAL_INPUT_ABSENT,
                 value="专班小组评价和战线领导评价",
-                detail=f"{EVALUATIONS_DIR}/",
+                detail=_absent(folder / EVALUATIONS_DIR, campaign.settings.year),
             )
         )
     if not tallies:
         issues.append(
-            where.issue(Code.EVAL_INPUT_ABSENT, value="群众测评", detail=f"{PUBLIC_DIR}/")
+            where.issue(
+                Code.EVAL_INPUT_ABSENT,
+                value="群众测评",
+                detail=_absent(folder / PUBLIC_DIR, campaign.settings.year),
+            )
         )
     accepted = {
         s.unit.code: s

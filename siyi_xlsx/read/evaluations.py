@@ -17,6 +17,7 @@ from typing import Any
 
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.errors import CampaignError, Code, Issue, ReadError
+from siyi_xlsx.folders import EVALUATIONS_DIR, PUBLIC_DIR, year_files, year_of
 from siyi_xlsx.read.master import Campaign, Unit, read_settings_form
 from siyi_xlsx.read.returned import file_digest
 from siyi_xlsx.read.tables import Where, find_header, read_form, read_table
@@ -26,8 +27,7 @@ from siyi_xlsx.schema.layout import META_SHEET
 from siyi_xlsx.schema.meta import fingerprint
 from siyi_xlsx.schema.rules import check_row
 
-EVALUATIONS_DIR = "evaluations"
-PUBLIC_DIR = "public"
+__all__ = ["EVALUATIONS_DIR", "PUBLIC_DIR"]  # where `siyi score` reads (folders.py)
 EVALUATOR_FORMAT = "siyi-evaluator-workbook"
 KIND_LABEL = {"team": "专班小组评价", "leader": "战线领导评价"}
 
@@ -322,9 +322,7 @@ def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[I
     issues: list[Issue] = []
     known = {(e.kind, e.key): e for e in evaluators(campaign)}
     schema = schemas.load("eval_scores")
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-        if not path.is_file() or path.name.startswith(("~$", ".")):
-            continue
+    for path in year_files(folder, campaign.settings.year):
         name = path.relative_to(folder).as_posix()
         where = Where(file=name)
         try:
@@ -353,12 +351,14 @@ def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[I
             )
             continue
         where = Where(file=name, unit=ev.name)
-        if meta.get("period") and meta["period"] != campaign.settings.period:
+        if meta.get("period") and year_of(meta["period"]) != campaign.settings.year:
+            # a ballot is the year's (older ballots carry the period they were issued
+            # in: any period of the year will do)
             issues.append(
                 where.issue(
                     Code.PERIOD_MISMATCH,
                     value=meta["period"],
-                    detail=campaign.settings.period,
+                    detail=campaign.settings.year,
                 )
             )
             continue
@@ -530,9 +530,7 @@ def read_public(
         schemas.load("public_responses"),
         schemas.load("public_counts"),
     )
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-        if not path.is_file() or path.name.startswith(("~$", ".")):
-            continue
+    for path in year_files(folder, campaign.settings.year):
         name = path.relative_to(folder).as_posix()
         where = Where(file=name)
         sheets = _public_sheets(path, where, issues)

@@ -107,7 +107,7 @@ def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> S
                 Where(file=sub.name).issue(Code.CONVERTED_FORMAT, detail=suffix)
             )
     if read_path.suffix.lower() not in (".xlsx", ".xlsm"):
-        sub.unit = _unit_from_name(
+        sub.unit = unit_from_name(
             path.stem, campaign
         )  # so 报送情况 can say whose file failed
         sub.reject(Code.FILE_NOT_XLSX, detail=f"扩展名为 {path.suffix or '无'}")
@@ -115,7 +115,7 @@ def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> S
     try:
         book = read_workbook(read_path)
     except ReadError as exc:
-        sub.unit = _unit_from_name(path.stem, campaign)
+        sub.unit = unit_from_name(path.stem, campaign)
         code = (
             Code.FILE_NOT_XLSX
             if isinstance(exc, NotSpreadsheetError)
@@ -146,7 +146,7 @@ def _naive(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
-    sub.name_unit = _unit_from_name(sub.path.stem, campaign)
+    sub.name_unit = unit_from_name(sub.path.stem, campaign)
     meta_sheet = book.sheets.get(META_SHEET)
     known = {schemas.load(s).sheet for s in UNIT_SHEETS}
     if meta_sheet is None and not known & set(book.sheets):
@@ -174,9 +174,10 @@ def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
             sub.reject(
                 Code.PERIOD_MISMATCH, value=period, detail=campaign.settings.period
             )
+            sub.status = FileStatus.OTHER_PERIOD
             return False
     else:
-        unit = _unit_from_name(sub.path.stem, campaign)
+        unit = unit_from_name(sub.path.stem, campaign)
         if unit is None:
             sub.reject(
                 Code.UNIT_UNKNOWN,
@@ -193,7 +194,7 @@ def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
     return True
 
 
-def _unit_from_name(stem: str, campaign: Campaign) -> Unit | None:
+def unit_from_name(stem: str, campaign: Campaign) -> Unit | None:
     """Fallback: a unit code as a whole token, else the longest unit name in the file name."""
     tokens = set(re.split(r"[_\-\s（）()【】\[\]]+", stem))
     for code, unit in campaign.units.items():

@@ -237,6 +237,32 @@ class Store:
         found.sort(key=lambda t: period_end(t.period) or dt.date.min)
         return found
 
+    def first_returns(self, campaign: Any) -> dict[str, dt.datetime]:
+        """When each unit's first file of the current period was saved (naive UTC), as
+        the runs of this period recorded it: the file may since have been replaced."""
+        rows = self.db.execute(
+            "SELECT f.unit, MIN(f.saved_at) FROM files f JOIN runs r ON r.id = f.run_id "
+            "WHERE r.period = ? AND r.source = 'run' AND f.saved_at != '' AND f.result IN "
+            "('已采用', '已采用（有错误）', '未采用（有更新的文件）') GROUP BY f.unit",
+            (campaign.settings.period,),
+        ).fetchall()
+        found = {}
+        for name, saved in rows:
+            unit = campaign.unit_by_name(name or "")
+            with contextlib.suppress(ValueError, TypeError):
+                if unit:
+                    found[unit.code] = dt.datetime.fromisoformat(saved) - dt.timedelta(
+                        hours=8
+                    )
+        return found
+
+    def periods_run(self) -> list[str]:
+        """The periods with at least one ``siyi run``, oldest first."""
+        rows = self.db.execute(
+            "SELECT DISTINCT period FROM runs WHERE source = 'run'"
+        ).fetchall()
+        return sorted((r[0] for r in rows), key=lambda p: period_end(p) or dt.date.min)
+
     # ------------------------------------------------------------- the file cache
     def cached_file(self, key: str) -> Any | None:
         row = self.db.execute(

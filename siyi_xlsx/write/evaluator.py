@@ -115,7 +115,8 @@ def write_evaluator_workbooks(
                 "format": EVALUATOR_FORMAT,
                 "tool_version": __version__,
                 "year": str(campaign.settings.year),
-                "period": campaign.settings.period,
+                # ballots belong to the year, not to the period they were issued in
+                "period": str(campaign.settings.year),
                 "evaluator_kind": ev.kind,
                 "evaluator": ev.key,
                 "evaluator_name": ev.name,

@@ -8,10 +8,7 @@ problem with a link to its cell. The returned original is never touched.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from siyi_xlsx.errors import ERROR, Issue, Report
-from siyi_xlsx.write.xlsx import publish
+from siyi_xlsx.write.xlsx import landing
 
 RETURN_DIR = "退回件"
 LIST_SHEET = "退回修改清单"
@@ -89,16 +86,9 @@ def write_return_copy(
         comment.width, comment.height = 320, 60 + 40 * len(found)
         cell.comment = comment
     _list_sheet(book, name, unit, ordered)
-    out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / return_copy_name(name)
-    fd, tmp = tempfile.mkstemp(prefix=".~siyi-", suffix=".xlsx", dir=out_dir)
-    os.close(fd)
-    try:
+    with landing(target) as tmp:
         book.save(tmp)
-        publish(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
     return target
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import math
 import os
 import tempfile
@@ -21,6 +22,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from siyi_xlsx.errors import OutputBlockedError
 from siyi_xlsx.schema.layout import FIRST_DATA_ROW, HEADER_ROW
 from siyi_xlsx.schema.sheets import INPUT, PREFILL, Column, SheetSchema
 
@@ -35,12 +37,47 @@ RED = "#FFC7CE"
 
 
 @contextlib.contextmanager
+def landing(path: Path) -> Iterator[str]:
+    """A temporary file beside ``path`` to write; it replaces ``path`` only when the
+    block succeeds, and is removed otherwise. A file that cannot be written (open in
+    Excel or WPS, no permission, disk full) raises :class:`OutputBlockedError` naming
+    ``path``, never the temporary file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~siyi-", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise blocked(path, exc) from exc
+    try:
+        yield tmp
+        publish(tmp, path)
+    except OSError as exc:
+        raise blocked(path, exc) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def blocked(path: Path, exc: OSError) -> OutputBlockedError:
+    """Why ``path`` could not be written, in the office's words."""
+    if exc.errno == errno.ENOSPC:
+        why = f"磁盘已满，请清理 {path.parent} 所在磁盘后重新运行"
+    elif exc.errno in (errno.EISDIR, errno.ENOTDIR, errno.EEXIST):
+        why = f"{path} 或其所在位置被同名的文件或文件夹占用，请移开后重新运行"
+    elif exc.errno == errno.EROFS:
+        why = f"{path.parent} 是只读的，请换一个可写的工作目录"
+    else:
+        why = (
+            f"文件可能正在 Excel 或 WPS 中打开，或 {path.parent} 没有写入权限。"
+            f"请先关闭 {path.name} 后重新运行"
+        )
+    return OutputBlockedError(f"无法写入 {path.name}：{why}。")
+
+
+@contextlib.contextmanager
 def atomic_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Workbook]:
     """Yield an xlsxwriter Workbook that lands at ``path`` only if writing succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~siyi-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
+    with landing(path) as tmp:
         book = xlsxwriter.Workbook(
             tmp,
             {
@@ -54,10 +91,6 @@ def atomic_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[
         book.set_calc_mode("auto")
         yield book
         book.close()
-        publish(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 def as_of_workbook(
