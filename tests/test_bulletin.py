@@ -71,7 +71,9 @@ def test_quarterly_bulletins_over_two_periods(small):
     assert yearly.exit_code == 0
     assert (
         "区发展和改革局"
-        in openpyxl.load_workbook(small.folder / "output" / "2022" / "通报_2022.xlsx").sheetnames
+        in openpyxl.load_workbook(
+            small.folder / "output" / "2022" / "通报_2022.xlsx"
+        ).sheetnames
     )  # 晒单 per unit
 
 

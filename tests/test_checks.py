@@ -48,7 +48,9 @@ def test_five_checks_by_hand(small):
     small.fill("U01", edits, mutate=_lists)
     result = CliRunner().invoke(main, ["report", str(small.folder)])
     assert result.exit_code == 0, result.output
-    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "督导检查专报.xlsx")["专报"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "督导检查专报.xlsx")[
+        "专报"
+    ]
     header = [c.value for c in ws[3]]
     rows = {
         r[0]: dict(zip(header, r, strict=False))
@@ -67,7 +69,9 @@ def test_five_checks_by_hand(small):
         and "1/2 项达到目标位次；未达到：招商引资" in u01["主要问题"]
     )
     assert rows["永安街道办事处"]["体系建设"] == "红"  # it sent nothing
-    book = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "督导检查专报.xlsx")
+    book = openpyxl.load_workbook(
+        small.folder / "output" / "2022Q3" / "督导检查专报.xlsx"
+    )
     findings = [
         r for r in book["发现问题清单"].iter_rows(min_row=4, values_only=True) if r[0]
     ]

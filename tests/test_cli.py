@@ -97,7 +97,9 @@ def test_status_agrees_with_the_report_and_the_returned_folder(small):
         small.folder / "output" / "2022Q3" / "校验报告.xlsx"
     ).exists()  # status writes nothing
     runner.invoke(main, ["run", str(small.folder)])
-    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "校验报告.xlsx")["报送情况"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "校验报告.xlsx")[
+        "报送情况"
+    ]
     header = [c.value for c in ws[3]]
     sheet = {
         r[0]: r[header.index("报送状态")]
@@ -147,11 +149,15 @@ def test_remind_lists_missing_and_rejected_units(small):
     small.fill("U02", {("考评册", "KP02", "自评分"): 99})
     result = CliRunner().invoke(main, ["remind", str(small.folder)])
     assert result.exit_code == 0, result.output
-    text = (small.folder / "output" / "2022Q3" / "催报通知.txt").read_text(encoding="utf-8")
+    text = (small.folder / "output" / "2022Q3" / "催报通知.txt").read_text(
+        encoding="utf-8"
+    )
     assert "长青乡（被退回）：按退回件修改 1 处错误后重新报送" in text
     assert "永安街道办事处（未报送）：请于 2022-10-10 前报送" in text
     assert "区发展和改革局" not in text
-    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "催报通知.xlsx")["催报通知"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "催报通知.xlsx")[
+        "催报通知"
+    ]
     names = [r[1] for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
     assert names == ["长青乡", "永安街道办事处"]
 

@@ -150,7 +150,9 @@ def test_runs_are_never_overwritten(small):
 def test_front_page_headline_figures(small):
     small.fill("U01")
     small.run()
-    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "领导汇总.xlsx")["一页汇总"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "领导汇总.xlsx")[
+        "一页汇总"
+    ]
     labels = [c.value for c in ws[3]][:8]
     values = [c.value for c in ws[4]][:8]
     figures = dict(zip(labels, values, strict=True))

@@ -85,7 +85,9 @@ def test_orders_go_out_and_feedback_comes_back(small):
     small.fill("U02")
     result = small.run()
     assert not result.errors
-    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "领导汇总.xlsx")["督办单"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "领导汇总.xlsx")[
+        "督办单"
+    ]
     header = [c.value for c in ws[3]]
     rows = {
         r[0]: dict(zip(header, r, strict=False))
@@ -100,9 +102,9 @@ def test_orders_go_out_and_feedback_comes_back(small):
         rows["DB02"]["反馈"] == "未反馈" and rows["DB02"]["逾期"] == "逾期"
     )  # past 9-20 with nothing back
     CliRunner().invoke(main, ["report", str(small.folder)])
-    findings = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "督导检查专报.xlsx")[
-        "发现问题清单"
-    ]
+    findings = openpyxl.load_workbook(
+        small.folder / "output" / "2022Q3" / "督导检查专报.xlsx"
+    )["发现问题清单"]
     texts = [
         (r[0], r[1]) for r in findings.iter_rows(min_row=4, values_only=True) if r[0]
     ]

@@ -35,7 +35,9 @@ SETTINGS = Settings(
 
 
 def ledger_rows(small):
-    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "汇总台账.xlsx")["汇总台账"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "汇总台账.xlsx")[
+        "汇总台账"
+    ]
     header = [c.value for c in ws[3]]
     return {
         r[0]: dict(zip(header, r, strict=False))

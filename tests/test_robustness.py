@@ -68,7 +68,9 @@ def test_close_off_without_evidence_is_not_shown_as_requested(small):
         "U01", {(LEDGER, "T2", "申请销号"): "是", (LEDGER, "T2", "完成进度(%)"): 100}
     )
     small.run()
-    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "汇总台账.xlsx")["汇总台账"]
+    ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "汇总台账.xlsx")[
+        "汇总台账"
+    ]
     header = [c.value for c in ws[3]]
     row = next(r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] == "T2")
     assert row[header.index("状态")] == "已完成"
@@ -91,7 +93,10 @@ def test_outputs_are_readable_by_others(small):
         result = small.run()
     finally:
         os.umask(old)
-    for path in [*result.outputs, *(small.folder / "output" / "2022Q3" / "退回件").iterdir()]:
+    for path in [
+        *result.outputs,
+        *(small.folder / "output" / "2022Q3" / "退回件").iterdir(),
+    ]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 

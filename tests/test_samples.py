@@ -21,7 +21,9 @@ PLANTED = json.loads(
 
 def test_every_planted_mistake_is_in_the_report_at_its_cell(sample_run):
     folder, _ = sample_run
-    ws = openpyxl.load_workbook(folder / "output" / "2022Q3" / "校验报告.xlsx")["问题清单"]
+    ws = openpyxl.load_workbook(folder / "output" / "2022Q3" / "校验报告.xlsx")[
+        "问题清单"
+    ]
     header = [c.value for c in ws[3]]
     rows = [
         dict(zip(header, r, strict=False))
@@ -76,7 +78,9 @@ def test_ledger_has_all_76_tasks_with_consistent_statuses(sample_run):
 
 def test_return_status_sheet_lists_every_unit(sample_run):
     folder, result = sample_run
-    ws = openpyxl.load_workbook(folder / "output" / "2022Q3" / "校验报告.xlsx")["报送情况"]
+    ws = openpyxl.load_workbook(folder / "output" / "2022Q3" / "校验报告.xlsx")[
+        "报送情况"
+    ]
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
     assert len(rows) == len(result.campaign.units)
     statuses = {r[4] for r in rows}

@@ -292,7 +292,9 @@ def scored(tmp_path, scored_template) -> Campaign:
 
 
 def _ranking(folder):
-    ws = openpyxl.load_workbook(folder / "output" / "2022Q3" / "考评结果.xlsx")["总分排名"]
+    ws = openpyxl.load_workbook(folder / "output" / "2022Q3" / "考评结果.xlsx")[
+        "总分排名"
+    ]
     header = [c.value for c in ws[3]]
     return {
         r[2]: dict(zip(header, r, strict=False))
@@ -431,7 +433,13 @@ def test_sensitivity_flags_rank_moves_over_three():
 
 
 def test_ballot_row_problems_are_positioned(scored):
-    issued = scored.folder / "issued" / "2022Q3" / "考评表" / "2022年专班小组评价表_产业专班.xlsx"
+    issued = (
+        scored.folder
+        / "issued"
+        / "2022Q3"
+        / "考评表"
+        / "2022年专班小组评价表_产业专班.xlsx"
+    )
     target = scored.folder / "evaluations" / "bad.xlsx"
     _fill_ballot(
         issued,
@@ -679,7 +687,9 @@ def test_a_unit_not_graded_is_left_out_of_the_summary_and_the_posting(scored):
     u03 = rows["永安街道办事处"]
     assert (u03["排名"], u03["等次"]) == ("—", "不予评定")
     assert "有得分的评价来源 2 个，少于 3 个" in u03["说明"]
-    posted = openpyxl.load_workbook(scored.folder / "output" / "2022Q3" / "考评结果.xlsx")["公示"]
+    posted = openpyxl.load_workbook(
+        scored.folder / "output" / "2022Q3" / "考评结果.xlsx"
+    )["公示"]
     texts = [c for r in posted.iter_rows(values_only=True) for c in r if c]
     assert "以下单位不符合评定条件，本次不予评定：永安街道办事处" in texts
 
@@ -741,7 +751,13 @@ def test_a_planted_error_in_a_public_row_only_takes_that_row_away(small, tmp_pat
 def test_a_rejected_ballot_score_acts_as_a_blank_one(scored):
     import json
 
-    issued = scored.folder / "issued" / "2022Q3" / "考评表" / "2022年专班小组评价表_产业专班.xlsx"
+    issued = (
+        scored.folder
+        / "issued"
+        / "2022Q3"
+        / "考评表"
+        / "2022年专班小组评价表_产业专班.xlsx"
+    )
     target = scored.folder / "evaluations" / "team.xlsx"
 
     def scores_with(kp02):
@@ -784,7 +800,13 @@ def test_an_indicator_without_evidence_scores_0_and_keeps_its_points(scored):
 def test_uniform_is_judged_on_the_completely_scored_units(scored):
     import json
 
-    issued = scored.folder / "issued" / "2022Q3" / "考评表" / "2022年战线领导评价表_陈副区长.xlsx"
+    issued = (
+        scored.folder
+        / "issued"
+        / "2022Q3"
+        / "考评表"
+        / "2022年战线领导评价表_陈副区长.xlsx"
+    )
     target = scored.folder / "evaluations" / "leader.xlsx"
 
     def leader_scores(by_unit):

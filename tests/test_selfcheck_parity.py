@@ -312,7 +312,9 @@ def test_the_ballot_and_the_office_agree(small, tmp_path):
     """Ballots, one per case (the all-equal rule reads the whole ballot): the 自查 totals
     match the ballot reader's errors and reminders."""
     api.handout(small.folder, now=dt.datetime(2022, 9, 20, 9, 0))
-    issued = sorted((small.folder / "issued" / "2022Q3" / "考评表").glob("*专班*.xlsx"))[0]
+    issued = sorted((small.folder / "issued" / "2022Q3" / "考评表").glob("*专班*.xlsx"))[
+        0
+    ]
     cases = {}
     for n, (name, case) in enumerate(BALLOT_CASES.items()):
         cases[name] = tmp_path / "ballots" / f"ballot{n:02d}.xlsx"
