@@ -435,6 +435,46 @@ def bulletin_cmd(folder: Path, period: str) -> None:
     click.echo(f"结果文件：\n  {result.path}")
 
 
+@main.command(name="period", context_settings=CONTEXT)
+@campaign_argument
+@click.argument("name")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="新一期的数据截止日期（默认：该期最后一天），如 2022-12-31。",
+)
+@click.option(
+    "--deadline",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="新一期的报送截止日期（默认：数据截止日期后 10 天）。",
+)
+@click.option("--force", is_flag=True, help="当前期次还没有运行过 siyi run 时也切换。")
+def period_cmd(folder: Path, name: str, as_of, deadline, force: bool) -> None:  # noqa: ANN001
+    """换到下一期（如 2022Q4）：存档本期任务总表，整理回收文件，修改任务总表“设置”中的期次和日期。"""
+    result = api.open_period(
+        folder,
+        name,
+        as_of.date() if as_of else None,
+        deadline.date() if deadline else None,
+        force,
+        on_note=_note,
+    )
+    click.echo(f"已从 {result.previous} 换到 {result.period}：")
+    click.echo(
+        f"  任务总表“设置”：当前期次 {result.period}，数据截止日期 {result.as_of}，报送截止日期 {result.return_deadline}（请核对，需要时在 Excel 中修改）"
+    )
+    click.echo(f"  上期任务总表已存档：{result.archived_master}")
+    for line in result.moved:
+        click.echo(f"  已移动：{line}")
+    click.echo("  新一期的文件夹：" + "、".join(str(p) for p in result.folders[:3]))
+    click.echo(
+        f"下一步：核对任务总表（新增或调整的任务、节点）后运行  siyi issue {folder}，把新一期的填报表发给各单位。"
+    )
+
+
 @main.command(context_settings=CONTEXT)
 def docs() -> None:
     """打印格式说明：各工作表的列、填写要求和全部问题代码（Markdown）。"""
