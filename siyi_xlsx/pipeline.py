@@ -53,6 +53,26 @@ class RunResult(Analysis):
     return_copies: dict[str, str] = field(default_factory=dict)
 
 
+def settle_leftovers(subs: list[Submission], seen: dict[str, str]) -> list[Submission]:
+    """A file that a run of another period read (the same content) was left in
+    returned/ after its period: it belongs to that period whatever it says (a file
+    without metadata would otherwise pass for this period's); it is listed, its
+    problems do not count, and its unit is not told about it."""
+    out = []
+    for sub in subs:
+        period = seen.get(sub.sha256)
+        if period and sub.status != FileStatus.UNREAD:
+            void = f"该文件已在 {period} 期读取过，留在回收文件夹中不影响本期"
+            sub = dataclasses.replace(
+                sub,
+                status=FileStatus.OTHER_PERIOD,
+                period=sub.period if sub.status == FileStatus.OTHER_PERIOD else period,
+                issues=[dataclasses.replace(i, void=void) for i in sub.issues],
+            )
+        out.append(sub)
+    return out
+
+
 def pick_newest(subs: list[Submission]) -> list[Submission]:
     """One submission per unit and period: the newest save wins; the others come back
     as new, superseded copies that say which file is used instead."""
@@ -165,6 +185,7 @@ def _analyse(
                 fresh.append((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)))
         subs.append(sub)
     store.cache_files(fresh, hits)
+    subs = settle_leftovers(subs, store.read_elsewhere(campaign.settings.period))
     subs = [
         check(sub, campaign) if sub.status == ACCEPTED else sub
         for sub in pick_newest(subs)
@@ -176,7 +197,8 @@ def _analyse(
     attached = attachments(inbox, campaign)
     issues = list(campaign.issues) + inbox.issues + [i for s in subs for i in s.issues]
     issues += attachment_only(campaign, subs, attached)
-    issues += problem_issues + task_changes(campaign, tasks, previous)
+    reported = {s.unit.name for s in accepted.values() if s.unit}
+    issues += problem_issues + task_changes(campaign, tasks, previous, reported)
     inspection = load_inspection(campaign)
     issues += inspection.issues
     inputs = [
@@ -477,13 +499,17 @@ def unit_returns(
                 if i.severity == ERROR
             )
             status, todo = ReturnStatus.SENT_BACK, ("文件无法采用：" + reasons)[:200]
-        elif attached.get(unit.code):
+        elif attached.get(unit.code) and not everything:
             status = ReturnStatus.SENT_BACK
             todo = "只收到附件，没有收到填报表：请用下发的 xlsx 填报表填写后报送"
         else:
             status = ReturnStatus.MISSING
             todo = f"请于 {deadline.isoformat()} 前报送" if deadline else "请尽快报送"
-        aside = [s for s in everything if s.status == FileStatus.OTHER_PERIOD]
+        aside = [
+            s
+            for s in everything
+            if s.status == FileStatus.OTHER_PERIOD and not any(i.void for i in s.issues)
+        ]
         if aside and status == ReturnStatus.MISSING:
             todo += f"（收到的 {'、'.join(s.name for s in aside)} 是 {aside[0].period} 期的填报表，不作为本期报送）"
         locked = [s for s in everything if s.status == FileStatus.UNREAD]

@@ -276,6 +276,10 @@ def test_the_next_period_opens_only_after_a_run(small):
 def test_opening_the_next_period(small):
     small.issue()
     sent = small.fill("U01")
+    # a file without the template's metadata: known by its name only
+    bare = small.fill(
+        "U02", name="长青乡报送.xlsx", mutate=lambda b: b.remove(b[META_SHEET])
+    )
     small.run()
     result = api.open_period(small.folder, " 2022Q4 ")
     assert (result.previous, result.period) == ("2022Q3", "2022Q4")
@@ -286,9 +290,9 @@ def test_opening_the_next_period(small):
     assert settings["年度"] == 2022
     # nothing lost: the loose return went into its period's folder, the master's copy kept
     assert not sent.exists()
-    assert [p.name for p in (small.folder / "returned" / "2022Q3").iterdir()] == [
-        sent.name
-    ]
+    assert sorted(
+        p.name for p in (small.folder / "returned" / "2022Q3").iterdir()
+    ) == sorted([sent.name, bare.name])
     assert result.archived_master.is_file()
     assert load_campaign(small.folder).settings.period == "2022Q4"
     for kind in ("issued", "returned", "output"):
@@ -297,6 +301,14 @@ def test_opening_the_next_period(small):
     analysis = small.analyse()
     assert {r["status"] for r in analysis.returns if r["tasks"]} == {ReturnStatus.MISSING}
     assert not [i for i in analysis.issues if i.code == Code.PERIOD_MISMATCH]
+    # last period's files put back loose in returned/ (even one without metadata,
+    # which would pass for this period's) are known as last period's: nothing counts
+    for path in (small.folder / "returned" / "2022Q3").iterdir():
+        shutil.copy2(path, small.folder / "returned" / path.name)
+    analysis = small.analyse()
+    assert {r["status"] for r in analysis.returns if r["tasks"]} == {ReturnStatus.MISSING}
+    assert [i.message for i in analysis.issues if i.severity != Severity.VOID] == []
+    assert not any("不作为本期报送" in r["todo"] for r in analysis.returns)
 
 
 def test_an_older_campaigns_flat_results_move_into_the_period_folder(small):

@@ -152,9 +152,14 @@ def error_book(problems: pd.DataFrame, previous: list[PeriodTables]) -> pd.DataF
 
 
 def task_changes(
-    campaign: Campaign, tasks: pd.DataFrame, previous: list[PeriodTables]
+    campaign: Campaign,
+    tasks: pd.DataFrame,
+    previous: list[PeriodTables],
+    reported: set[str] | None = None,
 ) -> list[Issue]:
-    """A task closed off earlier that is open again; a deadline that moved."""
+    """A task closed off earlier that is open again; a deadline that moved. A task whose
+    lead unit (name) is not in ``reported`` has no news this period: it is not
+    "reopened" for want of a report."""
     if not previous or previous[-1].tasks.empty or tasks.empty:
         return []
     last = previous[-1]
@@ -165,11 +170,11 @@ def task_changes(
         if old is None:
             continue
         where = Where(file="历史对比", unit=row["lead_unit"])
-        if old.get("status") in (TaskStatus.DONE, TaskStatus.CLOSING) and row[
-            "status"
-        ] not in (
-            TaskStatus.DONE,
-            TaskStatus.CLOSING,
+        silent = reported is not None and row["lead_unit"] not in reported
+        if (
+            not silent
+            and old.get("status") in (TaskStatus.DONE, TaskStatus.CLOSING)
+            and row["status"] not in (TaskStatus.DONE, TaskStatus.CLOSING)
         ):
             issues.append(
                 where.issue(

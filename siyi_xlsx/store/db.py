@@ -256,6 +256,16 @@ class Store:
                     )
         return found
 
+    def read_elsewhere(self, period: str) -> dict[str, str]:
+        """SHA-256 -> period of the files that runs of other periods read: a file left
+        in returned/ after its period is known by this."""
+        rows = self.db.execute(
+            "SELECT f.sha256, r.period FROM files f JOIN runs r ON r.id = f.run_id "
+            "WHERE r.period != ? AND f.sha256 != '' AND r.source = 'run' ORDER BY r.id",
+            (period,),
+        ).fetchall()
+        return dict(rows)
+
     def periods_run(self) -> list[str]:
         """The periods with at least one ``siyi run``, oldest first."""
         rows = self.db.execute(
