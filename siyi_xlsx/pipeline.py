@@ -20,6 +20,7 @@ from siyi_xlsx.check.validate import check
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.previous import accepted_values
 from siyi_xlsx.compute.progress import build_tables
+from siyi_xlsx.compute.reminders import todo_text
 from siyi_xlsx.compute.supervision import consolidate_problems, error_book, task_changes
 from siyi_xlsx.errors import ERROR, Code, Report
 from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection
@@ -342,7 +343,7 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
         elif used:
             status, todo = (
                 ReturnStatus.SENT_BACK,
-                f"按退回件修改 {errors} 处错误后重新报送",
+                todo_text(ReturnStatus.SENT_BACK, campaign.settings, errors=errors),
             )
         elif mine:
             reasons = "；".join(
@@ -351,10 +352,11 @@ def unit_returns(campaign: Campaign, subs: list[Submission]) -> list[dict[str, A
                 for i in s.issues
                 if i.severity == ERROR
             )
-            status, todo = ReturnStatus.SENT_BACK, ("文件无法采用：" + reasons)[:200]
+            status = ReturnStatus.SENT_BACK
+            todo = todo_text(status, campaign.settings, reasons=reasons)
         else:
             status = ReturnStatus.MISSING
-            todo = f"请于 {deadline.isoformat()} 前报送" if deadline else "请尽快报送"
+            todo = todo_text(status, campaign.settings)
         rows.append(
             {
                 "code": unit.code,
