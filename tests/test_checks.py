@@ -80,4 +80,6 @@ def test_five_checks_by_hand(small):
     ]
     # red first, then in the master's order (U01 before U02 before U03), not by name
     reds = [f[0] for f in findings if f[2] == "红"]
-    assert reds.index("区发展和改革局") < reds.index("长青乡") < reds.index("永安街道办事处")
+    assert (
+        reds.index("区发展和改革局") < reds.index("长青乡") < reds.index("永安街道办事处")
+    )

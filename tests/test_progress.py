@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from siyi_xlsx.compute.five_checks import check_progress
 from siyi_xlsx.compute.progress import (
+    NO_RETURN_REASON,
     MilestoneState,
     evaluate_task,
     first_milestone,
-    NO_RETURN_REASON,
     milestone_states,
     status_rules,
 )
@@ -420,7 +420,6 @@ def test_rejected_values_are_named_not_used_in_the_ledger(small):
         if r[0]
     }
     assert nodes[("T3", 1)]["节点状态"] == "未报送"
-    assert nodes[("T3", 1)]["逾期天数"] is None
     assert nodes[("T1", 3)]["节点状态"] == "填报有误，未采用（按未完成计）"
     assert nodes[("T1", 3)]["未采用的填报内容"].startswith(
         "未采用：节点状态“暂停”不是可选值"

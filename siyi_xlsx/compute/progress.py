@@ -96,7 +96,7 @@ def status_rules(s: Settings) -> list[tuple[str, str]]:
         (
             "未报送（灰灯）",
             "牵头单位本期没有可采用的填报表：没有报送，或报送的文件整份未被采用（不是本期的表、不是填报表等，见校验报告“报送情况”）。"
-            "不按任务总表的节点日期判定滞后，不计逾期天数，单独计数；有错误被退回修改、但文件已采用的单位，其无误的内容照常采用，按下列规则判定。",
+            "不按任务总表的节点日期判定滞后，台账不列其逾期节点数和最长逾期天数，单独计数；节点明细照列各节点计划完成日期已过的天数（完成情况不明，按未完成计）；有错误被退回修改、但文件已采用的单位，其无误的内容照常采用，按下列规则判定。",
         ),
         (
             "已完成 / 申请销号",
@@ -140,7 +140,7 @@ def status_rules(s: Settings) -> list[tuple[str, str]]:
         ),
         (
             "逾期天数",
-            "未完成节点的逾期天数 = 数据截止日期 − 计划完成日期；计划完成日期正好是数据截止日期的节点不算逾期；未报送单位的节点不计逾期天数（留空）。",
+            "未完成节点的逾期天数 = 数据截止日期 − 计划完成日期；计划完成日期正好是数据截止日期的节点不算逾期。",
         ),
         (
             "落后百分点",
@@ -546,6 +546,13 @@ def build_tables(
         )
         soon = due_soon(states, s)
         judged = result.status != TaskStatus.NO_RETURN  # nothing counted when not
+        # what the master's dates alone say (every node not done): the year-end
+        # deductions count this, so not reporting never lowers a deduction
+        dated = (
+            result.status
+            if judged
+            else evaluate_task(task, states, None, False, s, returned=True).status
+        )
         tasks_out.append(
             {
                 "task_id": task.task_id,
@@ -569,6 +576,7 @@ def build_tables(
                 "gap_pp": result.gap_pp,
                 "pace_places": result.places,
                 "status": result.status,
+                "dated_status": dated,
                 "light": task_light(result.status, bool(soon)),
                 "reason": result.reason,
                 "due_soon": due_soon_text(soon),
@@ -605,7 +613,7 @@ def build_tables(
                     "planned_date": st.milestone.planned_date,
                     "actual_date": st.actual_date,
                     "state": st.state,
-                    "overdue_days": st.overdue_days if judged else None,
+                    "overdue_days": st.overdue_days,
                     "due_soon": f"临期（还有 {left[st.milestone.seq]} 天）"
                     if st.milestone.seq in left
                     else "",

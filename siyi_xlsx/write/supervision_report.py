@@ -116,13 +116,20 @@ def _write_overview(book: Any, fmt: Formats, s: Any, units: list[Any]) -> None:
         + [("findings", "主要问题", 80, "text")]
     )
     counts = pd.Series([u.worst for u in units]).value_counts().to_dict() if units else {}
+    unchecked = sum(1 for u in units if u.missing)
     write_frame(
         book.add_worksheet("专报"),
         fmt,
         frame_for(rows, columns),
         columns,
         title=f"{s.year}年重点工作督导检查专报（{s.period}）",
-        note=f"共检查 {len(units)} 个牵头单位：红灯 {counts.get('红', 0)} 个、黄灯 {counts.get('黄', 0)} 个、绿灯 {counts.get('绿', 0)} 个。五项检查的标准见“说明”。",
+        note=f"共 {len(units)} 个牵头单位"
+        + (
+            f"（其中 {unchecked} 个没有可采用的填报表，未作检查，亮红灯）"
+            if unchecked
+            else ""
+        )
+        + f"：红灯 {counts.get('红', 0)} 个、黄灯 {counts.get('黄', 0)} 个、绿灯 {counts.get('绿', 0)} 个。五项检查的标准见“说明”。",
         freeze_cols=1,
         print_cols=len(columns),
     )
