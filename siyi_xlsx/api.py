@@ -211,7 +211,9 @@ def remind(folder: Path, on_note: Note = _quiet) -> RemindResult:
     were sent back."""
     with _store(folder, on_note) as store:
         analysis = current_analysis(folder, store)
-    paths = write_reminder(folder / OUTPUT_DIR, analysis.campaign, analysis.returns)
+    paths = write_reminder(
+        folder / OUTPUT_DIR, analysis.campaign, analysis.returns, analysis.milestones
+    )
     return RemindResult(analysis, paths)
 
 

@@ -71,6 +71,7 @@ def _campaign(tasks: list[Task], settings: Settings = S, units=("甲", "乙", "�
         tasks={t.task_id: t for t in tasks},
         units={u.code: u for u in by_name.values()},
         unit_by_name=by_name.get,
+        tasks_of=lambda unit: [t for t in tasks if t.lead_unit == unit.name],
     )
 
 
@@ -268,3 +269,26 @@ def test_settings_for_early_warning_and_resubmission(tmp_path):
     write_master(tmp_path / "任务总表.xlsx", SMALL, settings)
     c = load_campaign(tmp_path)
     assert c.issues == [] and c.settings.resubmit_by == D(2022, 10, 10)
+
+
+def test_reminder_names_each_units_milestones_due_from_the_notice_day():
+    tasks = [
+        _task("A", "丙", D(2022, 10, 11), D(2022, 10, 19), D(2022, 10, 20)),
+        _task("B", "甲", D(2022, 10, 12), D(2022, 10, 13)),
+    ]
+    campaign = _campaign(tasks)
+    # sent 2022-10-12: from that day to 7 days later; B's first node reported done
+    assert reminders.reminder_window(S, D(2022, 10, 12)) == (
+        D(2022, 10, 12),
+        D(2022, 10, 19),
+    )
+    soon = reminders.upcoming_milestones(campaign, {("B", 1)}, D(2022, 10, 12))
+    assert soon == {
+        "甲": ["B 第 2 个节点“节点2”（2022-10-13）"],
+        "丙": ["A 第 2 个节点“节点2”（2022-10-19）"],
+    }
+    assert list(soon) == ["甲", "丙"]  # the master's order
+    # sent before the as-of date: the window starts the day after it
+    assert reminders.reminder_window(S, D(2022, 9, 1)) == (D(2022, 10, 1), D(2022, 10, 7))
+    off = _campaign(tasks, dataclasses.replace(S, warn_days=0))
+    assert reminders.upcoming_milestones(off, (), D(2022, 10, 12)) == {}

@@ -509,8 +509,9 @@ def write_reminder(
         + "被退回的单位请直接在退回件中修改红色单元格后保存报送。"
     )
     window = f"{start.isoformat()} 至 {end.isoformat()}"
+    unreported = "、尚未报告完成" if milestones is not None else ""
     soon_note = (
-        f"“近期到期节点”：{window} 计划完成、尚未报告完成的节点，请提前安排。"
+        f"“近期到期节点”：{window} 计划完成{unreported}的节点，请提前安排。"
         if s.warn_days > 0
         else ""
     )
@@ -550,7 +551,13 @@ def write_reminder(
                 ),
                 due_columns,
                 title=f"各单位近期到期的节点（{window}）",
-                note="按任务总表的单位顺序；已报告完成的节点不列。请各单位对照推进，按期完成。",
+                note="按任务总表的单位顺序；"
+                + (
+                    "本期填报表中已报告完成的节点不列。"
+                    if milestones is not None
+                    else "按任务总表的计划日期列出，未核对各单位报告的完成情况。"
+                )
+                + "请各单位对照推进，按期完成。",
             )
     text = folder / f"{REMINDER_FILE}.txt"
     lines = [title, "", intro, ""]
@@ -560,7 +567,10 @@ def write_reminder(
         for n, r in enumerate(pending, start=1)
     ] or ["（无）"]
     if soon:
-        lines += ["", f"近期到期节点（{window}，尚未报告完成，请各单位提前安排）："]
+        lines += [
+            "",
+            f"近期到期节点（{window} 计划完成{unreported}，请各单位提前安排）：",
+        ]
         lines += [f"- {name}：{'；'.join(items)}" for name, items in soon.items()]
     lines += ["", signature]
     tmp = text.with_name(".~" + text.name)

@@ -11,7 +11,7 @@ import pandas as pd
 from siyi_xlsx.compute.progress import STATUS_ORDER, status_counts
 from siyi_xlsx.statuses import ReturnStatus, TaskStatus
 from siyi_xlsx.write.ledger import status_count_columns, write_frame
-from siyi_xlsx.write.xlsx import Formats, as_of_workbook
+from siyi_xlsx.write.xlsx import Formats, as_of_workbook, text_height
 
 SUMMARY_FILE = "领导汇总.xlsx"
 SEVERITY = {"严重滞后": 0, "滞后": 1}
@@ -441,8 +441,8 @@ def _front(
     _headline_figures(
         book, ws, fmt, tasks, counts, len(open_problems), len(overdue), n_soon
     )
-    ws.merge_range(4, 0, 4, FRONT_LAST_COL, returns_text, fmt.note)
-    ws.set_row(4, 32)
+    ws.merge_range(4, 0, 4, FRONT_LAST_COL, returns_text, fmt.plain)
+    ws.set_row(4, text_height([(returns_text, 11.5 * (FRONT_LAST_COL + 1))], cap=60))
     # two charts side by side within columns A–L (12 × 11.5 characters ≈ 950 px)
     _bar(book, ws, "按重点领域", n_area, "各重点领域任务状态", (5, 0), (470, 300))
     _bar(book, ws, "按战线领导", n_leader, "各战线领导分管任务状态", (5, 6), (470, 300))
