@@ -74,6 +74,11 @@ NO_RETURN_REASON = (
     "不按节点日期判定"
 )
 NOT_RETURNED = "未报送"
+# how 领导汇总, its ranking and 通报 take the on-track rate (one sentence, printed by all)
+RATE_RULE = (
+    "(已报送的任务数 − 滞后 − 严重滞后) ÷ 已报送的任务数 × 100%；已报送的任务数 = 牵头任务数 − 未报送。"
+    "未报送的任务不计入分母，另行列出；没有已报送任务的单位不计算正常推进率，不参加排名。"
+)
 MAX_PLACES = 12
 _LEDGER = schemas.load("unit_ledger")  # 重点工作台账
 _SCHEDULE = schemas.load("unit_schedule")  # 推进表
@@ -122,11 +127,7 @@ def status_rules(s: Settings) -> list[tuple[str, str]]:
             if s.warn_days > 0
             else "临期提醒天数为 0，不作临期提醒。",
         ),
-        (
-            "正常推进率",
-            "(已报送的任务数 − 滞后 − 严重滞后) ÷ 已报送的任务数 × 100%；已报送的任务数 = 牵头任务数 − 未报送。"
-            "未报送的任务不计入分母，另行列出；没有已报送任务的单位不计算正常推进率，不参加排名。",
-        ),
+        ("正常推进率", RATE_RULE),
         (
             "节点完成",
             "推进表中节点状态为“已完成”且实际完成日期不晚于数据截止日期，才算完成；"

@@ -11,7 +11,7 @@ import pandas as pd
 
 from siyi_xlsx.compute.bulletin import Rules
 from siyi_xlsx.compute.previous import PeriodTables
-from siyi_xlsx.compute.progress import master_rank
+from siyi_xlsx.compute.progress import RATE_RULE, master_rank
 from siyi_xlsx.period import period_end
 from siyi_xlsx.write.ledger import write_frame
 from siyi_xlsx.write.xlsx import Formats, as_of_workbook
@@ -73,7 +73,7 @@ def write_bulletin(
             table,
             STANDINGS_COLUMNS,
             title=f"{s.year}年重点工作{kind}（{period}，数据截至 {chosen.as_of}）{interim}",
-            note=f"按正常推进率排名（相同时按完成率，再按任务总表的单位顺序）；正常推进率只计已报送的任务，未报送的单位亮灰灯、不参加排名；较上期：名次变化。表扬：无滞后和逾期问题且完成率≥{rules.praise_done_pct:g}%；批评：严重滞后≥{rules.criticise_serious} 项或逾期问题≥{rules.criticise_overdue} 个。",
+            note=f"按正常推进率排名（相同时按完成率，再按任务总表的单位顺序）；正常推进率 = {RATE_RULE}未报送的单位亮灰灯。较上期：名次变化。表扬：无滞后和逾期问题且完成率≥{rules.praise_done_pct:g}%；批评：严重滞后≥{rules.criticise_serious} 项或逾期问题≥{rules.criticise_overdue} 个。",
         )
         _write_verdicts(book, fmt, table, kind, rules)
         if len(period) == 4 and not chosen.tasks.empty:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from siyi_xlsx.compute.progress import STATUS_ORDER, status_counts
+from siyi_xlsx.compute.progress import RATE_RULE, STATUS_ORDER, status_counts
 from siyi_xlsx.statuses import ReturnStatus, TaskStatus
 from siyi_xlsx.write.ledger import status_count_columns, write_frame
 from siyi_xlsx.write.xlsx import Formats, as_of_workbook, text_height
@@ -24,10 +24,6 @@ CHART_COLORS = {
     "已完成": "#4472C4",
     "申请销号": "#5B9BD5",
 }
-RATE_RULE = (
-    "正常推进率 = (已报送的任务数 − 滞后 − 严重滞后) ÷ 已报送的任务数；"
-    "未报送的任务不计入，没有已报送任务的单位不参加排名。"
-)
 MAX_NAMES = 12  # units named in the front page's 报送情况 line, then “等”
 
 
@@ -314,7 +310,7 @@ def _drill_down_sheets(
         ranking,
         RANKING_COLUMNS,
         title="牵头单位按正常推进率排名",
-        note=RATE_RULE + "同率的按任务总表的单位顺序。",
+        note=f"正常推进率 = {RATE_RULE}同率的按任务总表的单位顺序。",
     )
     write_frame(
         book.add_worksheet("趋势"),
