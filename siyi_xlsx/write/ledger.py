@@ -33,6 +33,7 @@ from siyi_xlsx.write.xlsx import (
 )
 
 LEDGER_FILE = "汇总台账.xlsx"
+REJECTED_RESULT = "未采用（被退回）"  # 处理结果 of a file rejected as a whole (pipeline)
 REPORT_FILE = "校验报告.xlsx"
 
 STATUS_FILL = {
@@ -262,7 +263,8 @@ def write_ledger(
 def _with_return_state(tasks: pd.DataFrame, inputs: list[dict[str, Any]]) -> pd.DataFrame:
     """报送情况 of the 未报送 tasks whose unit did send files, none of them usable: they
     say so (文件未采用) rather than 未报送."""
-    sent = {i.get("unit") for i in inputs if i.get("unit")}
+    # the unit sent files, but every one was rejected as a whole
+    sent = {i.get("unit") for i in inputs if i.get("result") == REJECTED_RESULT}
     unusable = (tasks["returned"] == NOT_RETURNED) & tasks["lead_unit"].isin(sent)
     return tasks.assign(
         returned=tasks["returned"].where(~unusable, "文件未采用（见校验报告）")
