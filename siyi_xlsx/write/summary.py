@@ -443,7 +443,12 @@ def _front(
     _bar(book, ws, "按重点领域", n_area, "各重点领域任务状态", (5, 0), (470, 300))
     _bar(book, ws, "按战线领导", n_leader, "各战线领导分管任务状态", (5, 6), (470, 300))
     _trend_chart(book, ws, n_periods)
-    _ranking_chart(book, ws, n_units)
+    if n_units:
+        _ranking_chart(book, ws, n_units)
+    else:  # nobody has reported yet: nothing to rank
+        ws.merge_range(
+            21, 6, 21, FRONT_LAST_COL, "尚无已报送任务的牵头单位，不作排名。", fmt.plain
+        )
     _urgent_items(ws, fmt, urgent)
     ws.set_paper(9)
     ws.set_landscape()
