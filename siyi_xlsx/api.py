@@ -247,6 +247,7 @@ def remind(folder: Path, on_note: Note = _quiet) -> RemindResult:
         output_dir(folder, analysis.campaign.settings.period),
         analysis.campaign,
         analysis.returns,
+        analysis.milestones,
     )
     return RemindResult(analysis, paths)
 

@@ -140,6 +140,7 @@ class Code(StrEnum):
     RETURN_DEADLINE_STALE = "RETURN_DEADLINE_STALE"
     AS_OF_OUTSIDE_PERIOD = "AS_OF_OUTSIDE_PERIOD"
     THRESHOLD_ORDER = "THRESHOLD_ORDER"
+    RESUBMIT_BEFORE_DEADLINE = "RESUBMIT_BEFORE_DEADLINE"
 
 
 class _ColumnTitles(Mapping[str, str]):
@@ -485,6 +486,10 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     Code.THRESHOLD_ORDER: (
         ERROR,
         "“{field}”({value}) 应大于“{detail}”，已改用默认阈值。",
+    ),
+    Code.RESUBMIT_BEFORE_DEADLINE: (
+        WARNING,
+        "{title[master_settings.resubmit_deadline]} {value} 早于{title[master_settings.return_deadline]} {detail}，未采用，按{title[master_settings.return_deadline]}后 5 天计；请核实“设置”表。",
     ),
 }
 

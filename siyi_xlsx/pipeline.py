@@ -21,6 +21,7 @@ from siyi_xlsx.check.validate import check
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.previous import accepted_values
 from siyi_xlsx.compute.progress import build_tables
+from siyi_xlsx.compute.reminders import todo_text
 from siyi_xlsx.compute.supervision import consolidate_problems, error_book, task_changes
 from siyi_xlsx.errors import ERROR, Code, Issue, OutputBlockedError, Report
 from siyi_xlsx.folders import OUTPUT_DIR, RETURNED_DIR, output_dir  # noqa: F401
@@ -489,7 +490,7 @@ def unit_returns(
         elif used:
             status, todo = (
                 ReturnStatus.SENT_BACK,
-                f"按退回件修改 {errors} 处错误后重新报送",
+                todo_text(ReturnStatus.SENT_BACK, campaign.settings, errors=errors),
             )
         elif mine:
             reasons = "；".join(
@@ -498,13 +499,18 @@ def unit_returns(
                 for i in s.issues
                 if i.severity == ERROR
             )
-            status, todo = ReturnStatus.SENT_BACK, ("文件无法采用：" + reasons)[:200]
+            status = ReturnStatus.SENT_BACK
+            todo = todo_text(status, campaign.settings, reasons=reasons)
         elif attached.get(unit.code) and not everything:
             status = ReturnStatus.SENT_BACK
-            todo = "只收到附件，没有收到填报表：请用下发的 xlsx 填报表填写后报送"
+            todo = todo_text(
+                status,
+                campaign.settings,
+                reasons="只收到附件，没有收到填报表，请用下发的 xlsx 填报表填写",
+            )
         else:
             status = ReturnStatus.MISSING
-            todo = f"请于 {deadline.isoformat()} 前报送" if deadline else "请尽快报送"
+            todo = todo_text(status, campaign.settings)
         aside = [
             s
             for s in everything
@@ -541,7 +547,7 @@ def unit_returns(
 
 def resubmit_deadline(settings: Any) -> dt.date | None:
     """补报截止日期: by when a file sent back (退回件) must come back corrected."""
-    return getattr(settings, "resubmit_deadline", None)
+    return settings.resubmit_by
 
 
 def deadline_utc(day: Any) -> Any:

@@ -10,7 +10,8 @@ from enum import StrEnum
 
 
 class TaskStatus(StrEnum):
-    """A task's status in 汇总台账 (rules: README 任务状态; light: red, amber, green)."""
+    """A task's status in 汇总台账 (rules: README 状态怎么判定; light: red, amber, green,
+    grey for 未报送)."""
 
     SERIOUS = "严重滞后"
     BEHIND = "滞后"
@@ -18,6 +19,7 @@ class TaskStatus(StrEnum):
     NOT_STARTED = "未开始"
     DONE = "已完成"
     CLOSING = "申请销号"  # every milestone done, the unit asks to close it off
+    NO_RETURN = "未报送"  # the lead unit has no usable file this period: not judged
 
 
 class ReportedMilestoneState(StrEnum):

@@ -31,7 +31,7 @@ def _rows(folder, sheet, period):
 def test_quarterly_bulletins_over_two_periods(small):
     master = small.folder / "任务总表.xlsx"
     _set(master, "通报规则", "批评：严重滞后任务不少于", 1)
-    # Q3: U01's T1 is 40 points behind pace (严重滞后); U03 sends nothing (T4 严重滞后)
+    # Q3: U01's T1 is 40 points behind pace (严重滞后); U03 sends nothing (T4 未报送)
     small.fill("U01", {("重点工作台账", "T1", "完成进度(%)"): 10})
     small.fill("U02", {("重点工作台账", "T3", "完成进度(%)"): 0})
     runner = CliRunner()
@@ -41,11 +41,13 @@ def test_quarterly_bulletins_over_two_periods(small):
     table = _rows(small.folder, "通报", "2022Q3")
     # 长青乡: its only task is 未开始 (on track) → rate 100 → first
     assert table["长青乡"]["排名"] == 1 and table["长青乡"]["表扬/批评"] is None
-    assert (
-        table["区发展和改革局"]["表扬/批评"] == "批评"
-        and table["永安街道办事处"]["表扬/批评"] == "批评"
-    )
+    assert table["区发展和改革局"]["表扬/批评"] == "批评"
     assert table["区发展和改革局"]["正常推进率(%)"] == 50  # T2 done, T1 severely behind
+    # not reporting is not 严重滞后: grey, counted apart, not ranked, last
+    u03 = table["永安街道办事处"]
+    assert (u03["亮灯"], u03["未报送"], u03["严重滞后"]) == ("灰", 1, 0)
+    assert (u03["排名"], u03["正常推进率(%)"], u03["表扬/批评"]) == (None, None, None)
+    assert list(table)[-1] == "永安街道办事处"
     # Q4: the same units are criticised again → 诫勉谈话 proposed
     _set(master, "设置", "当前期次", "2022Q4")
     _set(master, "设置", "数据截止日期", dt.datetime(2022, 12, 31))
@@ -66,7 +68,8 @@ def test_quarterly_bulletins_over_two_periods(small):
         == "连续 2 期被通报批评，建议对主要负责人诫勉谈话"
     )
     table = _rows(small.folder, "通报", "2022Q4")
-    assert table["长青乡"]["较上期"] in ("↓1", "↓2", "—")
+    # 长青乡 did not report in Q4: grey, not ranked
+    assert (table["长青乡"]["较上期"], table["长青乡"]["亮灯"]) == ("未排名", "灰")
     yearly = runner.invoke(main, ["bulletin", str(small.folder), "--period", "2022"])
     assert yearly.exit_code == 0
     assert (

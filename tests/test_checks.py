@@ -68,7 +68,10 @@ def test_five_checks_by_hand(small):
         "T2缺工作方案、配套制度" in u01["主要问题"]
         and "1/2 项达到目标位次；未达到：招商引资" in u01["主要问题"]
     )
-    assert rows["永安街道办事处"]["体系建设"] == "红"  # it sent nothing
+    # 永安街道办事处 sent nothing: not checked, red overall, ONE finding (not five)
+    u03 = rows["永安街道办事处"]
+    assert (u03["总体"], u03["体系建设"], u03["问题整改"]) == ("红", "未检查", "未检查")
+    assert u03["主要问题"] == "未报送填报表，五项检查均无法进行"
     book = openpyxl.load_workbook(
         small.folder / "output" / "2022Q3" / "督导检查专报.xlsx"
     )
@@ -76,3 +79,11 @@ def test_five_checks_by_hand(small):
         r for r in book["发现问题清单"].iter_rows(min_row=4, values_only=True) if r[0]
     ]
     assert findings[0][2] == "红"
+    assert [f[1:] for f in findings if f[0] == "永安街道办事处"] == [
+        ("报送情况", "红", "未报送填报表，五项检查均无法进行")
+    ]
+    # red first, then in the master's order (U01 before U02 before U03), not by name
+    reds = [f[0] for f in findings if f[2] == "红"]
+    assert (
+        reds.index("区发展和改革局") < reds.index("长青乡") < reds.index("永安街道办事处")
+    )

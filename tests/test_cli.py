@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import openpyxl
 from click.testing import CliRunner
 
 from siyi_xlsx.cli import main
+from siyi_xlsx.compute import reminders
 
 
 def test_every_command_has_chinese_help():
@@ -144,17 +147,27 @@ def test_run_json(small):
     assert len(data["return_copies"]) == 1
 
 
-def test_remind_lists_missing_and_rejected_units(small):
+def test_remind_lists_missing_and_rejected_units(small, monkeypatch):
     small.fill("U01")
     small.fill("U02", {("考评册", "KP02", "自评分"): 99})
+    # two days after 报送截止日期 (2022-10-10): no passed date is quoted as one to meet
+    monkeypatch.setattr(reminders, "today", lambda: dt.date(2022, 10, 12))
     result = CliRunner().invoke(main, ["remind", str(small.folder)])
     assert result.exit_code == 0, result.output
     text = (small.folder / "output" / "2022Q3" / "催报通知.txt").read_text(
         encoding="utf-8"
     )
-    assert "长青乡（被退回）：按退回件修改 1 处错误后重新报送" in text
-    assert "永安街道办事处（未报送）：请于 2022-10-10 前报送" in text
-    assert "区发展和改革局" not in text
+    assert (
+        "长青乡（被退回）：按退回件修改 1 处错误后，于 2022-10-15 前重新报送"
+        "。近期到期节点：T3 第 1 个节点“摸底”（2022-10-15）"
+    ) in text
+    assert (
+        "永安街道办事处（未报送）：已逾期（报送截止日期 2022-10-10），请于 2022-10-15 前补报"
+    ) in text
+    assert "请于 2022-10-10 前" not in text and "于 2022-10-10 前" not in text
+    assert "区发展和改革局（" not in text
+    # the milestones due soon of every lead unit, reported or not
+    assert "近期到期节点（2022-10-12 至 2022-10-19" in text
     ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "催报通知.xlsx")[
         "催报通知"
     ]

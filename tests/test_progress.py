@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from siyi_xlsx.compute.five_checks import check_progress
 from siyi_xlsx.compute.progress import (
+    NO_RETURN_REASON,
     MilestoneState,
     evaluate_task,
     first_milestone,
@@ -51,16 +52,17 @@ def test_statuses_in_the_result_workbook(small):
         "U01", {(LEDGER, "T2", "完成进度(%)"): 100}
     )  # T1 on pace (50 of 50), T2 done
     small.fill("U02", {(LEDGER, "T3", "完成进度(%)"): 0})  # nothing due yet
-    # U03 does not return: T4's first milestone (2022-07-15) is 77 days overdue
+    # U03 does not return: T4's first milestone (2022-07-15) would be 77 days overdue,
+    # but nothing is judged from the master's dates: 未报送, grey, no overdue days
     small.run()
     rows = ledger_rows(small)
     assert rows["T1"]["状态"] == "正常推进" and rows["T1"]["亮灯"] == "绿"
     assert rows["T1"]["序时进度(%)"] == 50 and rows["T1"]["填报进度(%)"] == 50
     assert rows["T2"]["状态"] == "已完成"
     assert rows["T3"]["状态"] == "未开始"
-    assert rows["T4"]["状态"] == "严重滞后" and rows["T4"]["亮灯"] == "红"
-    assert rows["T4"]["最长逾期天数"] == 77
-    assert "第 1 个节点“选址”计划 2022-07-15 完成，已逾期 77 天" in rows["T4"]["判定依据"]
+    assert rows["T4"]["状态"] == "未报送" and rows["T4"]["亮灯"] == "灰"
+    assert rows["T4"]["最长逾期天数"] is None and rows["T4"]["逾期节点"] is None
+    assert rows["T4"]["判定依据"] == NO_RETURN_REASON and "逾期" not in NO_RETURN_REASON
     assert rows["T4"]["报送情况"] == "未报送"
 
 
@@ -412,8 +414,8 @@ def test_rejected_values_are_named_not_used_in_the_ledger(small):
     t4_row = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "T4")
     for title in ("序时进度(%)", "填报进度(%)", "落后百分点"):
         assert t4_row[header.index(title)].number_format == "0.00"
-    # U02 did not return: its nodes say so, and T3 is judged by its nodes (none due)
-    assert rows["T3"]["状态"] == "未开始" and rows["T3"]["报送情况"] == "未报送"
+    # U02 did not return: its task and nodes say so, nothing is judged
+    assert rows["T3"]["状态"] == "未报送" and rows["T3"]["报送情况"] == "未报送"
     nodes = {
         (r[0], r[3]): dict(zip([c.value for c in book["节点明细"][3]], r, strict=False))
         for r in book["节点明细"].iter_rows(min_row=4, values_only=True)

@@ -14,6 +14,7 @@ import pandas as pd
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.previous import PeriodTables
+from siyi_xlsx.compute.progress import master_rank
 from siyi_xlsx.errors import CampaignError
 from siyi_xlsx.period import period_end
 from siyi_xlsx.read.master import period_range, read_settings_form
@@ -45,10 +46,19 @@ def load_rules(campaign: Any) -> Rules:
     )
 
 
-def standings(tasks: pd.DataFrame, problems: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Per lead unit: counts, on-track rate, rank, light, praise or criticism with the reason."""
+def standings(
+    tasks: pd.DataFrame,
+    problems: pd.DataFrame,
+    rules: Rules,
+    order: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """Per lead unit: counts, on-track rate, rank, light, praise or criticism with the
+    reason. The rate is taken over the unit's reported tasks (未报送 ones are counted
+    apart); a unit with none reported is not ranked (grey light, listed last). Ties and
+    the unranked follow the master's order (``order``: unit name -> place)."""
     if tasks.empty:
         return pd.DataFrame()
+    order = order or {}
     rows = []
     for unit, group in tasks.groupby("lead_unit"):
         status = group["status"]
@@ -57,11 +67,15 @@ def standings(tasks: pd.DataFrame, problems: pd.DataFrame, rules: Rules) -> pd.D
             int((status == TaskStatus.SERIOUS).sum()),
             int((status == TaskStatus.BEHIND).sum()),
         )
+        missing = int((status == TaskStatus.NO_RETURN).sum())
         mine = problems[problems["unit"] == unit] if not problems.empty else problems
         overdue = int((mine["overdue"] == "逾期").sum()) if not mine.empty else 0
         n = len(group)
-        rate = round(100 * (n - serious - behind) / n, 1)
-        done_pct = round(100 * done / n, 1)
+        reported = n - missing
+        rate = (
+            round(100 * (reported - serious - behind) / reported, 1) if reported else None
+        )
+        done_pct = round(100 * done / reported, 1) if reported else None
         verdict, reason = "", ""
         if serious >= rules.criticise_serious or overdue >= rules.criticise_overdue:
             verdict = "批评"
@@ -78,7 +92,8 @@ def standings(tasks: pd.DataFrame, problems: pd.DataFrame, rules: Rules) -> pd.D
                 if x
             )
         elif (
-            not serious
+            reported
+            and not serious
             and not behind
             and not overdue
             and done_pct >= rules.praise_done_pct
@@ -92,19 +107,27 @@ def standings(tasks: pd.DataFrame, problems: pd.DataFrame, rules: Rules) -> pd.D
                 "on_pace": int((status == TaskStatus.ON_PACE).sum()),
                 "behind": behind,
                 "serious": serious,
+                "no_return": missing,
                 "overdue": overdue,
                 "rate": rate,
                 "done_pct": done_pct,
-                "light": "红" if serious else "黄" if behind else "绿",
+                "light": ("红" if serious else "黄" if behind else "绿")
+                if reported
+                else "灰",
                 "verdict": verdict,
                 "reason": reason,
+                "_master": order.get(unit, len(order)),
             }
         )
     frame = pd.DataFrame(rows).sort_values(
-        ["rate", "done_pct", "serious", "unit"], ascending=[False, False, True, True]
+        ["rate", "done_pct", "serious", "_master", "unit"],
+        ascending=[False, False, True, True, True],
+        na_position="last",
     )
     frame["rank"] = [
-        1
+        None
+        if pd.isna(r.rate)
+        else 1
         + int(
             (
                 (frame["rate"] > r.rate)
@@ -113,7 +136,8 @@ def standings(tasks: pd.DataFrame, problems: pd.DataFrame, rules: Rules) -> pd.D
         )
         for r in frame.itertuples()
     ]
-    return frame.reset_index(drop=True)
+    frame["rank"] = frame["rank"].astype("Int64")
+    return frame.drop(columns="_master").reset_index(drop=True)
 
 
 def bulletin_table(
@@ -160,9 +184,13 @@ def bulletin_table(
         if (period_end(p.period) or dt.date.min)
         < (period_end(chosen.period) or dt.date.min)
     ]
-    table = standings(_typed(chosen.tasks), _typed_problems(chosen.problems), rules)
+    order = master_rank(campaign)
+    table = standings(
+        _typed(chosen.tasks), _typed_problems(chosen.problems), rules, order
+    )
     history = [
-        standings(_typed(p.tasks), _typed_problems(p.problems), rules) for p in before
+        standings(_typed(p.tasks), _typed_problems(p.problems), rules, order)
+        for p in before
     ]
     if history and not history[-1].empty:
         last = history[-1].set_index("unit")
@@ -200,7 +228,9 @@ def _typed_problems(problems: pd.DataFrame) -> pd.DataFrame:
     return problems
 
 
-def _arrow(before: Any, now: int) -> str:
+def _arrow(before: Any, now: Any) -> str:
+    if now is None or pd.isna(now):
+        return "未排名"
     if before is None or pd.isna(before):
         return "新"
     moved = int(before) - int(now)

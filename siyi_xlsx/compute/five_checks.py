@@ -8,7 +8,9 @@ and the consolidated tables:
 4. 查工作成效 — 创先晋位 targets met (实际位次 ≤ 目标位次);
 5. 查问题整改 — problems closed, overdue problems, 攻坚破难 items moving.
 
-Each check gives a light (绿 passes, 黄 partly, 红 fails) and the finding in words.
+Each check gives a light (绿 passes, 黄 partly, 红 fails) and the finding in words. A unit
+without a usable file is not checked: it has ONE finding (未报送, or its files were not
+used), its overall light is red, and each check shows 未检查.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import pandas as pd
 from siyi_xlsx.statuses import TaskStatus
 
 CHECKS = ("体系建设", "目标量化", "过程管理", "工作成效", "问题整改")
+NOT_CHECKED = "未检查"
+RETURN_CHECK = "报送情况"  # the one finding of a unit that has no usable file
 _NUMBER = re.compile(r"\d")
 
 
@@ -32,9 +36,12 @@ class UnitChecks:
     results: dict[str, tuple[str, str]] = field(
         default_factory=dict
     )  # check -> (light, finding)
+    missing: str = ""  # why nothing could be checked (no usable file), or ""
 
     @property
     def worst(self) -> str:
+        if self.missing:
+            return "红"
         lights = [light for light, _ in self.results.values()]
         return "红" if "红" in lights else "黄" if "黄" in lights else "绿"
 
@@ -64,13 +71,13 @@ def five_checks(
         checks = UnitChecks(unit.code, unit.name)
         if sub is None:
             sent = rejected.get(unit.code)
-            why = (
-                f"报送的文件未被采用（{sent}），无法检查"
+            checks.missing = (
+                f"报送的文件未被采用（{sent}），五项检查均无法进行"
                 if sent
-                else "未报送填报表，无法检查"
+                else "未报送填报表，五项检查均无法进行"
             )
             for name in CHECKS:
-                checks.results[name] = ("红", why)
+                checks.results[name] = (NOT_CHECKED, NOT_CHECKED)
         else:
             own = campaign.tasks_of(unit)
             checks.results["体系建设"] = check_system(own, sub)

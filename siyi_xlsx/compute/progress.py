@@ -4,6 +4,8 @@ The rules, with the thresholds of the master's 设置 sheet, are stated once in
 :func:`status_rules` (the ledger's 说明 sheet prints them; README quotes them for the
 default thresholds) and applied by :func:`evaluate_task`:
 
+* 未报送 — the lead unit has no usable file this period (none sent, or every file it
+  sent rejected as a whole): nothing is judged from the master's dates.
 * 已完成 / 申请销号 — every milestone done (state 已完成 with an actual date ≤ as-of).
 * 严重滞后 — a milestone overdue by ≥ ``serious_late_days`` days, or reported progress
   more than ``serious_pace_gap_pp`` points behind the planned pace.
@@ -11,6 +13,9 @@ default thresholds) and applied by :func:`evaluate_task`:
   ``pace_gap_pp`` points behind the planned pace.
 * 未开始 — nothing done, no progress, and the earliest-planned milestone not yet due.
 * 正常推进 — otherwise.
+
+临期 (early warning) is a mark, not a status: a milestone not done whose planned date
+falls within ``warn_days`` days after the as-of date. It lights a green task pale yellow.
 
 Planned pace (序时进度) = share of milestones planned on or before the as-of date. Gaps are
 compared exactly (fractions, never rounded first); printed figures carry as many decimals
@@ -47,6 +52,7 @@ from siyi_xlsx.statuses import ReportedMilestoneState, TaskStatus
 STATUS_ORDER = (
     TaskStatus.SERIOUS,
     TaskStatus.BEHIND,
+    TaskStatus.NO_RETURN,
     TaskStatus.ON_PACE,
     TaskStatus.NOT_STARTED,
     TaskStatus.DONE,
@@ -59,9 +65,20 @@ LIGHT = {
     TaskStatus.NOT_STARTED: "绿",
     TaskStatus.DONE: "绿",
     TaskStatus.CLOSING: "绿",
+    TaskStatus.NO_RETURN: "灰",
 }
+WARN_LIGHT = "浅黄"  # a green-lit task with a 临期 milestone
 NOT_REPORTED = "未填报"
+NO_RETURN_REASON = (
+    "牵头单位本期没有可采用的填报表（未报送，或报送的文件整份未被采用，见校验报告“报送情况”），"
+    "不按节点日期判定"
+)
 NOT_RETURNED = "未报送"
+# how 领导汇总, its ranking and 通报 take the on-track rate (one sentence, printed by all)
+RATE_RULE = (
+    "(已报送的任务数 − 滞后 − 严重滞后) ÷ 已报送的任务数 × 100%；已报送的任务数 = 牵头任务数 − 未报送。"
+    "未报送的任务不计入分母，另行列出；没有已报送任务的单位不计算正常推进率，不参加排名。"
+)
 MAX_PLACES = 12
 _LEDGER = schemas.load("unit_ledger")  # 重点工作台账
 _SCHEDULE = schemas.load("unit_schedule")  # 推进表
@@ -79,7 +96,12 @@ def status_rules(s: Settings) -> list[tuple[str, str]]:
     return [
         (
             "判定顺序",
-            "按下列顺序判定，先符合者为准：已完成 / 申请销号 → 严重滞后 → 滞后 → 未开始 → 正常推进。",
+            "按下列顺序判定，先符合者为准：未报送 → 已完成 / 申请销号 → 严重滞后 → 滞后 → 未开始 → 正常推进。",
+        ),
+        (
+            "未报送（灰灯）",
+            "牵头单位本期没有可采用的填报表：没有报送，或报送的文件整份未被采用（不是本期的表、不是填报表等，见校验报告“报送情况”）。"
+            "不按任务总表的节点日期判定滞后，台账不列其已完成节点、逾期节点数和最长逾期天数，单独计数；节点明细照列各节点计划完成日期已过的天数（完成情况不明，按未完成计）；有错误被退回修改、但文件已采用的单位，其无误的内容照常采用，按下列规则判定。",
         ),
         (
             "已完成 / 申请销号",
@@ -96,9 +118,20 @@ def status_rules(s: Settings) -> list[tuple[str, str]]:
         ),
         ("正常推进（绿灯）", "不属于以上情形。"),
         (
+            "临期（浅黄灯）",
+            (
+                f"未完成的节点，计划完成日期在数据截止日期之后 {s.warn_days} 天内（含第 {s.warn_days} 天）的为临期节点。"
+                "临期是提醒标记，不是状态，不改变状态和计数；正常推进、未开始的任务有临期节点时亮浅黄灯。"
+                "台账“临期节点”列、节点明细“临期”列和领导汇总“近期到期节点”表列出这些节点（未报送单位的也列出，注明未报送）。"
+            )
+            if s.warn_days > 0
+            else "临期提醒天数为 0，不作临期提醒。",
+        ),
+        ("正常推进率", RATE_RULE),
+        (
             "节点完成",
             "推进表中节点状态为“已完成”且实际完成日期不晚于数据截止日期，才算完成；"
-            "未报送单位的节点（台账“报送情况”列标明“未报送”）、单位未填写或填报有误未采用的节点，都按未完成计。",
+            "单位未填写或填报有误未采用的节点，都按未完成计。",
         ),
         ("无节点的任务", "以任务总表中的完成时限为唯一节点。"),
         ("首个节点", "计划完成日期最早的节点，不一定是第 1 个节点。"),
@@ -116,7 +149,7 @@ def status_rules(s: Settings) -> list[tuple[str, str]]:
         ),
         (
             "未填报完成进度",
-            "单位未报送、未填写完成进度或所填进度填报有误未采用时，不作序时进度比较，只按节点判定（完成、逾期天数、未开始），“落后百分点”留空。"
+            "单位未填写完成进度或所填进度填报有误未采用时，不作序时进度比较，只按节点判定（完成、逾期天数、未开始），“落后百分点”留空。"
             "不用“已完成节点数 ÷ 节点总数”代替完成进度：未完成的到期节点已经按逾期天数判定，再折算成进度会重复计算，使逾期 1 天的节点也成为严重滞后。",
         ),
         (
@@ -133,6 +166,7 @@ def status_rules(s: Settings) -> list[tuple[str, str]]:
                     "serious_late_days",
                     "pace_gap_pp",
                     "serious_pace_gap_pp",
+                    "warn_days",
                 )
             )
             + "。",
@@ -237,6 +271,37 @@ def first_milestone(states: Sequence[MilestoneState]) -> MilestoneState | None:
     )
 
 
+def due_soon(
+    states: Sequence[MilestoneState], s: Settings
+) -> list[tuple[MilestoneState, int]]:
+    """临期: the milestones not done whose planned date falls within (as-of, as-of +
+    ``warn_days``], each with the days left; none when ``warn_days`` is 0."""
+    return [
+        (st, (st.milestone.planned_date - s.as_of).days)
+        for st in sorted(
+            states, key=lambda st: (st.milestone.planned_date, st.milestone.seq)
+        )
+        if not st.done and 0 < (st.milestone.planned_date - s.as_of).days <= s.warn_days
+    ]
+
+
+def due_soon_text(soon: Sequence[tuple[MilestoneState, int]]) -> str:
+    """临期节点 as the ledger shows them: ``第 3 个节点“主体完工”2022-10-05 到期（还有 5 天）``."""
+    return "；".join(
+        f"第 {st.milestone.seq} 个节点“{st.milestone.content}”"
+        f"{st.milestone.planned_date.isoformat()} 到期（还有 {days} 天）"
+        for st, days in soon
+    )
+
+
+def task_light(status: TaskStatus, soon: bool) -> str:
+    """亮灯: the status's light, pale yellow (浅黄) for a green-lit task not yet done with a
+    临期 milestone."""
+    if soon and status in (TaskStatus.ON_PACE, TaskStatus.NOT_STARTED):
+        return WARN_LIGHT
+    return LIGHT[status]
+
+
 def evaluate_task(
     task: Task,
     states: list[MilestoneState],
@@ -244,10 +309,12 @@ def evaluate_task(
     apply_close: bool,
     s: Settings,
     progress_rejected: bool = False,
+    returned: bool = True,
 ) -> TaskAssessment:
     """Classify one task (rules: :func:`status_rules`); ``states`` are its milestones as
     reported (or not); ``progress`` is None when the unit gave none that could be used
-    (``progress_rejected``: it gave one and it was judged 错误)."""
+    (``progress_rejected``: it gave one and it was judged 错误); ``returned`` is False
+    when the lead unit has no usable file this period (未报送: nothing is judged)."""
     total = len(states)
     done = sum(st.done for st in states)
     due = sum(st.milestone.planned_date <= s.as_of for st in states)
@@ -274,6 +341,18 @@ def evaluate_task(
             places,
         )
 
+    if not returned:
+        return TaskAssessment(
+            TaskStatus.NO_RETURN,
+            LIGHT[TaskStatus.NO_RETURN],
+            NO_RETURN_REASON,
+            float(expected),
+            None,
+            None,
+            0,
+            0,
+            0,
+        )
     if total and done == total:
         if apply_close:
             return finish(
@@ -458,7 +537,22 @@ def build_tables(
         # a request without evidence was rejected (REQUIRED) and does not count
         apply_close = values.get("apply_close") == "是" and bool(values.get("evidence"))
         result = evaluate_task(
-            task, states, values.get("progress"), apply_close, s, "progress" in rejected
+            task,
+            states,
+            values.get("progress"),
+            apply_close,
+            s,
+            "progress" in rejected,
+            returned=sub is not None,
+        )
+        soon = due_soon(states, s)
+        judged = result.status != TaskStatus.NO_RETURN  # nothing counted when not
+        # what the master's dates alone say (every node not done): the year-end
+        # deductions count this, so not reporting never lowers a deduction
+        dated = (
+            result.status
+            if judged
+            else evaluate_task(task, states, None, False, s, returned=True).status
         )
         tasks_out.append(
             {
@@ -475,16 +569,18 @@ def build_tables(
                 "target": task.target,
                 "deadline": task.deadline,
                 "milestones": len(states),
-                "done": result.done,
-                "overdue": result.overdue,
-                "max_overdue_days": result.max_overdue_days,
+                "done": result.done if judged else None,
+                "overdue": result.overdue if judged else None,
+                "max_overdue_days": result.max_overdue_days if judged else None,
                 "expected_pct": result.expected_pct,
                 "reported_pct": result.reported_pct,
                 "gap_pp": result.gap_pp,
                 "pace_places": result.places,
                 "status": result.status,
-                "light": result.light,
+                "dated_status": dated,
+                "light": task_light(result.status, bool(soon)),
                 "reason": result.reason,
+                "due_soon": due_soon_text(soon),
                 "rejected": "\n".join(
                     [*rejected.values()]
                     + [
@@ -505,6 +601,7 @@ def build_tables(
                 "source_file": sub.name if sub else "",
             }
         )
+        left = {st.milestone.seq: days for st, days in soon}
         for st in states:
             srow = sub.schedule.get((task.task_id, st.milestone.seq)) if sub else None
             milestones_out.append(
@@ -518,6 +615,9 @@ def build_tables(
                     "actual_date": st.actual_date,
                     "state": st.state,
                     "overdue_days": st.overdue_days,
+                    "due_soon": f"临期（还有 {left[st.milestone.seq]} 天）"
+                    if st.milestone.seq in left
+                    else "",
                     "evidence": srow.values.get("evidence", "") if srow else "",
                     "rejected": st.rejected,
                 }
@@ -527,15 +627,29 @@ def build_tables(
     return tasks, details
 
 
-def status_counts(tasks: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Counts of each status per ``by`` (area, lead unit, front leader), with totals."""
+def status_counts(
+    tasks: pd.DataFrame, by: str, order: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Counts of each status per ``by`` (area, lead unit, front leader), with totals.
+
+    Rows follow ``order`` (the master's order of units or leaders), then any other value
+    in the order it first appears in ``tasks`` (the master's task order), never by
+    character code."""
     if tasks.empty:
         return pd.DataFrame(columns=[by, *STATUS_ORDER, "合计"])
     labels = tasks[by].replace("", "（未指定）").fillna("（未指定）")
     table = pd.crosstab(labels.rename(by), tasks["status"]).reindex(
         columns=list(STATUS_ORDER), fill_value=0
     )
+    rank = {name: i for i, name in enumerate(dict.fromkeys([*order, *labels]))}
+    table = table.loc[sorted(table.index, key=lambda name: rank[name])]
     table["合计"] = table.sum(axis=1)
     table = table.reset_index()
     total = {by: "合计", **{c: int(table[c].sum()) for c in [*STATUS_ORDER, "合计"]}}
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def master_rank(campaign: Campaign) -> dict[str, int]:
+    """Each unit's place in the master's 单位 sheet (by name): statistics list units in
+    this order, not by character code; a name not there comes last."""
+    return {unit.name: i for i, unit in enumerate(campaign.units.values())}

@@ -206,8 +206,10 @@ def adjustments_for(
     mine = tasks[tasks["lead_unit"] == unit.name] if not tasks.empty else tasks
     for rule in config.rules:
         if rule.source in ("严重滞后任务", "滞后任务"):
+            # a 未报送 task counts as its nodes' dates say (dated_status), not as 未报送
+            status = "dated_status" if "dated_status" in mine else "status"
             ids = (
-                list(mine[mine["status"] == rule.source.removesuffix("任务")]["task_id"])
+                list(mine[mine[status] == rule.source.removesuffix("任务")]["task_id"])
                 if not mine.empty
                 else []
             )
@@ -415,7 +417,7 @@ def scoring_rules(cfg: EvalConfig) -> list[tuple[str, str]]:
         ),
         (
             "加减分",
-            "计算方式为“严重滞后任务”“滞后任务”“逾期节点”的，按本期汇总台账自动计数；为“办公室登记”的，按“加减分登记”表计数，"
+            "计算方式为“严重滞后任务”“滞后任务”“逾期节点”的，按本期汇总台账自动计数（汇总台账中状态为“未报送”的任务，按节点日期判定、节点按未完成计，不因未报送而少扣分）；为“办公室登记”的，按“加减分登记”表计数，"
             "只计登记日期在考评年度 1 月 1 日至数据截止日期之间的登记（日期在此之外或未填日期的不计入）。"
             "每项加减分 = min(次数 × 每次分值, 上限)。本次规则："
             + (

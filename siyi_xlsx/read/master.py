@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.errors import CampaignError, Code, Issue, ReadError
@@ -131,6 +131,19 @@ class Settings:
     serious_late_days: int = 15
     pace_gap_pp: float = 10
     serious_pace_gap_pp: float = 30
+    warn_days: int = 7  # 临期提醒天数 (0 = no early warning)
+    resubmit_deadline: dt.date | None = None  # 补报截止日期 as typed (None = blank)
+    resubmit_grace_days: ClassVar[int] = 5  # blank 补报截止日期 = 报送截止日期 + these
+
+    @property
+    def resubmit_by(self) -> dt.date | None:
+        """补报截止日期 in force: the one typed, or 5 days after 报送截止日期 when blank
+        (None without a 报送截止日期)."""
+        if self.resubmit_deadline:
+            return self.resubmit_deadline
+        if self.return_deadline:
+            return self.return_deadline + dt.timedelta(days=self.resubmit_grace_days)
+        return None
 
 
 @dataclass(frozen=True)
@@ -232,7 +245,25 @@ def _read_settings(
         serious_late_days=int(values["serious_late_days"]),
         pace_gap_pp=float(values["pace_gap_pp"]),
         serious_pace_gap_pp=float(values["serious_pace_gap_pp"]),
+        warn_days=int(values["warn_days"]),
+        resubmit_deadline=dt.date.fromisoformat(values["resubmit_deadline"])
+        if values.get("resubmit_deadline")
+        else None,
     )
+    if (
+        settings.resubmit_deadline
+        and settings.return_deadline
+        and settings.resubmit_deadline < settings.return_deadline
+    ):
+        issues.append(
+            where.issue(
+                Code.RESUBMIT_BEFORE_DEADLINE,
+                sheet=schema.sheet,
+                value=settings.resubmit_deadline,
+                detail=settings.return_deadline,
+            )
+        )
+        settings = dataclasses.replace(settings, resubmit_deadline=None)
     if settings.return_deadline and settings.return_deadline < settings.as_of:
         issues.append(
             where.issue(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from siyi_xlsx.compute.bulletin import Rules
 from siyi_xlsx.compute.previous import PeriodTables
+from siyi_xlsx.compute.progress import RATE_RULE, master_rank
 from siyi_xlsx.period import period_end
 from siyi_xlsx.write.ledger import write_frame
 from siyi_xlsx.write.xlsx import Formats, as_of_workbook
@@ -23,6 +24,7 @@ STANDINGS_COLUMNS: list[tuple[str, str, float, str]] = [
     ("on_pace", "正常推进", 8, "num"),
     ("behind", "滞后", 6, "num"),
     ("serious", "严重滞后", 8, "num"),
+    ("no_return", "未报送", 7, "num"),
     ("overdue", "逾期问题", 8, "num"),
     ("rate", "正常推进率(%)", 10, "num"),
     ("light", "亮灯", 6, "light"),
@@ -71,11 +73,11 @@ def write_bulletin(
             table,
             STANDINGS_COLUMNS,
             title=f"{s.year}年重点工作{kind}（{period}，数据截至 {chosen.as_of}）{interim}",
-            note=f"按正常推进率排名（相同时按完成率）；较上期：名次变化。表扬：无滞后和逾期问题且完成率≥{rules.praise_done_pct:g}%；批评：严重滞后≥{rules.criticise_serious} 项或逾期问题≥{rules.criticise_overdue} 个。",
+            note=f"按正常推进率排名（相同时按完成率，再按任务总表的单位顺序）；正常推进率 = {RATE_RULE}未报送的单位亮灰灯。较上期：名次变化。表扬：无滞后和逾期问题且完成率≥{rules.praise_done_pct:g}%；批评：严重滞后≥{rules.criticise_serious} 项或逾期问题≥{rules.criticise_overdue} 个。",
         )
         _write_verdicts(book, fmt, table, kind, rules)
         if len(period) == 4 and not chosen.tasks.empty:
-            _write_showcase(book, fmt, s.year, chosen.tasks)
+            _write_showcase(book, fmt, s.year, chosen.tasks, master_rank(campaign))
 
 
 def _bulletin_kind(period: str) -> str:
@@ -121,9 +123,15 @@ def _write_verdicts(
     )
 
 
-def _write_showcase(book: Any, fmt: Formats, year: int, tasks: pd.DataFrame) -> None:
-    """The annual 晒单: one sheet per lead unit with each of its tasks and their state."""
-    for unit, group in tasks.groupby("lead_unit"):
+def _write_showcase(
+    book: Any, fmt: Formats, year: int, tasks: pd.DataFrame, order: dict[str, int]
+) -> None:
+    """The annual 晒单: one sheet per lead unit, in the master's order, with each of its
+    tasks and their state."""
+    groups = sorted(
+        tasks.groupby("lead_unit"), key=lambda g: (order.get(g[0], len(order)), g[0])
+    )
+    for unit, group in groups:
         ws = book.add_worksheet(re.sub(r"[\\[\\]:*?/\\\\]", "", unit)[:31])
         write_frame(
             ws,

@@ -13,7 +13,14 @@ from typing import Any
 
 import pandas as pd
 
-from siyi_xlsx.compute.progress import STATUS_ORDER, status_counts, status_rules
+from siyi_xlsx.compute import reminders
+from siyi_xlsx.compute.progress import (
+    NOT_RETURNED,
+    STATUS_ORDER,
+    master_rank,
+    status_counts,
+    status_rules,
+)
 from siyi_xlsx.errors import Issue, Report, code_meaning
 from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.write.xlsx import (
@@ -26,17 +33,23 @@ from siyi_xlsx.write.xlsx import (
 )
 
 LEDGER_FILE = "汇总台账.xlsx"
+REJECTED_RESULT = "未采用（被退回）"  # 处理结果 of a file rejected as a whole (pipeline)
 REPORT_FILE = "校验报告.xlsx"
 
 STATUS_FILL = {
     "严重滞后": "red",
     "滞后": "amber",
     "正常推进": "green",
-    "未开始": "grey",
+    "未开始": "green",
     "已完成": "blue",
     "申请销号": "blue",
+    "未报送": "grey",
 }
-LIGHT_FILL = {"红": "red", "黄": "amber", "绿": "green"}
+LIGHT_FILL = {"红": "red", "黄": "amber", "绿": "green", "灰": "grey", "浅黄": "pale"}
+LIGHTS_NOTE = (
+    "红灯=严重滞后，黄灯=滞后，灰灯=未报送（不作判定），"
+    "浅黄灯=正常推进或未开始、但有临期节点，绿灯=正常推进、未开始或已完成。"
+)
 
 # (column in the DataFrame, Chinese header, width, kind)
 LEDGER_COLUMNS: list[tuple[str, str, float, str]] = [
@@ -44,6 +57,7 @@ LEDGER_COLUMNS: list[tuple[str, str, float, str]] = [
     ("task_id", "任务编号", 8, "text"),
     ("title", "重点工作", 28, "text"),
     ("lead_unit", "牵头单位", 15, "text"),
+    ("returned", "报送情况", 9, "text"),
     ("front_leader", "战线领导", 8, "text"),
     ("deadline", "完成时限", 10, "date"),
     # "pace": shown with the row's pace_places decimals, so the printed figures compare
@@ -53,6 +67,7 @@ LEDGER_COLUMNS: list[tuple[str, str, float, str]] = [
     ("status", "状态", 9, "status"),
     ("light", "亮灯", 5, "light"),
     ("reason", "判定依据", 34, "text"),
+    ("due_soon", "临期节点", 22, "text"),
     ("status_text", "进展情况", 28, "text"),
     ("problems", "存在问题", 20, "text"),
     ("rejected", "未采用的填报内容", 30, "text"),
@@ -69,10 +84,9 @@ LEDGER_COLUMNS: list[tuple[str, str, float, str]] = [
     ("next_steps", "下步计划", 24, "text"),
     ("apply_close", "申请销号", 8, "text"),
     ("evidence", "佐证材料", 18, "text"),
-    ("returned", "报送情况", 10, "text"),
     ("source_file", "来源文件", 30, "text"),
 ]
-PRINTED_LEDGER_COLUMNS = 12
+PRINTED_LEDGER_COLUMNS = 14
 MILESTONE_COLUMNS: list[tuple[str, str, float, str]] = [
     ("task_id", "任务编号", 9, "text"),
     ("title", "重点工作", 28, "text"),
@@ -83,6 +97,7 @@ MILESTONE_COLUMNS: list[tuple[str, str, float, str]] = [
     ("actual_date", "实际完成日期", 12, "date"),
     ("state", "节点状态", 12, "text"),
     ("overdue_days", "逾期天数", 8, "num"),
+    ("due_soon", "临期", 12, "text"),
     ("evidence", "佐证材料", 24, "text"),
     ("rejected", "未采用的填报内容", 30, "text"),
 ]
@@ -201,8 +216,12 @@ def write_ledger(
         ws = book.add_worksheet("汇总台账")
         order = {name: i for i, name in enumerate(STATUS_ORDER)}
         frame = (
-            tasks.assign(_order=tasks["status"].map(order)).sort_values(
-                ["_order", "max_overdue_days", "task_id"], ascending=[True, False, True]
+            _with_return_state(tasks, inputs)
+            .assign(_order=tasks["status"].map(order))
+            .sort_values(
+                ["_order", "max_overdue_days", "task_id"],
+                ascending=[True, False, True],
+                na_position="last",
             )
             if not tasks.empty
             else tasks
@@ -215,17 +234,17 @@ def write_ledger(
             frame,
             LEDGER_COLUMNS,
             title=f"{s.year}年重点工作汇总台账（{s.period}，数据截止 {s.as_of.isoformat()}）",
-            note=f"共 {len(tasks)} 项：{summary}。按状态由重到轻排列；红灯=严重滞后，黄灯=滞后，绿灯=正常推进或已完成。"
+            note=f"共 {len(tasks)} 项：{summary}。按状态由重到轻排列；{LIGHTS_NOTE}"
             "被判为错误的填报内容不采用（按未填报处理），见“未采用的填报内容”列。判定规则见“说明”表。",
             freeze_cols=2,
             print_cols=PRINTED_LEDGER_COLUMNS,
         )
-        for key, label in (
-            ("area", "重点领域"),
-            ("front_leader", "战线领导"),
-            ("lead_unit", "牵头单位"),
+        for key, label, order in (
+            ("area", "重点领域", ()),
+            ("front_leader", "战线领导", tuple(campaign.leaders)),
+            ("lead_unit", "牵头单位", tuple(master_rank(campaign))),
         ):
-            _write_counts(book, fmt, tasks, key, label)
+            _write_counts(book, fmt, tasks, key, label, order)
         ws2 = book.add_worksheet("节点明细")
         write_frame(
             ws2,
@@ -233,19 +252,36 @@ def write_ledger(
             milestones,
             MILESTONE_COLUMNS,
             title="推进节点明细",
-            note="每个节点一行。节点状态“未报送”：单位未报送；“未填报”：单位未填写；"
-            "“填报有误，未采用”或“已完成（无有效的实际完成日期，未计入）”：所填内容被判为错误，见“未采用的填报内容”列和校验报告。这些节点都按未完成计。",
+            note="每个节点一行。节点状态“未报送”：单位本期没有可采用的填报表，完成情况不明（逾期天数按未完成计，任务不据此判定）；“未填报”：单位未填写；"
+            "“填报有误，未采用”或“已完成（无有效的实际完成日期，未计入）”：所填内容被判为错误，见“未采用的填报内容”列和校验报告。这些节点都按未完成计。"
+            f"“临期”：未完成、在数据截止日期后 {s.warn_days} 天内到期的节点。",
             freeze_cols=2,
         )
         _write_explanation(book, fmt, campaign, inputs)
 
 
+def _with_return_state(tasks: pd.DataFrame, inputs: list[dict[str, Any]]) -> pd.DataFrame:
+    """报送情况 of the 未报送 tasks whose unit did send files, none of them usable: they
+    say so (文件未采用) rather than 未报送."""
+    # the unit sent files, but every one was rejected as a whole
+    sent = {i.get("unit") for i in inputs if i.get("result") == REJECTED_RESULT}
+    unusable = (tasks["returned"] == NOT_RETURNED) & tasks["lead_unit"].isin(sent)
+    return tasks.assign(
+        returned=tasks["returned"].where(~unusable, "文件未采用（见校验报告）")
+    )
+
+
 def _write_counts(
-    book: Any, fmt: Formats, tasks: pd.DataFrame, key: str, label: str
+    book: Any,
+    fmt: Formats,
+    tasks: pd.DataFrame,
+    key: str,
+    label: str,
+    order: Sequence[str] = (),
 ) -> None:
-    """按<label>统计: the task status counts by one grouping column."""
+    """按<label>统计: the task status counts by one grouping column, in ``order``."""
     ws = book.add_worksheet(f"按{label}统计")
-    table = status_counts(tasks, key).rename(columns={key: label})
+    table = status_counts(tasks, key, order).rename(columns={key: label})
     write_frame(
         ws,
         fmt,
@@ -442,17 +478,46 @@ REMINDER_FILE = "催报通知"
 
 
 def write_reminder(
-    folder: Path, campaign: Campaign, returns: list[dict[str, Any]]
+    folder: Path,
+    campaign: Campaign,
+    returns: list[dict[str, Any]],
+    milestones: pd.DataFrame | None = None,
+    when: dt.date | None = None,
 ) -> list[Path]:
-    """催报通知: a printable workbook and a plain text the office can send or post."""
+    """催报通知: a printable workbook and a plain text the office can send or post.
+
+    The dates in it are true on ``when`` (the day of the run): never a passed deadline
+    to meet (rules: :mod:`siyi_xlsx.compute.reminders`). Each unit's milestones due soon
+    are named; ``milestones`` (the milestone detail) leaves out those reported done."""
     s = campaign.settings
-    pending = [r for r in returns if r["status"] in ("未报送", "被退回")]
-    deadline = s.return_deadline.isoformat() if s.return_deadline else "办公室通知的日期"
+    when = when or reminders.today()
+    soon = reminders.upcoming_milestones(
+        campaign, reminders.done_milestones(milestones), when
+    )
+    start, end = reminders.reminder_window(s, when)
+    pending = [
+        {
+            **r,
+            "todo": reminders.current_todo(r, s, when),
+            "due_soon": "；".join(soon.get(r["name"], [])),
+        }
+        for r in returns
+        if r["status"] in ("未报送", "被退回")
+    ]
     title = f"关于报送{s.year}年重点工作进展情况（{s.period}）的催报通知"
     intro = (
         f"各有关单位：截至目前，下列单位尚未报送{s.period}重点工作填报表，或报送的填报表有错误已退回。"
-        f"请按“需要做什么”一栏于 {deadline} 前完成报送。被退回的单位请直接在退回件中修改红色单元格后保存报送。"
+        + reminders.notice_deadline(s, when)
+        + "被退回的单位请直接在退回件中修改红色单元格后保存报送。"
     )
+    window = f"{start.isoformat()} 至 {end.isoformat()}"
+    unreported = "、尚未报告完成" if milestones is not None else ""
+    soon_note = (
+        f"“近期到期节点”：{window} 计划完成{unreported}的节点，请提前安排。"
+        if s.warn_days > 0
+        else ""
+    )
+    signature = f"“四个体系”领导小组办公室    {when.isoformat()}"
     xlsx = folder / f"{REMINDER_FILE}.xlsx"
     with as_of_workbook(xlsx, s.as_of) as book:
         fmt = Formats(book)
@@ -462,27 +527,54 @@ def write_reminder(
             ("name", "单位", 24, "text"),
             ("status", "情况", 10, "text"),
             ("todo", "需要做什么", 48, "text"),
+            ("due_soon", "近期到期节点", 36, "text"),
             ("contact", "联系人", 10, "text"),
             ("phone", "联系电话", 15, "text"),
         ]
         frame = frame_for(
             [{**r, "no": n} for n, r in enumerate(pending, start=1)], columns
         )
-        end = write_frame(ws, fmt, frame, columns, title=title, note=intro)
-        ws.write_string(
-            end + 1,
-            3,
-            f"“四个体系”领导小组办公室    {dt.date.today().isoformat()}",
-            fmt.plain,
+        end_row = write_frame(
+            ws, fmt, frame, columns, title=title, note=intro + soon_note
         )
+        ws.write_string(end_row + 1, 3, signature, fmt.plain)
         ws.set_landscape()
+        if s.warn_days > 0:
+            due_columns = [
+                ("name", "单位", 24, "text"),
+                ("due_soon", "近期到期节点", 90, "text"),
+            ]
+            write_frame(
+                book.add_worksheet("近期到期节点"),
+                fmt,
+                frame_for(
+                    [{"name": n, "due_soon": "；".join(v)} for n, v in soon.items()],
+                    due_columns,
+                ),
+                due_columns,
+                title=f"各单位近期到期的节点（{window}）",
+                note="按任务总表的单位顺序；"
+                + (
+                    "本期填报表中已报告完成的节点不列。"
+                    if milestones is not None
+                    else "按任务总表的计划日期列出，未核对各单位报告的完成情况。"
+                )
+                + "请各单位对照推进，按期完成。",
+            )
     text = folder / f"{REMINDER_FILE}.txt"
     lines = [title, "", intro, ""]
     lines += [
         f"{n}. {r['name']}（{r['status']}）：{r['todo']}"
+        + (f"。近期到期节点：{r['due_soon']}" if r["due_soon"] else "")
         for n, r in enumerate(pending, start=1)
     ] or ["（无）"]
-    lines += ["", "“四个体系”领导小组办公室"]
+    if soon:
+        lines += [
+            "",
+            f"近期到期节点（{window} 计划完成{unreported}，请各单位提前安排）：",
+        ]
+        lines += [f"- {name}：{'；'.join(items)}" for name, items in soon.items()]
+    lines += ["", signature]
     tmp = text.with_name(".~" + text.name)
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(text)

@@ -8,56 +8,114 @@ from typing import Any
 
 import pandas as pd
 
-from siyi_xlsx.compute.progress import STATUS_ORDER, status_counts
+from siyi_xlsx.compute.progress import RATE_RULE, STATUS_ORDER, status_counts
+from siyi_xlsx.statuses import ReturnStatus, TaskStatus
 from siyi_xlsx.write.ledger import status_count_columns, write_frame
-from siyi_xlsx.write.xlsx import Formats, as_of_workbook
+from siyi_xlsx.write.xlsx import Formats, as_of_workbook, text_height
 
 SUMMARY_FILE = "领导汇总.xlsx"
 SEVERITY = {"严重滞后": 0, "滞后": 1}
 CHART_COLORS = {
     "严重滞后": "#C00000",
     "滞后": "#FFC000",
+    "未报送": "#BFBFBF",
     "正常推进": "#70AD47",
-    "未开始": "#A5A5A5",
+    "未开始": "#A9D08E",
     "已完成": "#4472C4",
     "申请销号": "#5B9BD5",
 }
+MAX_NAMES = 12  # units named in the front page's 报送情况 line, then “等”
 
 
-def unit_ranking(tasks: pd.DataFrame) -> pd.DataFrame:
-    """Lead units ranked by the share of their tasks on track (正常推进, 已完成, 申请销号, 未开始)."""
+def unit_ranking(
+    tasks: pd.DataFrame, order: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """Lead units ranked by their on-track rate (正常推进率: the share of their reported
+    tasks not 滞后 or 严重滞后); a tie, and the units without any reported task (not
+    ranked, last), follow the master's order (``order``: unit name -> place)."""
+    columns = ["rank", "lead_unit", "tasks", "on_track", "behind", "serious"]
+    columns += ["no_return", "rate"]
     if tasks.empty:
-        return pd.DataFrame(
-            columns=[
-                "rank",
-                "lead_unit",
-                "tasks",
-                "on_track",
-                "behind",
-                "serious",
-                "rate",
-            ]
-        )
-    good = tasks["status"].isin(["正常推进", "已完成", "申请销号", "未开始"])
+        return pd.DataFrame(columns=columns)
+    status = tasks["status"]
     frame = tasks.assign(
-        good=good, behind=tasks["status"] == "滞后", serious=tasks["status"] == "严重滞后"
+        behind=status == TaskStatus.BEHIND,
+        serious=status == TaskStatus.SERIOUS,
+        no_return=status == TaskStatus.NO_RETURN,
     )
     table = (
         frame.groupby("lead_unit")
         .agg(
             tasks=("task_id", "count"),
-            on_track=("good", "sum"),
             behind=("behind", "sum"),
             serious=("serious", "sum"),
+            no_return=("no_return", "sum"),
         )
         .reset_index()
     )
-    table["rate"] = (100 * table["on_track"] / table["tasks"]).round(1)
+    reported = table["tasks"] - table["no_return"]
+    table["on_track"] = reported - table["behind"] - table["serious"]
+    table["rate"] = (100 * table["on_track"] / reported.where(reported > 0)).round(1)
+    order = order or {}
+    table["_master"] = table["lead_unit"].map(lambda n: order.get(n, len(order)))
     table = table.sort_values(
-        ["rate", "serious", "lead_unit"], ascending=[False, True, True]
+        ["rate", "serious", "_master", "lead_unit"],
+        ascending=[False, True, True, True],
+        na_position="last",
     )
-    table["rank"] = table["rate"].rank(method="min", ascending=False).astype(int)
-    return table
+    table["rank"] = table["rate"].rank(method="min", ascending=False).astype("Int64")
+    return table[columns].reset_index(drop=True)
+
+
+def return_line(returns: list[dict[str, Any]], tasks: pd.DataFrame) -> str:
+    """报送情况 in one line for the front page: who has reported, who has not (named),
+    whose files could not be used, and how the 未报送 tasks are counted."""
+    due = [r for r in returns if r["status"] != ReturnStatus.NOT_DUE]
+    missing = [r["name"] for r in due if r["status"] == ReturnStatus.MISSING]
+    unusable = [
+        r["name"] for r in due if r["status"] == ReturnStatus.SENT_BACK and not r["file"]
+    ]
+    sent_back = sum(1 for r in due if r["status"] == ReturnStatus.SENT_BACK and r["file"])
+    used = len(due) - len(missing) - len(unusable)
+
+    def names(items: list[str]) -> str:
+        shown = "、".join(items[:MAX_NAMES])
+        return shown + (f" 等 {len(items)} 个" if len(items) > MAX_NAMES else "")
+
+    parts = [
+        f"报送情况：已报送 {used}/{len(due)} 个单位"
+        + (f"（其中 {sent_back} 个有错误已退回修改）" if sent_back else "")
+    ]
+    if missing:
+        parts.append(f"未报送 {len(missing)} 个：{names(missing)}")
+    if unusable:
+        parts.append(f"文件未采用 {len(unusable)} 个：{names(unusable)}")
+    text = "；".join(parts) + "。"
+    n = int((tasks["status"] == TaskStatus.NO_RETURN).sum()) if not tasks.empty else 0
+    if n:
+        text += f"这些单位牵头的 {n} 项任务显示为“未报送”（灰灯），不作判定，不计入正常推进率。"
+    return text
+
+
+def due_soon(result: Any, tasks: pd.DataFrame) -> pd.DataFrame:
+    """近期到期节点: the milestones not done due within 临期提醒天数 after the as-of
+    date, soonest first, then in the master's order of units."""
+    milestones = result.milestones
+    columns = [c[0] for c in DUE_SOON_COLUMNS]
+    if milestones is None or milestones.empty or "due_soon" not in milestones:
+        return pd.DataFrame(columns=columns)
+    soon = milestones[milestones["due_soon"] != ""]
+    if soon.empty:
+        return pd.DataFrame(columns=columns)
+    as_of = result.campaign.settings.as_of
+    leaders = dict(zip(tasks["task_id"], tasks["front_leader"], strict=True))
+    order = {u.name: i for i, u in enumerate(result.campaign.units.values())}
+    frame = soon.assign(
+        days_left=[(d - as_of).days for d in soon["planned_date"]],
+        front_leader=soon["task_id"].map(leaders),
+        _master=soon["lead_unit"].map(lambda n: order.get(n, len(order))),
+    )
+    return frame.sort_values(["planned_date", "_master", "task_id", "seq"])[columns]
 
 
 def trend(result: Any, tasks: pd.DataFrame) -> pd.DataFrame:
@@ -144,7 +202,20 @@ RANKING_COLUMNS: list[tuple[str, str, float, str]] = [
     ("on_track", "正常或完成", 10, "num"),
     ("behind", "滞后", 7, "num"),
     ("serious", "严重滞后", 8, "num"),
+    ("no_return", "未报送", 7, "num"),
     ("rate", "正常推进率(%)", 12, "num"),
+]
+RATE_COLUMN = 7  # where 正常推进率 is in RANKING_COLUMNS (the ranking chart reads it)
+DUE_SOON_COLUMNS: list[tuple[str, str, float, str]] = [
+    ("planned_date", "计划完成日期", 12, "date"),
+    ("days_left", "距数据截止日(天)", 9, "num"),
+    ("task_id", "任务编号", 9, "text"),
+    ("title", "重点工作", 28, "text"),
+    ("lead_unit", "牵头单位", 16, "text"),
+    ("front_leader", "战线领导", 9, "text"),
+    ("seq", "节点序号", 7, "num"),
+    ("content", "节点内容", 28, "text"),
+    ("state", "节点状态", 12, "text"),
 ]
 # the 一页汇总 sheet: columns A–L, the ten most urgent items from this row down
 FRONT_LAST_COL = 11
@@ -163,9 +234,11 @@ def write_summary(path: Path, result: Any, tasks: pd.DataFrame) -> None:
         urgent = _urgent(tasks)
         # drill-down sheets first in the file's data, so the charts can point at them
         by_area = status_counts(tasks, "area")
-        by_leader = status_counts(tasks, "front_leader")
-        ranking = unit_ranking(tasks)
+        by_leader = status_counts(tasks, "front_leader", tuple(result.campaign.leaders))
+        order = {u.name: i for i, u in enumerate(result.campaign.units.values())}
+        ranking = unit_ranking(tasks, order)
         history = trend(result, tasks)
+        soon = due_soon(result, tasks)
         _front(
             book,
             front,
@@ -179,7 +252,9 @@ def write_summary(path: Path, result: Any, tasks: pd.DataFrame) -> None:
             len(by_area),
             len(by_leader),
             len(history),
-            len(ranking),
+            int(ranking["rank"].notna().sum()),
+            return_line(result.returns, tasks),
+            len(soon),
         )
         _table(
             book,
@@ -197,7 +272,9 @@ def write_summary(path: Path, result: Any, tasks: pd.DataFrame) -> None:
             "战线领导",
             "各战线领导分管任务的状态",
         )
-        _drill_down_sheets(book, fmt, result, ranking, history, urgent, open_problems)
+        _drill_down_sheets(
+            book, fmt, result, ranking, history, urgent, soon, open_problems
+        )
 
 
 def _open_problems(result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -221,17 +298,19 @@ def _drill_down_sheets(
     ranking: pd.DataFrame,
     history: pd.DataFrame,
     urgent: pd.DataFrame,
+    soon: pd.DataFrame,
     open_problems: pd.DataFrame,
 ) -> None:
     """The sheets after the front page and the two status count tables: ranking, trend,
-    urgent items, open problems, 督办单, visits and the 错题本."""
+    urgent items, milestones due soon, open problems, 督办单, visits and the 错题本."""
+    s = result.campaign.settings
     write_frame(
         book.add_worksheet("单位排名"),
         fmt,
         ranking,
         RANKING_COLUMNS,
         title="牵头单位按正常推进率排名",
-        note="正常推进率 = (正常推进 + 已完成 + 申请销号 + 未开始) ÷ 牵头任务数。",
+        note=f"正常推进率 = {RATE_RULE}同率的按任务总表的单位顺序。",
     )
     write_frame(
         book.add_worksheet("趋势"),
@@ -247,7 +326,20 @@ def _drill_down_sheets(
         urgent,
         URGENT_COLUMNS,
         title="滞后和严重滞后的任务",
-        note="按严重程度和逾期天数排列。",
+        note="按严重程度和逾期天数排列。未报送单位的任务不作判定，不在此列，见“一页汇总”的报送情况和汇总台账。",
+    )
+    write_frame(
+        book.add_worksheet("近期到期节点"),
+        fmt,
+        soon,
+        DUE_SOON_COLUMNS,
+        title=f"近期到期节点（数据截止日期后 {s.warn_days} 天内）",
+        note=(
+            f"尚未完成、计划完成日期在 {s.as_of.isoformat()} 之后 {s.warn_days} 天内（含第 {s.warn_days} 天）的节点，"
+            "按到期先后排列；节点状态为“未报送”的，牵头单位本期没有可采用的填报表，完成情况不明。"
+        )
+        if s.warn_days > 0
+        else "临期提醒天数为 0，不作临期提醒。",
     )
     write_frame(
         book.add_worksheet("未整改问题"),
@@ -326,9 +418,12 @@ def _front(
     n_leader: int,
     n_periods: int,
     n_units: int,
+    returns_text: str,
+    n_soon: int,
 ) -> None:
-    """一页汇总: the headline figures, four charts and the ten most urgent items on one
-    landscape A4 page. ``n_*`` are the row counts of the sheets the charts draw from."""
+    """一页汇总: the headline figures, 报送情况, four charts and the ten most urgent items
+    on one landscape A4 page. ``n_*`` are the row counts of the sheets the charts draw
+    from (``n_units``: the ranked units)."""
     ws.set_column(0, FRONT_LAST_COL, 11.5)
     ws.merge_range(
         0,
@@ -339,12 +434,21 @@ def _front(
         fmt.title,
     )
     ws.set_row(0, 30)
-    _headline_figures(book, ws, fmt, tasks, counts, len(open_problems), len(overdue))
+    _headline_figures(
+        book, ws, fmt, tasks, counts, len(open_problems), len(overdue), n_soon
+    )
+    ws.merge_range(4, 0, 4, FRONT_LAST_COL, returns_text, fmt.plain)
+    ws.set_row(4, text_height([(returns_text, 11.5 * (FRONT_LAST_COL + 1))], cap=60))
     # two charts side by side within columns A–L (12 × 11.5 characters ≈ 950 px)
     _bar(book, ws, "按重点领域", n_area, "各重点领域任务状态", (5, 0), (470, 300))
     _bar(book, ws, "按战线领导", n_leader, "各战线领导分管任务状态", (5, 6), (470, 300))
     _trend_chart(book, ws, n_periods)
-    _ranking_chart(book, ws, n_units)
+    if n_units:
+        _ranking_chart(book, ws, n_units)
+    else:  # nobody has reported yet: nothing to rank
+        ws.merge_range(
+            21, 6, 21, FRONT_LAST_COL, "尚无已报送任务的牵头单位，不作排名。", fmt.plain
+        )
     _urgent_items(ws, fmt, urgent)
     ws.set_paper(9)
     ws.set_landscape()
@@ -362,9 +466,10 @@ def _headline_figures(
     counts: dict[str, int],
     n_open: int,
     n_overdue: int,
+    n_soon: int,
 ) -> None:
     """Rows 3–4: the task and problem counts in large type (serious ones in red when not
-    zero), and the on-track rate."""
+    zero), the milestones due soon, and the on-track rate (over the reported tasks)."""
     done = counts.get("已完成", 0) + counts.get("申请销号", 0)
     figures = [
         ("重点任务", len(tasks)),
@@ -373,6 +478,8 @@ def _headline_figures(
         ("未开始", counts.get("未开始", 0)),
         ("滞后", counts.get("滞后", 0)),
         ("严重滞后", counts.get("严重滞后", 0)),
+        ("未报送", counts.get("未报送", 0)),
+        ("临期节点", n_soon),
         ("未整改问题", n_open),
         ("逾期问题", n_overdue),
     ]
@@ -392,18 +499,11 @@ def _headline_figures(
             3, col, value, red_big if label in ("严重滞后", "逾期问题") and value else big
         )
     ws.set_row(3, 36)
-    ws.write_string(2, 9, "正常推进率", fmt.header)
-    rate = (
-        0
-        if tasks.empty
-        else round(
-            100
-            * (len(tasks) - counts.get("滞后", 0) - counts.get("严重滞后", 0))
-            / len(tasks),
-            1,
-        )
-    )
-    ws.write_string(3, 9, f"{rate:g}%", big)
+    ws.merge_range(2, 10, 2, FRONT_LAST_COL, "正常推进率", fmt.header)
+    reported = len(tasks) - counts.get("未报送", 0)
+    late = counts.get("滞后", 0) + counts.get("严重滞后", 0)
+    rate = f"{round(100 * (reported - late) / reported, 1):g}%" if reported else "—"
+    ws.merge_range(3, 10, 3, FRONT_LAST_COL, rate, big)
 
 
 def _trend_chart(book: Any, ws: Any, n_periods: int) -> None:
@@ -435,7 +535,7 @@ def _ranking_chart(book: Any, ws: Any, n_units: int) -> None:
         {
             "name": "正常推进率(%)",
             "categories": ["单位排名", first, 1, last_row, 1],
-            "values": ["单位排名", first, 6, last_row, 6],
+            "values": ["单位排名", first, RATE_COLUMN, last_row, RATE_COLUMN],
             "fill": {"color": "#C00000"},
         }
     )
@@ -457,7 +557,7 @@ def _urgent_items(ws: Any, fmt: Formats, urgent: pd.DataFrame) -> None:
         0,
         start,
         FRONT_LAST_COL,
-        "最紧急的十项（严重滞后在前，按逾期天数）",
+        "最紧急的十项（严重滞后在前，按逾期天数；未报送单位的任务不作判定，见上方报送情况）",
         fmt.bold,
     )
     headers = [
@@ -491,7 +591,12 @@ def _urgent_items(ws: Any, fmt: Formats, urgent: pd.DataFrame) -> None:
         ws.set_row(r, 30)
     if urgent.empty:
         ws.merge_range(
-            start + 2, 0, start + 2, FRONT_LAST_COL, "本期没有滞后的任务。", fmt.plain
+            start + 2,
+            0,
+            start + 2,
+            FRONT_LAST_COL,
+            "已报送的任务中没有滞后的。",
+            fmt.plain,
         )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from siyi_xlsx.compute.analysis import Analysis
-from siyi_xlsx.compute.five_checks import CHECKS
+from siyi_xlsx.compute.five_checks import CHECKS, RETURN_CHECK
 from siyi_xlsx.read.master import period_range
 from siyi_xlsx.write.ledger import frame_for, write_frame
 from siyi_xlsx.write.xlsx import Formats, as_of_workbook, write_key_values
@@ -31,7 +31,8 @@ DEFINITIONS = [
     ("查问题整改", "问题清单整改销号情况、逾期未整改的问题、攻坚破难计划是否启动。"),
     (
         "亮灯",
-        "绿：通过；黄：部分未达到；红：半数以上未达到、有严重滞后或逾期未整改问题，或未报送。",
+        "绿：通过；黄：部分未达到；红：半数以上未达到、有严重滞后或逾期未整改问题，或未报送。"
+        "没有可采用填报表的单位（未报送，或报送的文件未被采用）五项检查都不进行（显示“未检查”），总体亮红灯，发现问题清单中只列一条。",
     ),
 ]
 
@@ -59,8 +60,15 @@ def write_supervision_report(path: Path, result: Analysis, units: list[Any]) -> 
                 "light": u.results[c][0],
                 "finding": u.results[c][1],
             }
+            if not u.missing
+            else {
+                "name": u.name,
+                "check": RETURN_CHECK,
+                "light": "红",
+                "finding": u.missing,
+            }
             for u in units
-            for c in CHECKS
+            for c in (CHECKS if not u.missing else CHECKS[:1])
         ]
         write_frame(
             book.add_worksheet("检查明细"),
@@ -68,20 +76,23 @@ def write_supervision_report(path: Path, result: Analysis, units: list[Any]) -> 
             frame_for(detail, _finding_columns("检查结果")),
             _finding_columns("检查结果"),
             title="五项检查明细",
-            note="每个单位每项检查一行。",
+            note="每个单位每项检查一行；没有可采用填报表的单位不作检查，只列一行“报送情况”。",
             freeze_cols=1,
         )
         findings = [d for d in detail if d["light"] != "绿"]
         findings += _visit_findings(result.visits, s.period)
         findings += _order_findings(result.orders)
-        findings.sort(key=lambda d: (d["light"] != "红", d["name"]))
+        order = {u.name: i for i, u in enumerate(result.campaign.units.values())}
+        findings.sort(
+            key=lambda d: (d["light"] != "红", order.get(d["name"], len(order)))
+        )
         write_frame(
             book.add_worksheet("发现问题清单"),
             fmt,
             frame_for(findings, _finding_columns("问题")),
             _finding_columns("问题"),
             title="督导检查发现的问题（报领导小组）",
-            note="红灯在前。",
+            note="红灯在前，同色按任务总表的单位顺序；未报送的单位每个只列一条。",
         )
         write_key_values(book.add_worksheet("说明"), fmt, DEFINITIONS, widths=(14, 100))
     return path
@@ -91,10 +102,11 @@ def _write_overview(book: Any, fmt: Formats, s: Any, units: list[Any]) -> None:
     """专报: one row per unit, red first, with its overall light, the light of each check
     and the main findings."""
     rows = []
-    for u in sorted(units, key=lambda u: ({"红": 0, "黄": 1, "绿": 2}[u.worst], u.code)):
+    # units come in the master's order; red first, then amber, then green
+    for u in sorted(units, key=lambda u: {"红": 0, "黄": 1, "绿": 2}[u.worst]):
         row = {"name": u.name, "overall": u.worst}
         row.update({c: u.results[c][0] for c in CHECKS})
-        row["findings"] = "；".join(
+        row["findings"] = u.missing or "；".join(
             f"{c}：{u.results[c][1]}" for c in CHECKS if u.results[c][0] != "绿"
         )
         rows.append(row)
@@ -104,13 +116,20 @@ def _write_overview(book: Any, fmt: Formats, s: Any, units: list[Any]) -> None:
         + [("findings", "主要问题", 80, "text")]
     )
     counts = pd.Series([u.worst for u in units]).value_counts().to_dict() if units else {}
+    unchecked = sum(1 for u in units if u.missing)
     write_frame(
         book.add_worksheet("专报"),
         fmt,
         frame_for(rows, columns),
         columns,
         title=f"{s.year}年重点工作督导检查专报（{s.period}）",
-        note=f"共检查 {len(units)} 个牵头单位：红灯 {counts.get('红', 0)} 个、黄灯 {counts.get('黄', 0)} 个、绿灯 {counts.get('绿', 0)} 个。五项检查的标准见“说明”。",
+        note=f"共 {len(units)} 个牵头单位"
+        + (
+            f"（其中 {unchecked} 个没有可采用的填报表，未作检查，亮红灯）"
+            if unchecked
+            else ""
+        )
+        + f"：红灯 {counts.get('红', 0)} 个、黄灯 {counts.get('黄', 0)} 个、绿灯 {counts.get('绿', 0)} 个。五项检查的标准见“说明”。",
         freeze_cols=1,
         print_cols=len(columns),
     )

@@ -167,6 +167,7 @@ _FILLS: dict[str, dict[str, Any]] = {
     "red": {"bg_color": RED, "bold": True},
     "grey": {"bg_color": GREY},
     "blue": {"bg_color": "#BDD7EE"},
+    "pale": {"bg_color": YELLOW},  # 浅黄灯: a milestone due soon (临期)
 }
 
 
