@@ -344,10 +344,13 @@ RETURNS_COLUMNS: list[tuple[str, str, float, str]] = [
     ("errors", "错误", 6, "num"),
     ("warnings", "提醒", 6, "num"),
     ("todo", "需要做什么", 36, "text"),
-    ("return_copy", "退回件（output/退回件/）", 34, "text"),
+    ("return_copy", "退回件（本期 output 文件夹的 退回件/）", 34, "text"),
     ("others", "未采用的文件", 34, "text"),
     ("contact", "联系人", 10, "text"),
     ("phone", "联系电话", 14, "text"),
+    # timeliness is judged by the first submission (README 报送时效与重报)
+    ("first_saved", "首次报送（北京时间）", 17, "text"),
+    ("attachments", "佐证附件", 30, "text"),
 ]
 RETURN_FILL = {
     "按时报送": "green",
