@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from siyi_xlsx.advice import not_a_campaign
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.bulletin import bulletin_table, load_rules
 from siyi_xlsx.compute.five_checks import UnitChecks, five_checks
@@ -63,9 +64,7 @@ def _quiet(_text: str) -> None:
 def _store(folder: Path, on_note: Note) -> Iterator[Store]:
     """The campaign store of ``folder`` (checked to be a campaign), its reminders passed on."""
     if not (folder / MASTER_FILE).is_file():
-        raise CampaignError(
-            f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
-        )
+        raise not_a_campaign(folder, MASTER_FILE)
     with open_store(folder) as store:
         for note in store.notes:
             on_note(note)

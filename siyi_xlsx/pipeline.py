@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from siyi_xlsx import progress
 from siyi_xlsx.check.validate import check
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.previous import accepted_values
@@ -159,7 +160,7 @@ def _analyse(
     subs: list[Submission] = []
     fresh: list[tuple[str, bytes]] = []
     hits: list[str] = []
-    for path in files:
+    for path in progress.track(files, "读取回收文件"):
         if on_file:
             on_file(path)
         name = path.relative_to(returned).as_posix()
@@ -234,6 +235,7 @@ def run(
     frozen = pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL)
     tasks, milestones, inputs = result.tasks, result.milestones, result.inputs
     output = output or folder / OUTPUT_DIR
+    progress.start("写出汇总台账、校验报告和退回件")
     result.return_copies = write_return_copies(result.submissions, output / RETURN_DIR)
     for row in result.returns:
         row["return_copy"] = result.return_copies.get(row["file"], "")

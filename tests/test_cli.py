@@ -17,7 +17,7 @@ def test_every_command_has_chinese_help():
         result = runner.invoke(main, [*args, "--help"])
         assert result.exit_code == 0, (args, result.output)
         usage = result.output.splitlines()[0]
-        assert usage.startswith(" ".join(["Usage:", main.name, *args, ""])), usage
+        assert usage.startswith(" ".join(["用法：", main.name, *args, ""])), usage
         assert any("\u4e00" <= ch <= "\u9fff" for ch in result.output), args
 
 
