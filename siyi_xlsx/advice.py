@@ -74,7 +74,8 @@ def not_a_campaign(folder: Path, marker: str) -> CampaignError:
     if not here.exists():
         missing = f"找不到任务总表：文件夹 {_shown(folder)} 不存在。"
     else:
-        missing = f"找不到任务总表：{_shown(folder)} 中没有{marker}，不是工作目录。"
+        shown = "当前文件夹" if here == Path.cwd().resolve() else f"{_shown(folder)} "
+        missing = f"找不到任务总表：{shown}中没有{marker}，不是工作目录。"
     if found is not None and found in here.parents:
         inside = here.relative_to(found).parts[0]
         return CampaignError(

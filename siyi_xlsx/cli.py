@@ -83,11 +83,11 @@ class ChineseGroup(click.Group):
             message = explain(exc, "读写") + (
                 f"：{exc.filename}" if getattr(exc, "filename", None) else ""
             )
-        except Exception as exc:
+        except Exception:
             if os.environ.get(DEBUG_ENV):
                 raise
             message = (
-                f"siyi 内部出错，本次没有完成（{explain(exc)}）。请把所用的命令和文件发给维护人员；"
+                "siyi 内部出错，本次没有完成。请把所用的命令和文件发给维护人员；"
                 f"设置环境变量 {DEBUG_ENV}=1 后重新运行可看到详细信息。"
             )
         click.echo(f"错误：{message}", err=True)

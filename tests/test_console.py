@@ -365,3 +365,32 @@ def test_init_trims_the_folder_name(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "2022郊区" / MASTER_FILE).is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2022郊区"]
+
+
+def test_the_name_rule_reads_the_same_in_the_readme_and_the_inspection_workbook():
+    from siyi_xlsx.resources import template
+
+    rule = dict(template("inspection_workbook")["instructions"])["单位名称"]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    assert rule in readme.replace("\n  ", "")
+
+
+def test_on_a_terminal_each_step_shows_its_label_and_count(monkeypatch):
+    import io
+
+    from siyi_xlsx.cli import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr("sys.stderr", screen)
+    with _progress("读取任务总表"):
+        for _ in progress.track(range(3), "读取回收文件"):
+            pass
+    with _progress("不显示", hidden=True):
+        progress.start("也不显示")
+    text = screen.getvalue()
+    assert "读取任务总表" in text and "读取回收文件" in text and "3/3" in text
+    assert "显示" not in text
