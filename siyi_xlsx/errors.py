@@ -592,8 +592,8 @@ DEBUG_ENV = "SIYI_DEBUG"
 # the failures of zipfile, zlib, the XML parsers and openpyxl that a damaged or foreign
 # file causes, by class name (so none of those libraries is imported here)
 _BROKEN_FILE = {
-    "BadZipFile": "不是有效的 xlsx 文件（文件已损坏或不是 Excel 工作簿）",
-    "LargeZipFile": "不是有效的 xlsx 文件（压缩包过大或已损坏）",
+    "BadZipFile": "不是有效的 xlsx 文件，可能已损坏或不是 Excel 工作簿",
+    "LargeZipFile": "不是有效的 xlsx 文件，压缩包过大或已损坏",
     "error": "文件内容已损坏，无法解压",  # zlib.error
     "ParseError": "文件中的表格内容（XML）已损坏，无法读取",
     "XMLSyntaxError": "文件中的表格内容（XML）已损坏，无法读取",
@@ -601,7 +601,7 @@ _BROKEN_FILE = {
     "DTDForbidden": "文件中含有不安全的 XML 内容，未读取",
     "EntitiesForbidden": "文件中含有不安全的 XML 内容，未读取",
     "ExternalReferenceForbidden": "文件中含有不安全的 XML 内容，未读取",
-    "InvalidFileException": "不是有效的 xlsx 文件（文件已损坏或不是 Excel 工作簿）",
+    "InvalidFileException": "不是有效的 xlsx 文件，可能已损坏或不是 Excel 工作簿",
     "KeyError": "文件缺少 Excel 工作簿的必要部分，可能已损坏",
     "UnicodeDecodeError": "文件的文字编码无法识别",
     "MemoryError": "文件过大，内存不足，无法读取",

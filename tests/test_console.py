@@ -167,7 +167,7 @@ def test_a_broken_workbook_is_described_without_the_library_words(tmp_path):
     path.write_bytes(b"PK\x03\x04" + b"\0" * 64)  # looks like a zip, is not one
     with pytest.raises(ReadError) as caught:
         read_workbook(path)
-    assert str(caught.value) == "不是有效的 xlsx 文件（文件已损坏或不是 Excel 工作簿）"
+    assert str(caught.value) == "不是有效的 xlsx 文件，可能已损坏或不是 Excel 工作簿"
 
 
 def test_the_cli_turns_system_errors_into_chinese(tmp_path, monkeypatch):
