@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from siyi_xlsx import progress
 from siyi_xlsx.advice import not_a_campaign
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.bulletin import bulletin_table, load_rules
@@ -241,6 +242,7 @@ def score(folder: Path, on_note: Note = _quiet) -> ScoreResult:
     adjustments; written to output/考评结果.xlsx and kept in the store."""
     with _store(folder, on_note) as store:
         result = compute(folder, current_analysis(folder, store))
+        progress.start("写出考评结果")
         path = folder / OUTPUT_DIR / RESULT_FILE
         write_score_report(path, result)
         store.save_scores(result.campaign.settings.period, result.units)

@@ -224,13 +224,6 @@ def test_progress_goes_to_the_installed_reporter_only():
     ]
 
 
-def test_no_progress_is_printed_when_stderr_is_not_a_terminal(small):
-    small.fill("U01")
-    result = CliRunner().invoke(main, ["status", str(small.folder)])
-    assert result.exit_code == 0
-    assert "读取回收文件" not in result.output and "━" not in result.output
-
-
 # --------------------------------------------------------------- aligned columns
 
 
