@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from siyi_xlsx import progress
+from siyi_xlsx.advice import not_a_campaign
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.bulletin import bulletin_table, load_rules
 from siyi_xlsx.compute.five_checks import UnitChecks, five_checks
@@ -75,9 +77,7 @@ def _quiet(_text: str) -> None:
 def _store(folder: Path, on_note: Note) -> Iterator[Store]:
     """The campaign store of ``folder`` (checked to be a campaign), its reminders passed on."""
     if not (folder / MASTER_FILE).is_file():
-        raise CampaignError(
-            f"找不到任务总表：{folder / MASTER_FILE}。请先运行 siyi init {folder}"
-        )
+        raise not_a_campaign(folder, MASTER_FILE)
     with open_store(folder) as store:
         for note in store.notes:
             on_note(note)
@@ -279,6 +279,7 @@ def score(folder: Path, on_note: Note = _quiet) -> ScoreResult:
     adjustments; written to output/考评结果.xlsx and kept in the store."""
     with _store(folder, on_note) as store:
         result = compute(folder, current_analysis(folder, store))
+        progress.start("写出考评结果")
         path = output_dir(folder, result.campaign.settings.period) / RESULT_FILE
         write_score_report(path, result)
         store.save_scores(result.campaign.settings.period, result.units)

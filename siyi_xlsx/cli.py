@@ -6,50 +6,61 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
+from rich.cells import cell_len
 
-from siyi_xlsx import __version__, api
+from siyi_xlsx import __version__, advice, api, progress
 from siyi_xlsx.compute.scoring import GRADES
-from siyi_xlsx.errors import Code, Report, SiyiError
+from siyi_xlsx.errors import DEBUG_ENV, Code, Report, SiyiError, explain
+from siyi_xlsx.folders import OUTPUT_DIR, RETURNED_DIR, output_dir, returned_dir
+from siyi_xlsx.i18n import chinese_click
 from siyi_xlsx.jsonreport import result_json, score_json, submission_json
-from siyi_xlsx.pipeline import OUTPUT_DIR, RETURNED_DIR
 from siyi_xlsx.read.master import MASTER_FILE
 from siyi_xlsx.statuses import ReturnStatus
 from siyi_xlsx.write.return_copy import RETURN_DIR
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+OPTIONS_METAVAR = "[选项]"
 
-
-def _chinese_help(option):  # noqa: ANN001, ANN202
-    if option is not None:
-        option.help = "显示本帮助并退出。"
-    return option
+# click's own words (Usage:, Options, Missing argument…) come from the Chinese catalog
+chinese_click()
 
 
 class ChineseCommand(click.Command):
-    def get_help_option(self, ctx):  # noqa: ANN001, ANN201
-        return _chinese_help(super().get_help_option(ctx))
+    """A command whose usage line reads ``用法： siyi run [选项] [工作目录]``."""
+
+    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
 
 
 def campaign_argument(func):  # noqa: ANN001, ANN201
     return click.argument(
-        "folder", type=click.Path(file_okay=False, path_type=Path), default="."
+        "folder",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=".",
+        metavar="[工作目录]",
     )(func)
 
 
 class ChineseGroup(click.Group):
     """The one place where failures become exit codes: usage errors and errors that stop a
     command (:class:`SiyiError`, files that cannot be read or written) exit 2 with a
-    Chinese message, as JSON too under ``--json``; data problems are results (exit 1)."""
+    Chinese message, as JSON too under ``--json``; data problems are results (exit 1).
+    No exception's class name or errno is shown, unless SIYI_DEBUG=1 is set."""
 
     command_class = ChineseCommand
 
-    def get_help_option(self, ctx):  # noqa: ANN001, ANN201
-        return _chinese_help(super().get_help_option(ctx))
+    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
 
     def main(self, args=None, *rest, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
         kwargs["standalone_mode"] = False
@@ -59,48 +70,31 @@ class ChineseGroup(click.Group):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
-            click.echo(
-                f"参数错误：{_translate(exc.format_message())}。运行 siyi --help 查看用法。",
-                err=True,
-            )
-            sys.exit(2)
+            exc.show()  # usage line, hint and message, all from the Chinese catalog
+            sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("已取消。", err=True)
             sys.exit(2)
-        except (SiyiError, click.ClickException) as exc:
-            message = (
-                exc.format_message()
-                if isinstance(exc, click.ClickException)
-                else str(exc)
-            )
+        except click.ClickException as exc:
+            message = exc.format_message()
+        except SiyiError as exc:
+            message = str(exc)
         except OSError as exc:
-            message = f"读写文件失败：{exc.strerror or exc}（{exc.filename or ''}）"
+            message = explain(exc, "读写") + (
+                f"：{exc.filename}" if getattr(exc, "filename", None) else ""
+            )
+        except Exception:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            message = (
+                "siyi 内部出错，本次没有完成。请把所用的命令和文件发给维护人员；"
+                f"设置环境变量 {DEBUG_ENV}=1 后重新运行可看到详细信息。"
+            )
         click.echo(f"错误：{message}", err=True)
         if "--json" in argv:
             # a tool reading --json output gets a JSON answer even when the run failed
             _echo_json({"error": message, "exit_code": 2})
         sys.exit(2)
-
-
-_USAGE_WORDS = (
-    ("Invalid value for", "取值无效："),
-    ("No such option", "没有这个选项"),
-    ("No such command", "没有这个命令"),
-    ("Missing argument", "缺少参数"),
-    ("Missing option", "缺少选项"),
-    ("does not exist", "不存在"),
-    ("is a directory", "是文件夹而不是文件"),
-    ("Got unexpected extra argument", "多余的参数"),
-    ("Got unexpected extra arguments", "多余的参数"),
-    ("requires an argument", "需要一个值"),
-    ("Did you mean", "是否想输入"),
-)
-
-
-def _translate(message: str) -> str:
-    for english, chinese in _USAGE_WORDS:
-        message = message.replace(english, chinese)
-    return message.rstrip(".")
 
 
 def json_option(func):  # noqa: ANN001, ANN201
@@ -120,20 +114,86 @@ def _note(text: str) -> None:
     click.echo(f"提示：{text}", err=True)
 
 
-@contextlib.contextmanager
-def _progress(folder: Path, show: bool) -> Iterator[Callable[[Path], None] | None]:
-    """A progress bar on stderr over the returned files (none when not shown)."""
+def _period_line(settings) -> None:  # noqa: ANN001
+    """Every command says which period it worked on, first."""
+    click.echo(f"期次 {settings.period}（数据截止 {settings.as_of.isoformat()}）")
+
+
+def _check_returned(folder: Path) -> None:
     returned = folder / RETURNED_DIR
     if (folder / MASTER_FILE).is_file() and not returned.is_dir():
         _note(f"没有找到回收文件夹 {returned}，按所有单位均未报送处理。")
-    if not show:
-        yield None
+
+
+class _Bars:
+    """The progress reporter of the console: one line on stderr, the current step with
+    a spinner, a bar when the number of items is known, and the time elapsed."""
+
+    def __init__(self, bars: Any) -> None:
+        self.bars = bars
+        self.task: Any = None
+        self.total: int | None = None
+        self.done = 0
+
+    def start(self, label: str, total: int | None) -> None:
+        if self.task is not None:
+            self.bars.remove_task(self.task)
+        self.total = total
+        self.done = 0
+        self.task = self.bars.add_task(label, total=total, count=self._count())
+
+    def _count(self) -> str:
+        return f"{self.done}/{self.total}" if self.total is not None else ""
+
+    def advance(self, step: int) -> None:
+        if self.task is not None:
+            self.done += step
+            self.bars.update(self.task, advance=step, count=self._count())
+
+
+@contextlib.contextmanager
+def _progress(label: str, hidden: bool = False) -> Iterator[None]:
+    """Show the progress of the library's long steps while the block runs, starting with
+    the step ``label``; nothing when hidden (``--json``, ``--quiet``) or when stderr is
+    not a terminal (a log file, a pipe, the tests)."""
+    if hidden or not sys.stderr.isatty():
+        yield
         return
-    count = sum(1 for p in returned.rglob("*") if p.is_file()) if returned.is_dir() else 0
-    with click.progressbar(
-        length=count, label="读取回收文件", file=sys.stderr, show_pos=True
-    ) as bar:
-        yield lambda _path: bar.update(1)
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    bars = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        # "12/44" when the number of items is known, nothing while it is not
+        TextColumn("{task.fields[count]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with bars, progress.reporting(_Bars(bars)):
+        progress.start(label)
+        yield
+
+
+def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    """Rows of cells as lines whose columns line up on screen: a Chinese character takes
+    two columns of a terminal, so cells are padded by display width, not by length."""
+    widths = (
+        [max(cell_len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows else []
+    )
+    lines = []
+    for row in rows:
+        cells = [c + " " * (w - cell_len(c)) for c, w in zip(row, widths, strict=True)]
+        lines.append((indent + "  ".join(cells)).rstrip())
+    return lines
 
 
 def _status_line(returns: list[dict]) -> str:
@@ -154,7 +214,8 @@ def _status_line(returns: list[dict]) -> str:
 @click.version_option(
     __version__, "-V", "--version", message="siyi %(version)s", help="显示版本并退出。"
 )
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """siyi：“四个体系”重点工作 Excel 批处理工具。
 
     \b
@@ -163,6 +224,8 @@ def main() -> None:
       siyi issue 工作目录             为每个牵头单位生成填报表（issued/）
       siyi run 工作目录               读取 returned/ 中的回收文件，生成汇总台账和校验报告（output/）
     """
+    # a wrong folder's advice repeats the command: "是否要运行 siyi status 2022郊区？"
+    advice.COMMAND.set(ctx.invoked_subcommand or "run")
 
 
 @main.command(context_settings=CONTEXT)
@@ -173,7 +236,9 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="任务总表已存在时覆盖。")
 def init(folder: Path, sample: bool, force: bool) -> None:
     """建立工作目录：任务总表.xlsx 以及 issued/、returned/、output/ 文件夹。"""
-    result = api.init(folder, sample, force)
+    folder = _trimmed(folder)
+    with _progress("建立任务总表"):
+        result = api.init(folder, sample, force)
     click.echo(f"已建立工作目录：{folder}")
     click.echo(
         f"  任务总表：{result.master}"
@@ -186,7 +251,8 @@ def init(folder: Path, sample: bool, force: bool) -> None:
 @campaign_argument
 def handout_cmd(folder: Path) -> None:
     """为每个牵头单位生成预填的填报表，写入 issued/ 文件夹。"""
-    result = api.handout(folder, on_note=_note)
+    with _progress("读取任务总表"):
+        result = api.handout(folder, on_note=_note)
     campaign = result.campaign
     _print_master_problems(campaign)
     click.echo(
@@ -212,7 +278,7 @@ def handout_cmd(folder: Path) -> None:
             + "（见上面的错误，改正后重新运行 siyi issue）"
         )
     click.echo(
-        f"请将填报表发给各单位；收回的文件放入 {folder / RETURNED_DIR} 后运行  siyi run {folder}"
+        f"请将填报表发给各单位；收回的文件放入 {returned_dir(folder, campaign.settings.period)} 后运行  siyi run {folder}"
     )
     ballots, public = api.evaluation_folders(folder)
     click.echo(
@@ -233,7 +299,9 @@ def _print_master_problems(campaign) -> None:  # noqa: ANN001
         for item in campaign.issues[:20]:
             click.echo(f"  [{item.severity}] {item.text()}", err=True)
         if len(campaign.issues) > 20:
-            click.echo("  …… 其余见 output/校验报告.xlsx", err=True)
+            click.echo(
+                f"  …… 其余见 output/{campaign.settings.period}/校验报告.xlsx", err=True
+            )
 
 
 @main.command(name="run", context_settings=CONTEXT)
@@ -242,11 +310,13 @@ def _print_master_problems(campaign) -> None:  # noqa: ANN001
 @json_option
 def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
     """读取 returned/ 中的全部回收文件，校验、汇总，写出 output/ 下的汇总台账、校验报告和退回件。"""
-    with _progress(folder, show=not as_json) as on_file:
-        result = api.run(folder, on_file=on_file, on_note=_note)
+    _check_returned(folder)
+    with _progress("读取任务总表", hidden=as_json or quiet):
+        result = api.run(folder, on_note=_note)
     if as_json:
         _echo_json(result_json(result))
         sys.exit(result.exit_code)
+    _period_line(result.campaign.settings)
     click.echo(
         f"读取 {len(result.submissions)} 个文件。报送情况：{_status_line(result.returns)}"
     )
@@ -264,7 +334,7 @@ def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
         click.echo(f"  {path}")
     if result.return_copies:
         click.echo(
-            f"  {folder / OUTPUT_DIR / RETURN_DIR}（{len(result.return_copies)} 个退回件，发回各单位修改）"
+            f"  {output_dir(folder, result.campaign.settings.period) / RETURN_DIR}（{len(result.return_copies)} 个退回件，发回各单位修改）"
         )
     sys.exit(result.exit_code)
 
@@ -274,8 +344,9 @@ def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
 @json_option
 def status(folder: Path, as_json: bool) -> None:
     """各单位本期报送情况：按时报送 / 逾期报送 / 被退回 / 未报送（不写结果文件）。"""
-    with _progress(folder, show=False) as on_file:
-        result = api.status(folder, on_file=on_file, on_note=_note)
+    _check_returned(folder)
+    with _progress("读取任务总表和上次运行的结果", hidden=as_json):
+        result = api.status(folder, on_note=_note)
     if as_json:
         _echo_json(result_json(result))
         return
@@ -284,16 +355,15 @@ def status(folder: Path, as_json: bool) -> None:
     click.echo(
         f"{s.year}年 {s.period} 报送情况（报送截止 {deadline}，时间为北京时间）：{_status_line(result.returns)}"
     )
+    rows = []
     for row in result.returns:
         if row["status"] == ReturnStatus.NOT_DUE:
             continue
-        line = f"  {row['code']:<6} {row['name']:<14} {row['status']:<5}"
-        if row["file"]:
-            line += f"  {row['file']}（{row['saved_at']}）"
-            if row["errors"]:
-                line += f"  错误 {row['errors']} 处"
-        if row["others"]:
-            line += f"  未采用：{row['others']}"
+        file = f"{row['file']}（{row['saved_at']}）" if row["file"] else ""
+        errors = f"错误 {row['errors']} 处" if row["file"] and row["errors"] else ""
+        others = f"未采用：{row['others']}" if row["others"] else ""
+        rows.append([row["code"], row["name"], row["status"], errors, file, others])
+    for line in _table(rows):
         click.echo(line)
 
 
@@ -301,8 +371,10 @@ def status(folder: Path, as_json: bool) -> None:
 @campaign_argument
 def remind(folder: Path) -> None:
     """生成催报通知（output/催报通知.xlsx 和 .txt）：列出未报送和被退回的单位及各自要做什么。"""
-    with _progress(folder, show=False):
+    _check_returned(folder)
+    with _progress("读取任务总表和上次运行的结果"):
         result = api.remind(folder, on_note=_note)
+    _period_line(result.analysis.campaign.settings)
     if not result.pending:
         click.echo("所有单位均已报送且无错误，无需催报。")
     else:
@@ -315,12 +387,17 @@ def remind(folder: Path) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="文件",
+)
 @click.option(
     "--campaign",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
+    metavar="工作目录",
     help="工作目录（默认：文件所在的工作目录，或当前目录）。",
 )
 @json_option
@@ -331,7 +408,7 @@ def check(file: Path, folder: Path | None, as_json: bool) -> None:
         result = api.check(file, folder)
     except OSError as exc:
         raise click.ClickException(
-            f"无法写出退回件（{exc.strerror or exc}）：请检查 {folder / OUTPUT_DIR} 是否可写。"
+            f"无法写出退回件（{explain(exc, '写入')}）：请检查 {folder / OUTPUT_DIR} 是否可写。"
         ) from exc
     sub = result.submission
     if as_json:
@@ -358,6 +435,13 @@ def check(file: Path, folder: Path | None, as_json: bool) -> None:
     sys.exit(1 if errors else 0)
 
 
+def _trimmed(folder: Path) -> Path:
+    """The folder name as meant: spaces typed or pasted around it (full-width ones too)
+    are not part of it ("2022郊区 " is 2022郊区)."""
+    text = str(folder).strip()  # str.strip removes U+3000 too
+    return Path(text) if text else folder
+
+
 def _campaign_of(file: Path) -> Path:
     """The campaign folder a file sits in (…/returned/x.xlsx), else the current folder."""
     for parent in file.resolve().parents:
@@ -371,10 +455,12 @@ def _campaign_of(file: Path) -> Path:
 @json_option
 def score_cmd(folder: Path, as_json: bool) -> None:
     """年终考评：汇总部门自评、专班小组评价（evaluations/）、群众测评（public/）、战线领导评价和加减分，写出 output/考评结果.xlsx。"""
-    result = api.score(folder, on_note=_note)
+    with _progress("读取任务总表和上次运行的结果", hidden=as_json):
+        result = api.score(folder, on_note=_note)
     if as_json:
         _echo_json(score_json(result))
         sys.exit(1 if result.errors else 0)
+    _period_line(result.campaign.settings)
     grades: dict[str, int] = {}
     for u in result.units:
         grades[u.grade] = grades.get(u.grade, 0) + 1
@@ -408,10 +494,11 @@ def score_cmd(folder: Path, as_json: bool) -> None:
 @campaign_argument
 def report_cmd(folder: Path) -> None:
     """督导检查专报：对每个牵头单位做五项检查（体系建设、目标量化、过程管理、工作成效、问题整改），写出 output/督导检查专报.xlsx。"""
-    result = api.report(folder, on_note=_note)
+    with _progress("读取任务总表和上次运行的结果"):
+        result = api.report(folder, on_note=_note)
     lights = result.lights
     click.echo(
-        f"五项检查 {len(result.units)} 个牵头单位：红灯 {lights['红']} 个、黄灯 {lights['黄']} 个、绿灯 {lights['绿']} 个。"
+        f"期次 {result.path.parent.name}：五项检查 {len(result.units)} 个牵头单位：红灯 {lights['红']} 个、黄灯 {lights['黄']} 个、绿灯 {lights['绿']} 个。"
     )
     click.echo(f"结果文件：\n  {result.path}")
 
@@ -421,11 +508,13 @@ def report_cmd(folder: Path) -> None:
 @click.option(
     "--period",
     required=True,
+    metavar="期次",
     help="期次：2022Q3（季度通报）、2022H1（半年通报）或 2022（年度晒单）。",
 )
 def bulletin_cmd(folder: Path, period: str) -> None:
     """通报：按进度给各单位排名，与上期比较，按任务总表“通报规则”列出表扬、批评和诫勉谈话建议；年度通报另附每个单位的晒单。"""
-    result = api.bulletin(folder, period, on_note=_note)
+    with _progress("读取任务总表和上次运行的结果"):
+        result = api.bulletin(folder, period, on_note=_note)
     praise, blame = result.units_with("表扬"), result.units_with("批评")
     click.echo(
         f"{period} 通报：{len(result.table)} 个单位排名；表扬 {len(praise)} 个，批评 {len(blame)} 个。"

@@ -125,10 +125,12 @@ class Code(StrEnum):
     PUBLIC_TOTAL_IGNORED = "PUBLIC_TOTAL_IGNORED"
     ADJUST_OUTSIDE_YEAR = "ADJUST_OUTSIDE_YEAR"
     SCORE_INTERIM = "SCORE_INTERIM"
+    PUBLIC_UNIT_UNKNOWN = "PUBLIC_UNIT_UNKNOWN"
     REPEAT_PROBLEM = "REPEAT_PROBLEM"
     PROBLEM_DROPPED = "PROBLEM_DROPPED"
     TASK_REOPENED = "TASK_REOPENED"
     DEADLINE_MOVED = "DEADLINE_MOVED"
+    INSPECTION_UNIT_UNKNOWN = "INSPECTION_UNIT_UNKNOWN"
     REF_UNKNOWN = "REF_UNKNOWN"
     REF_COERCED = "REF_COERCED"
     TASK_DROPPED = "TASK_DROPPED"
@@ -141,6 +143,7 @@ class Code(StrEnum):
     AS_OF_OUTSIDE_PERIOD = "AS_OF_OUTSIDE_PERIOD"
     THRESHOLD_ORDER = "THRESHOLD_ORDER"
     RESUBMIT_BEFORE_DEADLINE = "RESUBMIT_BEFORE_DEADLINE"
+    REF_UNKNOWN_SIMILAR = "REF_UNKNOWN_SIMILAR"
 
 
 class _ColumnTitles(Mapping[str, str]):
@@ -431,6 +434,10 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
         WARNING,
         "本期 {value} 不是本年度最后一期（{detail}），考评结果只是阶段性结果，公示表已标注“阶段性结果”。",
     ),
+    Code.PUBLIC_UNIT_UNKNOWN: (
+        ERROR,
+        "{field}“{value}”不是任务总表中的单位名称。{detail}该行不计入群众测评，请改为任务总表中的单位名称后重新运行 siyi score。",
+    ),
     # supervision across periods
     Code.REPEAT_PROBLEM: (
         WARNING,
@@ -447,6 +454,10 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     Code.DEADLINE_MOVED: (
         WARNING,
         "任务 {value} 的{title[master_tasks.deadline]}与上期不同（{detail}），请确认调整已经批准。",
+    ),
+    Code.INSPECTION_UNIT_UNKNOWN: (
+        ERROR,
+        "{field}“{value}”不是任务总表中的单位名称。{detail}这一行在改正前不被采用：检查记录不计入督导检查专报，督办单不下发给单位。请改为任务总表中的单位名称后重新运行。",
     ),
     # master workbook
     Code.REF_UNKNOWN: (
@@ -490,6 +501,10 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     Code.RESUBMIT_BEFORE_DEADLINE: (
         WARNING,
         "{title[master_settings.resubmit_deadline]} {value} 早于{title[master_settings.return_deadline]} {detail}，未采用，按{title[master_settings.return_deadline]}后 5 天计；请核实“设置”表。",
+    ),
+    Code.REF_UNKNOWN_SIMILAR: (
+        ERROR,
+        "{field}“{value}”在任务总表中找不到，是否为“{detail}”？请改为“{detail}”。",
     ),
 }
 
@@ -601,3 +616,75 @@ class Report:
             "warnings": self.warnings,
             "by_code": dict(Counter(i.code for i in self.issues)),
         }
+
+
+# -------------------------------------------------------- library failures in Chinese
+
+DEBUG_ENV = "SIYI_DEBUG"
+
+# the failures of zipfile, zlib, the XML parsers and openpyxl that a damaged or foreign
+# file causes, by class name (so none of those libraries is imported here)
+_BROKEN_FILE = {
+    "BadZipFile": "不是有效的 xlsx 文件，可能已损坏或不是 Excel 工作簿",
+    "LargeZipFile": "不是有效的 xlsx 文件，压缩包过大或已损坏",
+    "error": "文件内容已损坏，无法解压",  # zlib.error
+    "ParseError": "文件中的表格内容（XML）已损坏，无法读取",
+    "XMLSyntaxError": "文件中的表格内容（XML）已损坏，无法读取",
+    "ExpatError": "文件中的表格内容（XML）已损坏，无法读取",
+    "DTDForbidden": "文件中含有不安全的 XML 内容，未读取",
+    "EntitiesForbidden": "文件中含有不安全的 XML 内容，未读取",
+    "ExternalReferenceForbidden": "文件中含有不安全的 XML 内容，未读取",
+    "InvalidFileException": "不是有效的 xlsx 文件，可能已损坏或不是 Excel 工作簿",
+    "KeyError": "文件缺少 Excel 工作簿的必要部分，可能已损坏",
+    "UnicodeDecodeError": "文件的文字编码无法识别",
+    "MemoryError": "文件过大，内存不足，无法读取",
+}
+_OS_ERRORS = {
+    "PermissionError": "没有{action}权限（文件可能正被 Excel、WPS 等程序打开，或设置了只读）",
+    "FileNotFoundError": "文件或文件夹不存在（可能已被移动、改名或删除）",
+    "IsADirectoryError": "这是文件夹而不是文件",
+    "NotADirectoryError": "路径中有一段是文件而不是文件夹",
+    "FileExistsError": "同名文件已存在",
+}
+_ERRNO = {
+    28: "磁盘空间不足",  # ENOSPC
+    30: "磁盘或文件夹是只读的",  # EROFS
+    16: "文件正被其他程序占用，请先关闭它",  # EBUSY
+    36: "文件名过长",  # ENAMETOOLONG
+    5: "磁盘读写出错（输入/输出错误），请检查磁盘或网络共享",  # EIO
+}
+_WINERROR = {
+    32: "文件正被其他程序（如 Excel、WPS）打开，请先关闭它",
+    33: "文件被锁定，请先关闭它",
+}
+
+
+def explain(exc: BaseException, action: str = "读取") -> str:
+    """A Chinese sentence for a failure of the system or a library, never its class name
+    or errno. With the environment variable SIYI_DEBUG=1 the original follows in brackets,
+    for whoever maintains siyi."""
+    import os
+
+    text = _explain(exc, action)
+    if os.environ.get(DEBUG_ENV):
+        text += f"［{type(exc).__name__}: {exc}］"
+    return text
+
+
+def _explain(exc: BaseException, action: str) -> str:
+    if isinstance(exc, SiyiError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        winerror = getattr(exc, "winerror", None)
+        if winerror in _WINERROR:
+            return _WINERROR[winerror]
+        for cls in type(exc).__mro__:
+            if cls.__name__ in _OS_ERRORS:
+                return _OS_ERRORS[cls.__name__].format(action=action)
+        if exc.errno in _ERRNO:
+            return _ERRNO[exc.errno]
+        return f"{action}文件时出错（系统错误）"
+    for cls in type(exc).__mro__:
+        if cls.__name__ in _BROKEN_FILE:
+            return _BROKEN_FILE[cls.__name__]
+    return "文件内容无法解析，可能已损坏，或由不兼容的软件生成"

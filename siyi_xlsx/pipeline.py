@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from siyi_xlsx import progress
 from siyi_xlsx.check.validate import check
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.previous import accepted_values
@@ -166,7 +167,7 @@ def _analyse(
     subs: list[Submission] = []
     fresh: list[tuple[str, bytes]] = []
     hits: list[str] = []
-    for path, name in inbox.files:
+    for path, name in progress.track(inbox.files, "读取回收文件"):
         if on_file:
             on_file(path)
         key = _file_key(path, name, master)
@@ -248,6 +249,7 @@ def run(
     frozen = pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL)
     tasks, milestones, inputs = result.tasks, result.milestones, result.inputs
     output = output or output_dir(folder, result.campaign.settings.period)
+    progress.start("写出汇总台账、校验报告和退回件")
     blocked: list[str] = []
     result.return_copies = write_return_copies(
         result.submissions, output / RETURN_DIR, blocked=blocked

@@ -20,7 +20,7 @@ def test_every_command_has_chinese_help():
         result = runner.invoke(main, [*args, "--help"])
         assert result.exit_code == 0, (args, result.output)
         usage = result.output.splitlines()[0]
-        assert usage.startswith(" ".join(["Usage:", main.name, *args, ""])), usage
+        assert usage.startswith(" ".join(["用法：", main.name, *args, ""])), usage
         assert any("\u4e00" <= ch <= "\u9fff" for ch in result.output), args
 
 
@@ -88,6 +88,7 @@ def test_status_agrees_with_the_report_and_the_returned_folder(small):
     assert text.exit_code == 0, text.output
     assert "按时报送 1 个单位，被退回 1 个单位，未报送 1 个单位" in text.output
     assert "未采用：U02_旧稿.xlsx" in text.output
+    assert "读取回收文件" not in text.output  # no progress line off a terminal
     data = json.loads(runner.invoke(main, ["status", "--json", str(small.folder)]).output)
     by_unit = {u["code"]: u["status"] for u in data["units"]}
     assert by_unit == {

@@ -8,8 +8,19 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "siyi_xlsx"
 # bottom to top; a module may import its own stage and the ones before it
 STAGES = [
-    {"__init__", "resources", "period", "statuses", "folders"},
-    {"schema", "errors"},  # the declarations: sheets, and every problem's message
+    # progress: the loops' hook; names: the nearest known name; i18n: click's catalog
+    {
+        "__init__",
+        "resources",
+        "period",
+        "statuses",
+        "folders",
+        "progress",
+        "names",
+        "i18n",
+    },
+    # the declarations: sheets, and every problem's message; the wrong-folder advice
+    {"schema", "errors", "advice"},
     {"read"},
     {"check"},
     {"compute"},

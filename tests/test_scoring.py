@@ -416,7 +416,7 @@ def test_public_votes_as_xlsx_and_utf8_csv(small):
     tallies, issues = read_public(public, load_campaign(small.folder))
     t = tallies["U01"]
     assert (t.satisfied, t.basic, t.unsatisfied, t.unknown, t.valid) == (4, 1, 1, 1, 6)
-    assert [(i.code, i.cell) for i in issues] == [("REF_UNKNOWN", "A8")]
+    assert [(i.code, i.cell) for i in issues] == [("PUBLIC_UNIT_UNKNOWN", "A8")]
 
 
 def test_sensitivity_flags_rank_moves_over_three():

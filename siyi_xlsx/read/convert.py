@@ -37,10 +37,9 @@ def to_xlsx(path: Path) -> Path | None:
     work = _workdir()
     out = Path(tempfile.mkdtemp(dir=work))
     source = out / f"source{path.suffix.lower()}"
-    shutil.copyfile(
-        path, source
-    )  # a copy: LibreOffice never opens the returned file itself
     try:
+        # a copy: LibreOffice never opens the returned file itself
+        shutil.copyfile(path, source)
         subprocess.run(
             [
                 binary,

@@ -15,9 +15,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from siyi_xlsx import progress
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.errors import CampaignError, Code, Issue, ReadError
 from siyi_xlsx.folders import EVALUATIONS_DIR, PUBLIC_DIR, year_files, year_of
+from siyi_xlsx.names import did_you_mean, suggest
 from siyi_xlsx.read.master import Campaign, Unit, read_settings_form
 from siyi_xlsx.read.returned import file_digest
 from siyi_xlsx.read.tables import Where, find_header, read_form, read_table
@@ -204,14 +206,15 @@ def _read_entries(
             continue
         unit = campaign.unit_by_name(v["unit"]) or campaign.units.get(v["unit"])
         if unit is None:
+            meant = suggest(v["unit"], [u.name for u in campaign.units.values()])
             issues.append(
                 where.issue(
-                    Code.REF_UNKNOWN,
+                    Code.REF_UNKNOWN_SIMILAR if meant else Code.REF_UNKNOWN,
                     sheet=schema.sheet,
                     cell=row.cell("unit"),
                     field=schema.column("unit").title,
                     value=v["unit"],
-                    detail="单位",
+                    detail=meant or "单位",
                 )
             )
             continue
@@ -322,7 +325,9 @@ def read_ballots(folder: Path, campaign: Campaign) -> tuple[list[Ballot], list[I
     issues: list[Issue] = []
     known = {(e.kind, e.key): e for e in evaluators(campaign)}
     schema = schemas.load("eval_scores")
-    for path in year_files(folder, campaign.settings.year):
+    for path in progress.track(
+        year_files(folder, campaign.settings.year), "读取考评打分表"
+    ):
         name = path.relative_to(folder).as_posix()
         where = Where(file=name)
         try:
@@ -647,14 +652,15 @@ def _tally_row(
         return
     unit = campaign.unit_by_name(name) or campaign.units.get(name)
     if unit is None:
+        # a survey file is typed or exported by hand, without a dropdown
         issues.append(
             where.issue(
-                Code.REF_UNKNOWN,
+                Code.PUBLIC_UNIT_UNKNOWN,
                 sheet=sheet,
                 cell=row.cell("unit"),
                 field=schema.column("unit").title,
                 value=name,
-                detail="单位",
+                detail=did_you_mean(name, [u.name for u in campaign.units.values()]),
             )
         )
         return

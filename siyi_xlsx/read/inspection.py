@@ -9,6 +9,7 @@ from typing import Any
 
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.errors import Code, Issue, ReadError
+from siyi_xlsx.names import did_you_mean
 from siyi_xlsx.read.tables import Where, read_form, read_table
 from siyi_xlsx.read.workbook import SheetData, read_workbook
 from siyi_xlsx.schema.rows import schema_issues
@@ -43,6 +44,7 @@ def load_inspection(campaign: Any) -> Inspection:
     except ReadError as exc:
         result.issues.append(where.issue(Code.FILE_UNREADABLE, detail=str(exc)))
         return result
+    unit_names = [u.name for u in campaign.units.values()]
     for schema_id, target in (
         ("inspection_visits", result.visits),
         ("supervision_orders", result.orders),
@@ -60,14 +62,15 @@ def load_inspection(campaign: Any) -> Inspection:
                 continue  # reported as REQUIRED
             unit = campaign.unit_by_name(v["unit"])
             if unit is None:
+                # typed by hand (the sheet has no dropdown): say which unit was meant
                 result.issues.append(
                     where.issue(
-                        Code.REF_UNKNOWN,
+                        Code.INSPECTION_UNIT_UNKNOWN,
                         sheet=schema.sheet,
                         cell=row.cell("unit"),
                         field=schema.column("unit").title,
                         value=v["unit"],
-                        detail="单位",
+                        detail=did_you_mean(v["unit"], unit_names),
                     )
                 )
                 continue

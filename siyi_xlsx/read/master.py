@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from siyi_xlsx import schema as schemas
+from siyi_xlsx.advice import not_a_campaign
 from siyi_xlsx.errors import CampaignError, Code, Issue, ReadError
+from siyi_xlsx.names import suggest
 from siyi_xlsx.period import Period, period_range
 from siyi_xlsx.read.normalize import split_list
 from siyi_xlsx.read.tables import Table, TableRow, Where, read_form, read_table
@@ -194,9 +196,7 @@ def load_campaign(folder: Path) -> Campaign:
     """Read ``folder/任务总表.xlsx``; raise :class:`CampaignError` if it cannot be used."""
     path = folder / MASTER_FILE
     if not path.is_file():
-        raise CampaignError(
-            f"找不到任务总表：{path}。请先运行 siyi init {folder}；如果工作目录在别处，请用 --campaign 指定（siyi check）。"
-        )
+        raise not_a_campaign(folder, MASTER_FILE)
     try:
         book = read_workbook(path)
     except ReadError as exc:
@@ -408,14 +408,15 @@ def _check_ref(
             )
             fixed.append(match)
             continue
+        meant = suggest(item, known)
         issues.append(
             where.issue(
-                Code.REF_UNKNOWN,
+                Code.REF_UNKNOWN_SIMILAR if meant else Code.REF_UNKNOWN,
                 sheet=schema.sheet,
                 cell=row.cell(name),
                 field=column.title,
                 value=item,
-                detail=target,
+                detail=meant or target,
             )
         )
         ok = False

@@ -3,7 +3,8 @@
 The rest of siyi sees plain :class:`SheetData` (values with their number formats and
 positions), so the underlying reader can change. openpyxl in read-only mode is used;
 any failure of the library (``BadZipFile``, ``zlib.error``, XML errors, ``KeyError`` on a
-missing part…) becomes a :class:`ReadError` with a Chinese explanation.
+missing part…) or of the disk (no read permission, a file locked by Excel) becomes a
+:class:`ReadError` with a Chinese explanation (:func:`siyi_xlsx.errors.explain`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from siyi_xlsx.errors import NotSpreadsheetError, ReadError
+from siyi_xlsx.errors import NotSpreadsheetError, ReadError, explain
 
 MAX_COLUMNS = 64  # siyi's sheets have at most ~15 columns; a hostile dimension is ignored
 MAX_ROWS = 20000
@@ -97,9 +98,13 @@ def sniff(path: Path) -> str:
 
 def read_workbook(path: Path) -> WorkbookData:
     """Read all cell values of an .xlsx file, or raise :class:`ReadError`."""
-    if path.stat().st_size == 0:
+    try:
+        empty = path.stat().st_size == 0
+        kind = sniff(path)
+    except OSError as exc:
+        raise ReadError(explain(exc)) from exc
+    if empty:
         raise NotSpreadsheetError("文件是空的（0 字节），可能传输没有完成，请重新发送")
-    kind = sniff(path)
     if kind == "ole":
         raise NotSpreadsheetError(
             "这是 .xls 旧格式，或设置了打开密码的文件；如设置了密码，请先取消密码"
@@ -126,7 +131,7 @@ def read_workbook(path: Path) -> WorkbookData:
     except ReadError:
         raise
     except Exception as exc:  # the library's failures are many and undocumented
-        raise ReadError(f"{type(exc).__name__}: {exc}"[:160]) from exc
+        raise ReadError(explain(exc)) from exc
 
 
 def _read_openpyxl(path: Path) -> WorkbookData:

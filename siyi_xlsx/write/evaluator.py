@@ -8,7 +8,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
-from siyi_xlsx import __version__
+from siyi_xlsx import __version__, progress
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.read.evaluations import (
     EVALUATOR_FORMAT,
@@ -43,7 +43,7 @@ def write_evaluator_workbooks(
     spec = template("evaluator_workbook")
     schema = schemas.load("eval_scores")
     paths = []
-    for ev in evaluators(campaign):
+    for ev in progress.track(evaluators(campaign), "生成考评打分表"):
         label = KIND_LABEL[ev.kind]
         path = out_dir / safe_file_name(
             f"{campaign.settings.year}年{label}表_{ev.name}.xlsx"

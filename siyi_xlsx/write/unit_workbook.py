@@ -17,7 +17,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
-from siyi_xlsx import __version__
+from siyi_xlsx import __version__, progress
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.compute.previous import PeriodTables
 from siyi_xlsx.read.inspection import Inspection
@@ -183,7 +183,7 @@ def write_unit_workbooks(
         write_unit_workbook(
             campaign, unit, out_dir, now, last, inspection.open_orders_of(unit.name)
         )
-        for unit in campaign.lead_units()
+        for unit in progress.track(campaign.lead_units(), "生成各单位填报表")
     ]
 
 
