@@ -131,6 +131,12 @@ class Code(StrEnum):
     RETURN_DEADLINE_STALE = "RETURN_DEADLINE_STALE"
     AS_OF_OUTSIDE_PERIOD = "AS_OF_OUTSIDE_PERIOD"
     THRESHOLD_ORDER = "THRESHOLD_ORDER"
+    OPTION_DUPLICATE = "OPTION_DUPLICATE"
+    OPTION_LIST_EMPTY = "OPTION_LIST_EMPTY"
+    REVIEW_DATE_OUT_OF_RANGE = "REVIEW_DATE_OUT_OF_RANGE"
+    REVIEW_REOPENED = "REVIEW_REOPENED"
+    REVIEW_REOPEN_WITHOUT_APPROVAL = "REVIEW_REOPEN_WITHOUT_APPROVAL"
+    REVIEW_APPROVED_UNBACKED = "REVIEW_APPROVED_UNBACKED"
 
 
 class _ColumnTitles(Mapping[str, str]):
@@ -460,6 +466,30 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     Code.THRESHOLD_ORDER: (
         ERROR,
         "“{field}”({value}) 应大于“{detail}”，已改用默认阈值。",
+    ),
+    Code.OPTION_DUPLICATE: (
+        WARNING,
+        "“{field}”列表中的“{value}”重复，只保留一个。",
+    ),
+    Code.OPTION_LIST_EMPTY: (
+        WARNING,
+        "“{field}”列表没有填写任何选项，已使用系统默认选项：{detail}。",
+    ),
+    Code.REVIEW_DATE_OUT_OF_RANGE: (
+        ERROR,
+        "{title[master_closing_reviews.date]} {value} 不在 {detail} 之间（本年度初至下一期期末），可能是笔误，该行审核未采用。请改正日期。",
+    ),
+    Code.REVIEW_REOPENED: (
+        WARNING,
+        "任务 {value} 已于 {detail} 重新启动（此前已同意销号），按节点重新判定，单位须继续报送该任务。",
+    ),
+    Code.REVIEW_REOPEN_WITHOUT_APPROVAL: (
+        WARNING,
+        "任务 {value} 在 {detail} 之前没有“同意销号”的审核，“重新启动”不改变什么，该任务照常判定。请核实任务编号。",
+    ),
+    Code.REVIEW_APPROVED_UNBACKED: (
+        WARNING,
+        "任务 {value} 已同意销号，但{detail}。办公室的审核结果仍然有效，该任务显示为“已销号”；如属误填，请修改“销号审核”表。",
     ),
 }
 

@@ -18,6 +18,15 @@ class TaskStatus(StrEnum):
     NOT_STARTED = "未开始"
     DONE = "已完成"
     CLOSING = "申请销号"  # every milestone done, the unit asks to close it off
+    CLOSED = "已销号"  # the office approved the close-off (任务总表 销号审核)
+
+
+class ReviewResult(StrEnum):
+    """审核结果 of the office on a 销号 application (任务总表 销号审核)."""
+
+    APPROVE = "同意销号"
+    REJECT = "驳回"
+    REOPEN = "重新启动"  # an approved task is open again
 
 
 class ReportedMilestoneState(StrEnum):

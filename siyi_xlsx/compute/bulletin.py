@@ -52,7 +52,9 @@ def standings(tasks: pd.DataFrame, problems: pd.DataFrame, rules: Rules) -> pd.D
     rows = []
     for unit, group in tasks.groupby("lead_unit"):
         status = group["status"]
-        done = int(status.isin([TaskStatus.DONE, TaskStatus.CLOSING]).sum())
+        done = int(
+            status.isin([TaskStatus.DONE, TaskStatus.CLOSING, TaskStatus.CLOSED]).sum()
+        )
         serious, behind = (
             int((status == TaskStatus.SERIOUS).sum()),
             int((status == TaskStatus.BEHIND).sum()),

@@ -34,6 +34,7 @@ import pandas as pd
 
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.check.validate import milestone_done
+from siyi_xlsx.compute.closing import closing_rules, task_review
 from siyi_xlsx.errors import ERROR, Code, Issue
 from siyi_xlsx.read.master import (
     NO_MILESTONE_CONTENT,
@@ -51,6 +52,7 @@ STATUS_ORDER = (
     TaskStatus.NOT_STARTED,
     TaskStatus.DONE,
     TaskStatus.CLOSING,
+    TaskStatus.CLOSED,
 )
 LIGHT = {
     TaskStatus.SERIOUS: "红",
@@ -59,6 +61,7 @@ LIGHT = {
     TaskStatus.NOT_STARTED: "绿",
     TaskStatus.DONE: "绿",
     TaskStatus.CLOSING: "绿",
+    TaskStatus.CLOSED: "绿",
 }
 NOT_REPORTED = "未填报"
 NOT_RETURNED = "未报送"
@@ -137,6 +140,7 @@ def status_rules(s: Settings) -> list[tuple[str, str]]:
             )
             + "。",
         ),
+        *closing_rules(),  # 销号审核 (compute/closing.py)
     ]
 
 
@@ -457,9 +461,17 @@ def build_tables(
         states = milestone_states(task, sub, s.as_of)
         # a request without evidence was rejected (REQUIRED) and does not count
         apply_close = values.get("apply_close") == "是" and bool(values.get("evidence"))
+        # the office's 销号审核 decision (compute/closing.py)
+        review = task_review(campaign, task.task_id, sub, row is not None, apply_close)
         result = evaluate_task(
-            task, states, values.get("progress"), apply_close, s, "progress" in rejected
+            task,
+            states,
+            values.get("progress"),
+            apply_close and not review.rejects,
+            s,
+            "progress" in rejected,
         )
+        result = review.settle(result, LIGHT, campaign.issues)
         tasks_out.append(
             {
                 "task_id": task.task_id,
