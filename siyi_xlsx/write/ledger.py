@@ -35,6 +35,7 @@ STATUS_FILL = {
     "未开始": "grey",
     "已完成": "blue",
     "申请销号": "blue",
+    "已销号": "blue",
 }
 LIGHT_FILL = {"红": "red", "黄": "amber", "绿": "green"}
 

@@ -21,6 +21,7 @@ CHART_COLORS = {
     "未开始": "#A5A5A5",
     "已完成": "#4472C4",
     "申请销号": "#5B9BD5",
+    "已销号": "#2F5597",
 }
 
 
@@ -38,7 +39,7 @@ def unit_ranking(tasks: pd.DataFrame) -> pd.DataFrame:
                 "rate",
             ]
         )
-    good = tasks["status"].isin(["正常推进", "已完成", "申请销号", "未开始"])
+    good = tasks["status"].isin(["正常推进", "已完成", "申请销号", "已销号", "未开始"])
     frame = tasks.assign(
         good=good, behind=tasks["status"] == "滞后", serious=tasks["status"] == "严重滞后"
     )
@@ -365,7 +366,7 @@ def _headline_figures(
 ) -> None:
     """Rows 3–4: the task and problem counts in large type (serious ones in red when not
     zero), and the on-track rate."""
-    done = counts.get("已完成", 0) + counts.get("申请销号", 0)
+    done = counts.get("已完成", 0) + counts.get("申请销号", 0) + counts.get("已销号", 0)
     figures = [
         ("重点任务", len(tasks)),
         ("已完成", done),
