@@ -47,7 +47,7 @@ def load_inspection(campaign: Any) -> Inspection:
         ("inspection_visits", result.visits),
         ("supervision_orders", result.orders),
     ):
-        schema = campaign.schema(schema_id)  # with the office's lists (选项)
+        schema = schemas.load(schema_id)
         sheet = book.sheets.get(schema.sheet)
         if sheet is None:
             result.issues.append(where.issue(Code.SHEET_MISSING, sheet=schema.sheet))
