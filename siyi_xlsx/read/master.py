@@ -205,8 +205,8 @@ class Campaign:
 
     def review_of(self, task_id: str, until: dt.date | None = None) -> Review | None:
         """The office's decision in force on a task (销号审核): its row with the latest
-        审核日期, the lower row on the same day; only rows dated on or before ``until``
-        when given. None: never reviewed."""
+        审核日期 (one a day: a repeat is dropped as a duplicate; the row breaks ties in
+        memory); only rows dated on or before ``until`` when given. None: never reviewed."""
         return max(
             (
                 r
