@@ -165,12 +165,8 @@ def task_changes(
         if old is None:
             continue
         where = Where(file="历史对比", unit=row["lead_unit"])
-        if old.get("status") in (TaskStatus.DONE, TaskStatus.CLOSING) and row[
-            "status"
-        ] not in (
-            TaskStatus.DONE,
-            TaskStatus.CLOSING,
-        ):
+        closed_off = (TaskStatus.DONE, TaskStatus.CLOSING, TaskStatus.CLOSED)
+        if old.get("status") in closed_off and row["status"] not in closed_off:
             issues.append(
                 where.issue(
                     Code.TASK_REOPENED,
