@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
+import pandas as pd
 import pytest
 from conftest import SETTINGS, SMALL, set_cell
 
@@ -348,3 +349,30 @@ def test_decisions_and_lists_flow_through_issue_and_run(small):
         "此前的销号申请已于 2022-09-25 驳回：佐证不足，请补充验收报告"
     )
     assert list(result.problems["category"]) == ["安全隐患"]
+
+
+def test_a_task_closed_off_is_not_open_again_in_the_history_check():
+    from siyi_xlsx.compute.previous import PeriodTables
+    from siyi_xlsx.compute.supervision import task_changes
+
+    def tasks(status):
+        return pd.DataFrame(
+            [
+                {
+                    "task_id": "T1",
+                    "lead_unit": "甲",
+                    "status": status,
+                    "deadline": D(2022, 12, 31),
+                }
+            ]
+        )
+
+    def reopened(before, now):
+        last = PeriodTables(
+            "2022M07", "2022-07-31", tasks(before), pd.DataFrame(), pd.DataFrame()
+        )
+        found = task_changes(None, tasks(now), [last])
+        return [i.code for i in found] == [Code.TASK_REOPENED]
+
+    assert not reopened(TaskStatus.CLOSING, TaskStatus.CLOSED)  # the office approved
+    assert reopened(TaskStatus.CLOSED, TaskStatus.BEHIND)  # 重新启动
