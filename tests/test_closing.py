@@ -227,6 +227,8 @@ def test_an_approval_closes_the_task_and_an_unbacked_one_is_flagged(campaign):
         TaskStatus.CLOSED
     )
     assert c.issues == []
+    assert review.unreported("未报送") == "无需报送（已销号）"
+    assert task_review(c, "T1", None, False, False).unreported("未报送") == "未报送"
 
 
 def test_a_rejection_answers_applications_saved_up_to_its_day(campaign):
@@ -284,6 +286,8 @@ def test_a_rejection_goes_back_to_the_unit_once(campaign):
     # made on the last as-of date: the last period's application came after it
     assert reset("2022-07-01", after_last) == ({"T1": "是", "T2": "是"}, {})
     assert reset(None, after_last)[0]["T2"] == "否"  # no earlier period
+    # made after this period's as-of date: for the next period's workbooks
+    assert reset(None, ("T2", REJECT, D(2022, 10, 1), "缺佐证"))[1] == {}
     # a 重新启动 of a task never closed hands nothing back
     assert reset(None, ("T2", REOPEN, D(2022, 7, 1), "误填"))[1] == {}
 

@@ -101,6 +101,13 @@ class TaskReview:
             and not self.applied_after
         )
 
+    def unreported(self, text: str) -> str:
+        """报送情况 of a task without a row in the unit's file: an approved task is not
+        handed out any more, so nothing was due."""
+        if self.decision is not None and self.decision.result == APPROVE:
+            return "无需报送（已销号）"
+        return text
+
     def settle(
         self, result: Any, light: Mapping[TaskStatus, str], issues: list[Issue]
     ) -> Any:

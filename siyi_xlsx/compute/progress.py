@@ -513,7 +513,7 @@ def build_tables(
                 "evidence": values.get("evidence", ""),
                 "returned": "已报送"
                 if row
-                else (NOT_RETURNED if not sub else "未填报该任务"),
+                else review.unreported(NOT_RETURNED if not sub else "未填报该任务"),
                 "source_file": sub.name if sub else "",
             }
         )
