@@ -302,6 +302,7 @@ def test_decisions_and_lists_flow_through_issue_and_run(small):
         "reviews": [
             _review("T2", "驳回", D(2022, 9, 25), "佐证不足，请补充验收报告"),
             _review("T4", "同意销号", D(2022, 9, 20), "已建成", "王审"),
+            _review("T1", "同意销号", D(2022, 9, 30), "提前完成"),
         ],
     }
     write_master(small.folder / MASTER_FILE, data, SETTINGS)
@@ -324,7 +325,7 @@ def test_decisions_and_lists_flow_through_issue_and_run(small):
         ws = book["问题清单"]
         cols = {c.value: c.column for c in ws[3] if c.value}
         for title, value in {
-            "任务编号": "T1",
+            "任务编号": "T2",
             "问题描述": "施工现场有安全隐患",
             "问题类别": "安全隐患",
             "问题来源": "单位自查",
@@ -345,9 +346,15 @@ def test_decisions_and_lists_flow_through_issue_and_run(small):
     # U03 sends nothing: its approved task is 已销号 all the same
     result = small.analyse()
     assert not [i for i in result.issues if i.code == Code.NOT_IN_LIST]
+    # T1, approved on the as-of date, was not handed out: not missing from the return
+    assert "T1" not in [r[0] for r in ledger.iter_rows(min_row=4, values_only=True)]
+    missing = (Code.ROW_MISSING, Code.ADDED_AFTER_ISSUE)
+    assert not [i for i in result.issues if i.code in missing]
     tasks = result.tasks.set_index("task_id")
     assert tasks.loc["T4", "status"] == TaskStatus.CLOSED
     assert tasks.loc["T4", "reason"] == "办公室 2022-09-20 同意销号（王审）：已建成"
+    assert tasks.loc["T1", "status"] == TaskStatus.CLOSED
+    assert tasks.loc["T1", "returned"] == "无需报送（已销号）"
     assert tasks.loc["T2", "status"] == TaskStatus.CLOSING
     assert tasks.loc["T2", "reason"].endswith(
         "此前的销号申请已于 2022-09-25 驳回：佐证不足，请补充验收报告"
