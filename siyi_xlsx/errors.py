@@ -144,6 +144,12 @@ class Code(StrEnum):
     THRESHOLD_ORDER = "THRESHOLD_ORDER"
     RESUBMIT_BEFORE_DEADLINE = "RESUBMIT_BEFORE_DEADLINE"
     REF_UNKNOWN_SIMILAR = "REF_UNKNOWN_SIMILAR"
+    OPTION_DUPLICATE = "OPTION_DUPLICATE"
+    OPTION_LIST_EMPTY = "OPTION_LIST_EMPTY"
+    REVIEW_DATE_OUT_OF_RANGE = "REVIEW_DATE_OUT_OF_RANGE"
+    REVIEW_REOPENED = "REVIEW_REOPENED"
+    REVIEW_REOPEN_WITHOUT_APPROVAL = "REVIEW_REOPEN_WITHOUT_APPROVAL"
+    REVIEW_APPROVED_UNBACKED = "REVIEW_APPROVED_UNBACKED"
 
 
 class _ColumnTitles(Mapping[str, str]):
@@ -505,6 +511,30 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     Code.REF_UNKNOWN_SIMILAR: (
         ERROR,
         "{field}“{value}”在任务总表中找不到，是否为“{detail}”？请改为“{detail}”。",
+    ),
+    Code.OPTION_DUPLICATE: (
+        WARNING,
+        "“{field}”列表中的“{value}”重复，只保留一个。",
+    ),
+    Code.OPTION_LIST_EMPTY: (
+        WARNING,
+        "“{field}”列表没有填写任何选项，已使用系统默认选项：{detail}。",
+    ),
+    Code.REVIEW_DATE_OUT_OF_RANGE: (
+        ERROR,
+        "{title[master_closing_reviews.date]} {value} 不在 {detail} 之间（本年度初至下一期期末），可能是笔误，该行审核未采用。请改正日期。",
+    ),
+    Code.REVIEW_REOPENED: (
+        WARNING,
+        "任务 {value} 已于 {detail} 重新启动（此前已同意销号），按节点重新判定，单位须继续报送该任务。",
+    ),
+    Code.REVIEW_REOPEN_WITHOUT_APPROVAL: (
+        WARNING,
+        "任务 {value} 在 {detail} 之前没有“同意销号”的审核，“重新启动”不改变什么，该任务照常判定。请核实任务编号。",
+    ),
+    Code.REVIEW_APPROVED_UNBACKED: (
+        WARNING,
+        "任务 {value} 已同意销号，但{detail}。办公室的审核结果仍然有效，该任务显示为“已销号”；如属误填，请修改“销号审核”表。",
     ),
 }
 

@@ -20,6 +20,15 @@ class TaskStatus(StrEnum):
     DONE = "已完成"
     CLOSING = "申请销号"  # every milestone done, the unit asks to close it off
     NO_RETURN = "未报送"  # the lead unit has no usable file this period: not judged
+    CLOSED = "已销号"  # the office approved the close-off (任务总表 销号审核)
+
+
+class ReviewResult(StrEnum):
+    """审核结果 of the office on a 销号 application (任务总表 销号审核)."""
+
+    APPROVE = "同意销号"
+    REJECT = "驳回"
+    REOPEN = "重新启动"  # an approved task is open again
 
 
 class ReportedMilestoneState(StrEnum):

@@ -72,6 +72,8 @@ def _campaign(tasks: list[Task], settings: Settings = S, units=("甲", "乙", "�
         units={u.code: u for u in by_name.values()},
         unit_by_name=by_name.get,
         tasks_of=lambda unit: [t for t in tasks if t.lead_unit == unit.name],
+        review_of=lambda task_id, until=None: None,  # no 销号审核 decisions
+        issues=[],
     )
 
 

@@ -50,6 +50,10 @@ def check_submission(sub: Any, campaign: Any) -> None:
     if sub.status == REJECTED or sub.unit is None:
         return
     own_tasks = {t.task_id: t for t in campaign.tasks_of(sub.unit)}
+    # tasks closed off (销号审核) are not issued: their rows are not missing, but a
+    # workbook issued before the approval may still carry them, and they are read
+    closed = campaign.closed_tasks() if hasattr(campaign, "closed_tasks") else set()
+    expected = {k: t for k, t in own_tasks.items() if k not in closed}
     # A table whose key column cannot be read was reported (SHEET_MISSING, HEADER_*);
     # checking its rows, or rules that depend on it, would only repeat that message.
     tables = {k: t for k, t in sub.tables.items() if set(t.schema.key) <= set(t.columns)}
@@ -59,11 +63,15 @@ def check_submission(sub: Any, campaign: Any) -> None:
     evaluation = tables.get("unit_evaluation")
     issues = sub.issues
     if ledger:
-        sub.ledger = _take(issues, _task_rows(ledger, sub, own_tasks, campaign))
+        sub.ledger = _take(issues, _task_rows(ledger, sub, own_tasks, campaign, expected))
     if resp:
-        sub.responsibility = _take(issues, _task_rows(resp, sub, own_tasks, campaign))
+        sub.responsibility = _take(
+            issues, _task_rows(resp, sub, own_tasks, campaign, expected)
+        )
     if sched:
-        sub.schedule = _take(issues, _milestone_rows(sched, sub, own_tasks, campaign))
+        sub.schedule = _take(
+            issues, _milestone_rows(sched, sub, own_tasks, campaign, expected)
+        )
         issues += _schedule_problems(sched, sub.schedule, campaign, sub.where)
     if ledger and sched and {"state", "actual_date"} <= set(sched.columns):
         issues += _ledger_problems(ledger, sub.ledger, own_tasks, sub.schedule, sub.where)
@@ -262,9 +270,14 @@ def milestone_done(row: Any) -> bool:
 
 
 def _task_rows(
-    table: Any, sub: Any, own_tasks: dict[str, Any], campaign: Any
+    table: Any,
+    sub: Any,
+    own_tasks: dict[str, Any],
+    campaign: Any,
+    expected: dict[str, Any] | None = None,
 ) -> tuple[dict[Any, Any], list[Issue]]:
-    """Rows keyed by task (台账, 责任书): unknown or foreign tasks reported, issued tasks missing."""
+    """Rows keyed by task (台账, 责任书): unknown or foreign tasks reported, ``expected``
+    tasks (default: all the unit's own) missing."""
     rows, problems = _keyed_rows(
         table,
         ("task_id",),
@@ -273,7 +286,7 @@ def _task_rows(
     )
     problems += _missing(
         table,
-        own_tasks,
+        own_tasks if expected is None else expected,
         rows,
         lambda t: f"任务 {t.task_id}（{t.title}）",
         sub.where,
@@ -283,10 +296,16 @@ def _task_rows(
 
 
 def _milestone_rows(
-    sched: Any, sub: Any, own_tasks: dict[str, Any], campaign: Any
+    sched: Any,
+    sub: Any,
+    own_tasks: dict[str, Any],
+    campaign: Any,
+    expected: dict[str, Any] | None = None,
 ) -> tuple[dict[Any, Any], list[Issue]]:
-    """推进表 rows keyed by (task, node): unknown nodes reported, issued nodes missing."""
+    """推进表 rows keyed by (task, node): unknown nodes reported, the nodes of the
+    ``expected`` tasks (default: all the unit's own) missing."""
     milestones = {(m.task_id, m.seq): m for t in own_tasks.values() for m in t.milestones}
+    wanted = own_tasks if expected is None else expected
 
     def known(key: tuple[Any, ...]) -> tuple[str, str, str] | None:
         problem = _task_known(key[0], own_tasks, campaign)
@@ -299,7 +318,7 @@ def _milestone_rows(
     rows, problems = _keyed_rows(sched, ("task_id", "seq"), known, sub.where)
     problems += _missing(
         sched,
-        milestones,
+        {k: m for k, m in milestones.items() if k[0] in wanted},
         rows,
         lambda m: f"任务 {m.task_id} 第 {m.seq} 个节点（{m.content}）",
         sub.where,

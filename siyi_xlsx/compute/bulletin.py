@@ -62,7 +62,9 @@ def standings(
     rows = []
     for unit, group in tasks.groupby("lead_unit"):
         status = group["status"]
-        done = int(status.isin([TaskStatus.DONE, TaskStatus.CLOSING]).sum())
+        done = int(
+            status.isin([TaskStatus.DONE, TaskStatus.CLOSING, TaskStatus.CLOSED]).sum()
+        )
         serious, behind = (
             int((status == TaskStatus.SERIOUS).sum()),
             int((status == TaskStatus.BEHIND).sum()),

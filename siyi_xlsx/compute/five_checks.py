@@ -159,7 +159,9 @@ def check_progress(unit: Any, tasks: pd.DataFrame) -> Finding:
         return light, text
     # "on pace" is only what the rules say: no task behind, and without usable
     # progress no pace comparison was made at all
-    open_tasks = mine[~mine["status"].isin([TaskStatus.DONE, TaskStatus.CLOSING])]
+    open_tasks = mine[
+        ~mine["status"].isin([TaskStatus.DONE, TaskStatus.CLOSING, TaskStatus.CLOSED])
+    ]
     unpaced = int(open_tasks["reported_pct"].isna().sum()) if len(open_tasks) else 0
     text = "无滞后、严重滞后的任务"
     if unpaced:

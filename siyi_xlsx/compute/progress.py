@@ -39,6 +39,7 @@ import pandas as pd
 
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.check.validate import milestone_done
+from siyi_xlsx.compute.closing import closing_rules, task_review
 from siyi_xlsx.errors import ERROR, Code, Issue
 from siyi_xlsx.read.master import (
     NO_MILESTONE_CONTENT,
@@ -57,6 +58,7 @@ STATUS_ORDER = (
     TaskStatus.NOT_STARTED,
     TaskStatus.DONE,
     TaskStatus.CLOSING,
+    TaskStatus.CLOSED,
 )
 LIGHT = {
     TaskStatus.SERIOUS: "红",
@@ -66,6 +68,7 @@ LIGHT = {
     TaskStatus.DONE: "绿",
     TaskStatus.CLOSING: "绿",
     TaskStatus.NO_RETURN: "灰",
+    TaskStatus.CLOSED: "绿",
 }
 WARN_LIGHT = "浅黄"  # a green-lit task with a 临期 milestone
 NOT_REPORTED = "未填报"
@@ -171,6 +174,7 @@ def status_rules(s: Settings) -> list[tuple[str, str]]:
             )
             + "。",
         ),
+        *closing_rules(),  # 销号审核 (compute/closing.py)
     ]
 
 
@@ -536,15 +540,18 @@ def build_tables(
         states = milestone_states(task, sub, s.as_of)
         # a request without evidence was rejected (REQUIRED) and does not count
         apply_close = values.get("apply_close") == "是" and bool(values.get("evidence"))
+        # the office's 销号审核 decision (compute/closing.py)
+        review = task_review(campaign, task.task_id, sub, row is not None, apply_close)
         result = evaluate_task(
             task,
             states,
             values.get("progress"),
-            apply_close,
+            apply_close and not review.rejects,
             s,
             "progress" in rejected,
             returned=sub is not None,
         )
+        result = review.settle(result, LIGHT, campaign.issues)
         soon = due_soon(states, s)
         judged = result.status != TaskStatus.NO_RETURN  # nothing counted when not
         # what the master's dates alone say (every node not done): the year-end
@@ -597,7 +604,7 @@ def build_tables(
                 "evidence": values.get("evidence", ""),
                 "returned": "已报送"
                 if row
-                else (NOT_RETURNED if not sub else "未填报该任务"),
+                else review.unreported(NOT_RETURNED if not sub else "未填报该任务"),
                 "source_file": sub.name if sub else "",
             }
         )

@@ -171,10 +171,11 @@ def task_changes(
             continue
         where = Where(file="历史对比", unit=row["lead_unit"])
         silent = reported is not None and row["lead_unit"] not in reported
+        closed_off = (TaskStatus.DONE, TaskStatus.CLOSING, TaskStatus.CLOSED)
         if (
             not silent
-            and old.get("status") in (TaskStatus.DONE, TaskStatus.CLOSING)
-            and row["status"] not in (TaskStatus.DONE, TaskStatus.CLOSING)
+            and old.get("status") in closed_off
+            and row["status"] not in closed_off
         ):
             issues.append(
                 where.issue(

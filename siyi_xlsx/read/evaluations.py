@@ -531,9 +531,9 @@ def read_public(
     """Tally 群众测评 files (xlsx sheets or CSV in UTF-8/GBK, raw votes or per-unit counts)."""
     tallies: dict[str, PublicTally] = {}
     issues: list[Issue] = []
-    raw_schema, count_schema = (
-        schemas.load("public_responses"),
-        schemas.load("public_counts"),
+    raw_schema, count_schema = (  # with the office's lists (选项): its channels
+        campaign.schema("public_responses"),
+        campaign.schema("public_counts"),
     )
     for path in year_files(folder, campaign.settings.year):
         name = path.relative_to(folder).as_posix()

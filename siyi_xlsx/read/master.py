@@ -22,8 +22,14 @@ from siyi_xlsx.period import Period, period_range
 from siyi_xlsx.read.normalize import split_list
 from siyi_xlsx.read.tables import Table, TableRow, Where, read_form, read_table
 from siyi_xlsx.read.workbook import SheetData, read_workbook
+from siyi_xlsx.schema.options import (
+    OPTIONS_SCHEMA,
+    default_options,
+    schema_with_options,
+)
 from siyi_xlsx.schema.rows import schema_issues
 from siyi_xlsx.schema.sheets import SheetSchema, header_key
+from siyi_xlsx.statuses import ReviewResult
 
 MASTER_FILE = "任务总表.xlsx"
 TABLE_SCHEMAS = {
@@ -47,6 +53,9 @@ EVAL_TABLES = {
     "adjust_rules": "master_adjust_rules",
     "adjust_entries": "master_adjust_entries",
 }
+# optional sheets: a master without them (an older campaign) runs as before
+REVIEWS_SCHEMA = "master_closing_reviews"  # 销号审核
+OPTION_TABLES = {"reviews": REVIEWS_SCHEMA, "options": OPTIONS_SCHEMA}
 
 
 @dataclass
@@ -122,6 +131,19 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Review:
+    """One decision of the office on a task's 销号 (a row of 销号审核)."""
+
+    task_id: str
+    result: ReviewResult
+    date: dt.date
+    comment: str = ""
+    reviewer: str = ""
+    row: int = 0  # its row in 销号审核: on the same date the later row wins
+    cell: str = ""  # its 任务编号 cell, for messages
+
+
+@dataclass(frozen=True)
 class Settings:
     """任务总表 设置: the period and the status thresholds."""
 
@@ -163,6 +185,14 @@ class Campaign:
     indicators: dict[str, Indicator]
     issues: list[Issue] = field(default_factory=list)
     sheets: dict[str, SheetData] = field(default_factory=dict, repr=False)
+    # the office's lists (选项), by list name; the package's lists when empty
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    reviews: tuple[Review, ...] = ()  # 销号审核, in sheet order
+
+    def schema(self, schema_id: str) -> SheetSchema:
+        """The sheet's schema with the office's lists (选项) as its dropdown lists: what
+        the master, the issued workbooks and the returned files are checked against."""
+        return schema_with_options(schema_id, self.options)
 
     @property
     def period(self) -> Period:
@@ -188,6 +218,44 @@ class Campaign:
     def lead_units(self) -> list[Unit]:
         return [u for u in self.units.values() if self.tasks_of(u)]
 
+    def review_of(self, task_id: str, until: dt.date | None = None) -> Review | None:
+        """The office's decision in force on a task (销号审核): its row with the latest
+        审核日期 (one a day: a repeat is dropped as a duplicate; the row breaks ties in
+        memory); only rows dated on or before ``until`` when given. None: never reviewed."""
+        return max(
+            (
+                r
+                for r in self.reviews
+                if r.task_id == task_id and (until is None or r.date <= until)
+            ),
+            key=lambda r: (r.date, r.row),
+            default=None,
+        )
+
+    def approval_before(self, review: Review) -> Review | None:
+        """The latest 同意销号 of the same task before ``review`` (what a 重新启动 undoes)."""
+        return max(
+            (
+                r
+                for r in self.reviews
+                if r.task_id == review.task_id
+                and r.result == ReviewResult.APPROVE
+                and (r.date, r.row) < (review.date, review.row)
+            ),
+            key=lambda r: (r.date, r.row),
+            default=None,
+        )
+
+    def closed_tasks(self) -> set[str]:
+        """Tasks left out of this period's workbooks: the decision in force on the as-of
+        date is 同意销号 (their units no longer report on them)."""
+        return {
+            r.task_id
+            for r in self.reviews
+            if (found := self.review_of(r.task_id, self.settings.as_of)) is not None
+            and found.result == ReviewResult.APPROVE
+        }
+
 
 # ----------------------------------------------------------------------------- reading
 
@@ -204,9 +272,10 @@ def load_campaign(folder: Path) -> Campaign:
     where = Where(file=MASTER_FILE, unit="领导小组办公室")
     issues: list[Issue] = []
     settings = _read_settings(book.sheets, where, issues)
+    options = read_options(book.sheets, where, issues)
     tables: dict[str, list[TableRow]] = {}
     for key, schema_id in TABLE_SCHEMAS.items():
-        schema = schemas.load(schema_id)
+        schema = schema_with_options(schema_id, options)
         sheet = book.sheets.get(schema.sheet)
         if sheet is None:
             # Without any one of these sheets every unit would be blamed for the office's
@@ -221,7 +290,146 @@ def load_campaign(folder: Path) -> Campaign:
         for name in (schemas.load(sid).sheet for sid in LATER_SHEETS)
         if name in book.sheets
     }
-    return _build(folder, settings, tables, where, issues, kept)
+    campaign = dataclasses.replace(
+        _build(folder, settings, tables, where, issues, kept), options=options
+    )
+    reviews = _read_reviews(book.sheets, campaign, where, issues)
+    return dataclasses.replace(campaign, reviews=reviews)
+
+
+def read_options(
+    sheets: dict[str, SheetData], where: Where, issues: list[Issue]
+) -> dict[str, tuple[str, ...]]:
+    """选项: each list as the office keeps it, in its order; blanks skipped, repeats
+    reported and kept once, an empty list (or no 选项 sheet) is the package's list."""
+    defaults = default_options()
+    schema = schemas.load(OPTIONS_SCHEMA)
+    sheet = sheets.get(schema.sheet)
+    table = read_table(sheet, schema, where, issues) if sheet is not None else None
+    if table is None:
+        return dict(defaults)
+    options: dict[str, tuple[str, ...]] = {}
+    for column in schema.columns:
+        if column.name not in table.columns:  # reported as a missing column
+            options[column.name] = defaults[column.name]
+            continue
+        values: list[str] = []
+        seen: set[str] = set()
+        for row in table.rows:
+            text = str(row.values.get(column.name) or "").strip()
+            if not text:
+                continue
+            if header_key(text) in seen:
+                issues.append(
+                    where.issue(
+                        Code.OPTION_DUPLICATE,
+                        sheet=schema.sheet,
+                        cell=row.cell(column.name),
+                        field=column.title,
+                        value=text,
+                    )
+                )
+                continue
+            seen.add(header_key(text))
+            values.append(text)
+        if not values:
+            issues.append(
+                where.issue(
+                    Code.OPTION_LIST_EMPTY,
+                    sheet=schema.sheet,
+                    field=column.title,
+                    detail="、".join(defaults[column.name]),
+                )
+            )
+        options[column.name] = tuple(values) or defaults[column.name]
+    return options
+
+
+def _next_period_end(period: Period) -> dt.date:
+    """The last day of the period after ``period`` (of the same length)."""
+    day = period.end + dt.timedelta(days=1)
+    kind = period.name[4:5]
+    name = {
+        "Q": f"{day.year}Q{(day.month - 1) // 3 + 1}",
+        "H": f"{day.year}H{1 if day.month <= 6 else 2}",
+        "M": f"{day.year}M{day.month:02d}",
+    }.get(kind, f"{day.year}")
+    found = period_range(name)
+    return found[1] if found else period.end
+
+
+def _read_reviews(
+    sheets: dict[str, SheetData], campaign: Campaign, where: Where, issues: list[Issue]
+) -> tuple[Review, ...]:
+    """销号审核: the office's decisions on known tasks, dated from the start of the year
+    to the end of the period after the current one (a later or earlier date is a typo:
+    reported, not used). A master without the sheet has no decisions."""
+    schema = schemas.load(REVIEWS_SCHEMA)
+    sheet = sheets.get(schema.sheet)
+    table = read_table(sheet, schema, where, issues) if sheet is not None else None
+    if table is None:
+        return ()
+    first = dt.date(campaign.settings.year, 1, 1)
+    period = campaign.period
+    last = (
+        _next_period_end(period)
+        if period
+        else dt.date(campaign.settings.year + 1, 12, 31)
+    )
+    task_sheet = schemas.load(TABLE_SCHEMAS["tasks"]).sheet
+    reviews = []
+    for row in _unique_rows(table, schema, where, issues):
+        if not _check_ref(
+            row, "task_id", set(campaign.tasks), schema, task_sheet, where, issues
+        ):
+            continue
+        v = row.values
+        if "result" not in v:
+            continue  # reported as REQUIRED or not in the list
+        day = dt.date.fromisoformat(v["date"])
+        if not first <= day <= last:
+            issues.append(
+                where.issue(
+                    Code.REVIEW_DATE_OUT_OF_RANGE,
+                    sheet=schema.sheet,
+                    cell=row.cell("date"),
+                    value=day,
+                    detail=f"{first.isoformat()} 至 {last.isoformat()}",
+                )
+            )
+            continue
+        reviews.append(
+            Review(
+                v["task_id"],
+                ReviewResult(v["result"]),
+                day,
+                v.get("comment", ""),
+                v.get("reviewer", ""),
+                row.row,
+                row.cell("task_id"),
+            )
+        )
+    _report_reopened(dataclasses.replace(campaign, reviews=tuple(reviews)), where, issues)
+    return tuple(reviews)
+
+
+def _report_reopened(campaign: Campaign, where: Where, issues: list[Issue]) -> None:
+    """A 重新启动 in force is reported: what it reopened, or that nothing was closed."""
+    sheet = schemas.load(REVIEWS_SCHEMA).sheet
+    for task_id in dict.fromkeys(r.task_id for r in campaign.reviews):
+        found = campaign.review_of(task_id)
+        if found is None or found.result != ReviewResult.REOPEN:
+            continue
+        approval = campaign.approval_before(found)
+        issues.append(
+            where.issue(
+                Code.REVIEW_REOPENED if approval else Code.REVIEW_REOPEN_WITHOUT_APPROVAL,
+                sheet=sheet,
+                cell=found.cell,
+                value=task_id,
+                detail=found.date,
+            )
+        )
 
 
 def _read_settings(
@@ -461,6 +669,7 @@ class _Reader:
     ) -> None:
         self.tables, self.where, self.issues = tables, where, issues
         self.schema = {key: schemas.load(sid) for key, sid in TABLE_SCHEMAS.items()}
+        # the office's lists are checked when the rows are read (see load_campaign)
         self.dropped_tasks: set[str] = set()
 
     def _ref(

@@ -13,8 +13,12 @@ from siyi_xlsx.statuses import ReportedMilestoneState
 
 
 def unit_rows(campaign: Campaign, unit: Unit) -> dict[str, list[dict[str, Any]]]:
-    """The prefilled rows of each sheet of a unit's workbook, keyed by schema id."""
-    tasks = campaign.tasks_of(unit)
+    """The prefilled rows of each sheet of a unit's workbook, keyed by schema id.
+
+    Tasks the office has closed off (销号审核: 同意销号 on or before the as-of date) are
+    left out: the unit no longer reports on them."""
+    closed = campaign.closed_tasks()
+    tasks = [t for t in campaign.tasks_of(unit) if t.task_id not in closed]
     ledger = [
         {
             "task_id": t.task_id,

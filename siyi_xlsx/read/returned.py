@@ -133,7 +133,7 @@ def read_submission(
     and read its sheets into ``sub``; what :func:`ingest` does once the file is open."""
     sub.saved_at = _naive(book.modified) or sub.mtime
     if _identify(sub, book, campaign):
-        _read_sheets(sub, book)
+        _read_sheets(sub, book, campaign)
     return sub
 
 
@@ -224,13 +224,13 @@ def _renamed_sheet(book: WorkbookData, schema: schemas.SheetSchema) -> SheetData
     return None
 
 
-def _read_sheets(sub: Submission, book: WorkbookData) -> None:
+def _read_sheets(sub: Submission, book: WorkbookData, campaign: Campaign) -> None:
 
     where = sub.where
     sub.order_feedback = read_order_feedback(book.sheets, where, sub.issues)
     current = template("unit_workbook")["template_version"]
     for schema_id in UNIT_SHEETS + LIST_SHEETS:
-        schema = schemas.load(schema_id)
+        schema = campaign.schema(schema_id)  # with the office's lists (选项)
         sheet = book.sheets.get(schema.sheet) or _renamed_sheet(book, schema)
         if sheet is None:
             if schema_id not in LIST_SHEETS:

@@ -166,7 +166,8 @@ def build_sample_master(seed: int = 2022) -> dict[str, list[dict]]:
     """Build a fictional master workbook for a 2022 "四个体系" campaign.
 
     Returns a dict with the keys ``units``, ``leaders``, ``teams``,
-    ``tasks``, ``milestones``, ``indicators`` and ``adjust_entries``; each
+    ``tasks``, ``milestones``, ``indicators``, ``adjust_entries`` and
+    ``reviews`` (销号审核); each
     value is a list of row dicts whose values are ``str``, ``int`` or
     ``datetime.date``.
     The unit, team, task and indicator texts are fixed; person names,
@@ -190,7 +191,30 @@ def build_sample_master(seed: int = 2022) -> dict[str, list[dict]]:
         "milestones": milestones,
         "indicators": _indicators(),
         "adjust_entries": _adjust_entries(units),
+        "reviews": _closing_reviews(),
     }
+
+
+def _closing_reviews() -> list[dict]:
+    """销号审核: the office's decisions on the two 销号 applications of the sample's
+    2022Q3 returns, made after the returns came in (so the period's workbooks, issued
+    before, are unchanged): one approved, one turned down with what to add."""
+    return [
+        {
+            "task_id": "ZD068",
+            "result": "同意销号",
+            "date": date(2022, 10, 12),
+            "comment": "节点佐证齐全，资金已拨付到位，同意销号",
+            "reviewer": "材料汇总组",
+        },
+        {
+            "task_id": "ZD031",
+            "result": "驳回",
+            "date": date(2022, 10, 12),
+            "comment": "佐证材料只有现场照片，请补充验收报告后重新申请",
+            "reviewer": "材料汇总组",
+        },
+    ]
 
 
 def _units(make_name: _NameMaker, make_phone: _PhoneMaker) -> list[dict]:

@@ -8,6 +8,7 @@ hint. The template writer, the reader and the validator all read these declarati
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
@@ -69,6 +70,8 @@ class SheetSchema:
     form: tuple[Column, ...]
     layout: str
     raw: dict[str, Any] = field(repr=False, hash=False, compare=False)
+    # (column, choices) replacing the declared dropdown lists: the office's 选项
+    variant: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def position(self, name: str) -> int:
         """1-based position of column ``name`` in the issued sheet."""
@@ -94,7 +97,7 @@ class SheetSchema:
         return dict(self.raw.get("x-defaults", {}))
 
     def validator(self) -> Draft202012Validator:
-        return _validator(self.schema_id)
+        return _validator(self.schema_id, self.variant)
 
 
 def header_key(text: Any) -> str:
@@ -139,5 +142,35 @@ def load(schema_id: str) -> SheetSchema:
 
 
 @cache
-def _validator(schema_id: str) -> Draft202012Validator:
-    return Draft202012Validator(load(schema_id).raw, format_checker=FormatChecker())
+def with_choices(
+    schema_id: str, variant: tuple[tuple[str, tuple[str, ...]], ...]
+) -> SheetSchema:
+    """``schemas/<schema_id>.json`` with the dropdown list (``enum``) of each named
+    column replaced: the same sheet, validated and written with the office's lists."""
+    base = load(schema_id)
+    if not variant:
+        return base
+    raw = copy.deepcopy(base.raw)
+    for name, choices in variant:
+        raw["properties"][name]["enum"] = list(choices)
+    return SheetSchema(
+        schema_id=schema_id,
+        sheet=base.sheet,
+        title=base.title,
+        description=base.description,
+        key=base.key,
+        columns=_columns(raw["properties"], set(raw.get("required", []))),
+        form=base.form,
+        layout=base.layout,
+        raw=raw,
+        variant=variant,
+    )
+
+
+@cache
+def _validator(
+    schema_id: str, variant: tuple[tuple[str, tuple[str, ...]], ...] = ()
+) -> Draft202012Validator:
+    return Draft202012Validator(
+        with_choices(schema_id, variant).raw, format_checker=FormatChecker()
+    )

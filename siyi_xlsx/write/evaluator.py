@@ -200,7 +200,7 @@ def write_public_template(path: Path, campaign: Campaign) -> None:
         lists = ListSheet(book)
         names = [u.name for u in campaign.lead_units()]
         for schema_id in ("public_responses", "public_counts"):
-            schema = schemas.load(schema_id)
+            schema = campaign.schema(schema_id)  # the office's channels (选项)
             ws = book.add_worksheet(schema.sheet)
             write_table(
                 ws,

@@ -44,6 +44,7 @@ STATUS_FILL = {
     "已完成": "blue",
     "申请销号": "blue",
     "未报送": "grey",
+    "已销号": "blue",
 }
 LIGHT_FILL = {"红": "red", "黄": "amber", "绿": "green", "灰": "grey", "浅黄": "pale"}
 LIGHTS_NOTE = (

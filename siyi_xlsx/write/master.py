@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
+from xlsxwriter.utility import xl_col_to_name
+
 from siyi_xlsx import schema as schemas
-from siyi_xlsx.read.master import EVAL_TABLES, TABLE_SCHEMAS
+from siyi_xlsx.read.master import EVAL_TABLES, OPTION_TABLES, TABLE_SCHEMAS
 from siyi_xlsx.resources import template
+from siyi_xlsx.schema.options import default_options, targets
 from siyi_xlsx.schema.sheets import INPUT, SheetSchema
 from siyi_xlsx.write.xlsx import (
     Formats,
@@ -24,12 +28,15 @@ def write_master(
     data: dict[str, list[dict[str, Any]]] | None = None,
     settings: dict[str, Any] | None = None,
 ) -> None:
-    """Write the master workbook, empty (with instructions) or filled with ``data``."""
+    """Write the master workbook, empty (with instructions) or filled with ``data``;
+    ``data["options"]`` (list name -> values) fills 选项, the package's lists otherwise."""
     spec = template("master_workbook")
     data = data or {}
+    options = {**default_options(), **(data.get("options") or {})}
     with atomic_workbook(path) as book:
         fmt = Formats(book)
         ref_sources = _define_ref_names(book, data)
+        ref_sources.update(_define_option_names(book, options))
         for sheet_spec in spec["sheets"]:
             ws = book.add_worksheet(sheet_spec["name"])
             if sheet_spec["kind"] == "instructions":
@@ -46,7 +53,10 @@ def write_master(
                 )
                 _write_settings(ws, fmt, schema, values or {})
                 continue
-            tables = {**TABLE_SCHEMAS, **EVAL_TABLES}
+            if sheet_spec["kind"] == "options":
+                _write_options(ws, fmt, schema, options)
+                continue
+            tables = {**TABLE_SCHEMAS, **EVAL_TABLES, **OPTION_TABLES}
             key = next(k for k, v in tables.items() if v == schema.schema_id)
             rows = data.get(key, [])
             if key == "adjust_rules" and not rows:
@@ -54,7 +64,7 @@ def write_master(
             write_table(
                 ws,
                 fmt,
-                schema,
+                _lists_from_options(schema),
                 rows,
                 title=schema.title,
                 note=schema.description,
@@ -80,6 +90,72 @@ def _define_ref_names(book: Any, data: dict[str, list[dict[str, Any]]]) -> dict[
                 book.define_name(name, f"='{schema.sheet}'!${letter}$4:${letter}${last}")
                 sources[ref] = f"={name}"
     return sources
+
+
+OPTION_ROWS = 60  # rows of 选项 offered for each list (values plus room to add)
+
+
+def _option_rows(options: dict[str, tuple[str, ...]]) -> int:
+    return max(OPTION_ROWS, *(len(v) + 20 for v in options.values()))
+
+
+def _define_option_names(
+    book: Any, options: dict[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """A defined name over each list's column of 选项, the master's own dropdown source:
+    what the clerk adds there is offered at once in 重点任务."""
+    schema = schemas.load("master_options")
+    last = 3 + _option_rows(options)
+    sources = {}
+    for index, column in enumerate(schema.columns):
+        letter = xl_col_to_name(index)
+        name = f"siyi_options_{column.name}"
+        book.define_name(name, f"='{schema.sheet}'!${letter}$4:${letter}${last}")
+        sources[f"options.{column.name}"] = f"={name}"
+    return sources
+
+
+def _lists_from_options(schema: SheetSchema) -> SheetSchema:
+    """The master's columns whose dropdown is a list of 选项 offer that column of 选项
+    (a value not in it is only warned about in Excel; the batch reports it)."""
+    fed = {
+        column: name
+        for name, pairs in targets().items()
+        for schema_id, column in pairs
+        if schema_id == schema.schema_id
+    }
+    if not fed:
+        return schema
+    columns = tuple(
+        dataclasses.replace(
+            c, kind="text", spec={**c.spec, "x-ref": f"options.{fed[c.name]}"}
+        )
+        if c.name in fed
+        else c
+        for c in schema.columns
+    )
+    return dataclasses.replace(schema, columns=columns)
+
+
+def _write_options(
+    ws: Any, fmt: Formats, schema: SheetSchema, options: dict[str, tuple[str, ...]]
+) -> None:
+    """选项: one column per list, one value per cell from row 4 down."""
+    depth = max(len(v) for v in options.values())
+    rows = [
+        {name: values[i] for name, values in options.items() if i < len(values)}
+        for i in range(depth)
+    ]
+    write_table(
+        ws,
+        fmt,
+        schema,
+        rows,
+        title=schema.title,
+        note=schema.description,
+        role_override=INPUT,
+        blank_rows=_option_rows(options) - depth,
+    )
 
 
 def _write_settings(

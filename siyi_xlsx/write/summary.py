@@ -23,6 +23,7 @@ CHART_COLORS = {
     "未开始": "#A9D08E",
     "已完成": "#4472C4",
     "申请销号": "#5B9BD5",
+    "已销号": "#2F5597",
 }
 MAX_NAMES = 12  # units named in the front page's 报送情况 line, then “等”
 
@@ -470,7 +471,7 @@ def _headline_figures(
 ) -> None:
     """Rows 3–4: the task and problem counts in large type (serious ones in red when not
     zero), the milestones due soon, and the on-track rate (over the reported tasks)."""
-    done = counts.get("已完成", 0) + counts.get("申请销号", 0)
+    done = counts.get("已完成", 0) + counts.get("申请销号", 0) + counts.get("已销号", 0)
     figures = [
         ("重点任务", len(tasks)),
         ("已完成", done),

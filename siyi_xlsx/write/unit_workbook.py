@@ -19,6 +19,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from siyi_xlsx import __version__, progress
 from siyi_xlsx import schema as schemas
+from siyi_xlsx.compute.closing import reset_applications
 from siyi_xlsx.compute.previous import PeriodTables
 from siyi_xlsx.read.inspection import Inspection
 from siyi_xlsx.read.master import Campaign, Unit
@@ -215,6 +216,8 @@ def write_unit_workbook(
     rows = unit_rows(campaign, unit)
     if last is not None:
         carry_over(rows, unit, last)
+    # 销号审核: a turned-down application goes back to the unit with the office's words
+    notes = reset_applications(rows, campaign, getattr(last, "as_of", None))
     path = out_dir / safe_file_name(format_text(spec["file_name"], campaign, unit))
     with atomic_workbook(path, created=now) as book:
         fmt = Formats(book)
@@ -226,10 +229,10 @@ def write_unit_workbook(
         for sheet_spec in spec["sheets"]:
             ws = sheets[sheet_spec["name"]]
             if sheet_spec["kind"] == "instructions":
-                _write_instructions(ws, fmt, spec, campaign, unit)
+                _write_instructions(ws, fmt, spec, campaign, unit, notes, rows)
             elif sheet_spec["kind"] != "self_check":
                 counts += _write_table_sheet(
-                    book, ws, fmt, lists, spec, sheet_spec, campaign, unit, rows
+                    book, ws, fmt, lists, spec, sheet_spec, campaign, unit, rows, notes
                 )
         if orders:
             counts += write_order_pages(book, fmt, lists, orders, campaign.settings.as_of)
@@ -253,11 +256,13 @@ def _write_table_sheet(
     campaign: Campaign,
     unit: Unit,
     rows: dict[str, list[dict[str, Any]]],
+    notes: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """One schema table sheet: the prefilled rows (or, for the unit's own lists, blank
     rows to fill), its red-cell checks, the confirmation fields and clauses below, and
-    the protection; returns the 自查 count rows of its checks."""
-    schema = schemas.load(sheet_spec["schema"])
+    the protection; returns the 自查 count rows of its checks. ``notes``: the office's
+    销号审核 words by task, as a comment on the task's 申请销号 cell."""
+    schema = campaign.schema(sheet_spec["schema"])  # with the office's lists (选项)
     title = f"{unit.name} " + format_text(sheet_spec["title"], campaign, unit)
     note = f"{schema.description}{spec['legend']}"
     free = schema.schema_id in LIST_SHEETS
@@ -283,6 +288,16 @@ def _write_table_sheet(
         book, ws, fmt, schema, n_rows, campaign.settings.as_of, helpers
     )
     counts = checks.counts
+    if schema.schema_id == "unit_ledger" and notes:
+        col = schema.position("apply_close") - 1
+        for offset, task in enumerate(sheet_rows):
+            if task["task_id"] in notes:
+                ws.write_comment(
+                    FIRST_DATA_ROW + offset,
+                    col,
+                    f"办公室意见：{notes[task['task_id']]}",
+                    {"x_scale": 2, "y_scale": 1.5},
+                )
     if free and "task_id" in [c.name for c in schema.columns]:
         _restrict_task_ids(ws, schema, lists, [t["task_id"] for t in rows["unit_ledger"]])
     if schema.form:
@@ -360,9 +375,16 @@ def _write_ledger_helpers(
 
 
 def _write_instructions(
-    ws: Any, fmt: Formats, spec: dict[str, Any], campaign: Campaign, unit: Unit
+    ws: Any,
+    fmt: Formats,
+    spec: dict[str, Any],
+    campaign: Campaign,
+    unit: Unit,
+    notes: dict[str, str] | None = None,
+    rows: dict[str, list[dict[str, Any]]] | None = None,
 ) -> None:
-    """填报说明: the instructions, with the unit's values, and the colour legend."""
+    """填报说明: the instructions, with the unit's values, the office's words on its
+    销号 applications (``notes``, by task) and the colour legend."""
     ws.merge_range(
         0,
         0,
@@ -374,6 +396,16 @@ def _write_instructions(
     ws.set_row(0, 32)
     pairs = [
         (label, format_text(text, campaign, unit)) for label, text in spec["instructions"]
+    ]
+    titles = {
+        r["task_id"]: r.get("title", "") for r in (rows or {}).get("unit_ledger", [])
+    }
+    pairs += [
+        (
+            "办公室意见",
+            f"任务 {task_id}（{titles.get(task_id, '')}）：{text}",
+        )
+        for task_id, text in (notes or {}).items()
     ]
     next_row = write_key_values(ws, fmt, pairs, start_row=2)
     ws.write_string(next_row + 1, 0, "图例", fmt.label)
