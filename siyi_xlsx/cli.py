@@ -21,6 +21,7 @@ from siyi_xlsx.errors import DEBUG_ENV, Code, Report, SiyiError, explain
 from siyi_xlsx.folders import OUTPUT_DIR, RETURNED_DIR, output_dir, returned_dir
 from siyi_xlsx.i18n import chinese_click
 from siyi_xlsx.jsonreport import result_json, score_json, submission_json
+from siyi_xlsx.period import Period
 from siyi_xlsx.read.master import MASTER_FILE
 from siyi_xlsx.statuses import ReturnStatus
 from siyi_xlsx.write.return_copy import RETURN_DIR
@@ -524,25 +525,42 @@ def bulletin_cmd(folder: Path, period: str) -> None:
     click.echo(f"结果文件：\n  {result.path}")
 
 
+def _folder_and_period(first: str, second: str | None) -> tuple[Path, str]:
+    """``siyi period [工作目录] 期次``: the period is the argument that names one."""
+    if second is None:
+        return Path("."), first
+    if Period.parse(first.strip()) and not Period.parse(second.strip()):
+        return Path(second), first  # siyi period 2022Q4 工作目录
+    return Path(first), second
+
+
 @main.command(name="period", context_settings=CONTEXT)
-@campaign_argument
-@click.argument("name")
+@click.argument("first", metavar="[工作目录] 期次")
+@click.argument("second", required=False, metavar=" ")
 @click.option(
     "--as-of",
     "as_of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
+    metavar="日期",
     help="新一期的数据截止日期（默认：该期最后一天），如 2022-12-31。",
 )
 @click.option(
     "--deadline",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
+    metavar="日期",
     help="新一期的报送截止日期（默认：数据截止日期后 10 天）。",
 )
 @click.option("--force", is_flag=True, help="当前期次还没有运行过 siyi run 时也切换。")
-def period_cmd(folder: Path, name: str, as_of, deadline, force: bool) -> None:  # noqa: ANN001
-    """换到下一期（如 2022Q4）：存档本期任务总表，整理回收文件，修改任务总表“设置”中的期次和日期。"""
+def period_cmd(first: str, second: str | None, as_of, deadline, force: bool) -> None:  # noqa: ANN001
+    """换到下一期：存档本期任务总表，整理回收文件，修改任务总表“设置”中的期次和日期。
+
+    \b
+    例：siyi period 2022重点工作 2022Q4
+        siyi period 2022Q4            （在工作目录中运行时）
+    """
+    folder, name = _folder_and_period(first, second)
     result = api.open_period(
         folder,
         name,

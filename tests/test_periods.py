@@ -12,8 +12,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
 from siyi_xlsx import api
+from siyi_xlsx.cli import main
 from siyi_xlsx.errors import CampaignError, Code, OutputBlockedError, Severity
 from siyi_xlsx.read.inbox import collect
 from siyi_xlsx.read.master import load_campaign
@@ -265,6 +267,12 @@ def _settings(folder: Path) -> dict:
 
 def test_the_next_period_opens_only_after_a_run(small):
     small.issue()
+    # either order of folder and period, through the command line
+    for args in ([str(small.folder), "2022Q4"], ["2022Q4", str(small.folder)]):
+        result = CliRunner().invoke(main, ["period", *args])
+        assert result.exit_code == 2
+        assert "当前期次 2022Q3 还没有运行过 siyi run" in result.output
+    assert load_campaign(small.folder).settings.period == "2022Q3"
     with pytest.raises(CampaignError, match="还没有运行过 siyi run"):
         api.open_period(small.folder, "2022Q4")
     with pytest.raises(CampaignError, match="不晚于当前期次"):
