@@ -387,3 +387,13 @@ def test_a_task_closed_off_is_not_open_again_in_the_history_check():
 
     assert not reopened(TaskStatus.CLOSING, TaskStatus.CLOSED)  # the office approved
     assert reopened(TaskStatus.CLOSED, TaskStatus.BEHIND)  # 重新启动
+
+
+def test_a_unit_whose_tasks_are_all_closed_need_not_report(campaign):
+    from siyi_xlsx.pipeline import unit_returns
+
+    c = _with(campaign, ("T3", APPROVE, D(2022, 9, 1), "齐全"))  # 长青乡's only task
+    rows = {r["code"]: r for r in unit_returns(c, [])}
+    assert rows["U02"]["status"] == "无需报送"
+    assert "均已同意销号" in rows["U02"]["todo"]
+    assert rows["U03"]["status"] == "未报送"  # its task is still open
