@@ -152,7 +152,7 @@ def unpack(path: Path, shown: str, work: Path, inbox: Inbox) -> None:
     archive beyond the limits, encrypted or broken is reported and not unpacked."""
     where = Where(file=shown)
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        digest = _digest(path)
         archive = zipfile.ZipFile(path)
     except OSError as exc:
         inbox.issues.append(where.issue(Code.FILE_LOCKED, detail=os_reason(exc)))
@@ -208,6 +208,15 @@ def unpack(path: Path, shown: str, work: Path, inbox: Inbox) -> None:
             (inbox.attachments if is_attachment(leaf) else inbox.files).append(
                 (out, inner)
             )
+
+
+def _digest(path: Path) -> str:
+    """The archive's own folder name: its content, read in chunks (never whole)."""
+    found = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            found.update(chunk)
+    return found.hexdigest()[:16]
 
 
 def _archive_problem(members: list[zipfile.ZipInfo]) -> str:
