@@ -397,3 +397,9 @@ def test_a_unit_whose_tasks_are_all_closed_need_not_report(campaign):
     assert rows["U02"]["status"] == "无需报送"
     assert "均已同意销号" in rows["U02"]["todo"]
     assert rows["U03"]["status"] == "未报送"  # its task is still open
+    # the year's last period still asks for the 考评册
+    q4 = dataclasses.replace(
+        c,
+        settings=dataclasses.replace(c.settings, period="2022Q4", as_of=D(2022, 12, 31)),
+    )
+    assert {r["code"]: r for r in unit_returns(q4, [])}["U02"]["status"] == "未报送"
