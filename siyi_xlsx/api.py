@@ -46,9 +46,10 @@ from siyi_xlsx.pipeline import (
     write_return_copies,
 )
 from siyi_xlsx.pipeline import run as run_batch
+from siyi_xlsx.read.inbox import collect
 from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection
 from siyi_xlsx.read.master import MASTER_FILE, Campaign, load_campaign
-from siyi_xlsx.read.returned import Submission
+from siyi_xlsx.read.returned import Submission, file_digest
 from siyi_xlsx.sample import build_sample_master, sample_inspection
 from siyi_xlsx.schema.docs import format_reference
 from siyi_xlsx.statuses import FileStatus, ReturnStatus
@@ -388,8 +389,8 @@ def open_period(
     evaluations/<year>/ and public/<year>/), then sets 当前期次, 数据截止日期 (the new
     period's last day unless given), 报送截止日期 (10 days later unless given) and, at a
     new year, 年度 in the master's 设置. Nothing is deleted or overwritten."""
-    name = name.strip()
-    new = Period.parse(name)
+    new = Period.typed(name)
+    name = new.name if new else name.strip()
     if new is None:
         raise CampaignError(
             f"“{name}”不是期次名称。期次写作 2022Q4（季度）、2022M10（月）、2022H2（半年）或 2022（年度）。"
@@ -407,26 +408,47 @@ def open_period(
                 f"当前期次 {settings.period} 还没有运行过 siyi run，切换后将无法作为上期数据和未报送记录使用。"
                 f"请先运行 siyi run {folder}；如确实不需要本期结果，加 --force 切换。"
             )
+        unread = [] if force else _unread_since_run(folder, settings.period, store)
+        if unread:
+            shown = "、".join(unread[:5]) + ("等" if len(unread) > 5 else "")
+            raise CampaignError(
+                f"回收文件夹中有 {len(unread)} 个文件是最近一次 siyi run 之后新放入或改动的（{shown}），"
+                f"本期结果还没有包含它们。请先运行 siyi run {folder}；如确实不需要，加 --force 切换。"
+            )
         outputs = output_dir(folder, settings.period)
         outputs.mkdir(parents=True, exist_ok=True)
         archived = outputs / f"任务总表（{settings.period} 期末存档）.xlsx"
         if not archived.exists():
             shutil.copy2(campaign.master_path, archived)
-        moved = _file_loose_returns(folder, settings.period)
-        if new.end.year != settings.year:
-            moved += _file_year(folder, settings.year)
         as_of = as_of or new.end
         deadline = deadline or as_of + dt.timedelta(days=10)
         values: dict[str, Any] = {
             "period": name,
             "as_of": as_of,
             "return_deadline": deadline,
+            "resubmit_deadline": None,  # last period's: blank = the new deadline + 5
         }
         if new.end.year != settings.year:
             values["year"] = new.end.year
+        # the master first: when it cannot be written (open in Excel), nothing has moved
         set_settings(campaign.master_path, values)
+        moved = _file_loose_returns(folder, settings.period)
+        if new.end.year != settings.year:
+            moved += _file_year(folder, settings.year)
         folders = make_folders(folder, name)
     return PeriodResult(settings.period, name, as_of, deadline, archived, moved, folders)
+
+
+def _unread_since_run(folder: Path, period: str, store: Store) -> list[str]:
+    """The returned files of ``period`` that its latest run did not read as they are."""
+    seen = store.files_of_last_run(period)
+    inbox = collect(folder / RETURNED_DIR, period)
+    unread = [
+        name
+        for path, name in inbox.files
+        if name not in seen or seen[name] != file_digest(path)[0]
+    ]
+    return unread + [name for _path, name in inbox.attachments if name not in seen]
 
 
 def _file_loose_returns(folder: Path, period: str) -> list[str]:

@@ -223,7 +223,8 @@ def main(ctx: click.Context) -> None:
     典型流程：
       siyi init 工作目录 [--sample]   建立工作目录和任务总表
       siyi issue 工作目录             为每个牵头单位生成填报表（issued/）
-      siyi run 工作目录               读取 returned/ 中的回收文件，生成汇总台账和校验报告（output/）
+      siyi run 工作目录               读取 returned/ 中的回收文件，生成汇总台账和校验报告（output/<期次>/）
+      siyi period 工作目录 2022Q4     本期结束后换到下一期
     """
     # a wrong folder's advice repeats the command: "是否要运行 siyi status 2022郊区？"
     advice.COMMAND.set(ctx.invoked_subcommand or "run")
@@ -236,7 +237,7 @@ def main(ctx: click.Context) -> None:
 )
 @click.option("--force", is_flag=True, help="任务总表已存在时覆盖。")
 def init(folder: Path, sample: bool, force: bool) -> None:
-    """建立工作目录：任务总表.xlsx 以及 issued/、returned/、output/ 文件夹。"""
+    """建立工作目录：任务总表.xlsx、督导检查.xlsx 以及 issued/、returned/、output/（各分期次）、evaluations/、public/ 文件夹。"""
     folder = _trimmed(folder)
     with _progress("建立任务总表"):
         result = api.init(folder, sample, force)
@@ -310,7 +311,7 @@ def _print_master_problems(campaign) -> None:  # noqa: ANN001
 @click.option("--quiet", "-q", is_flag=True, help="不逐条列出问题。")
 @json_option
 def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
-    """读取 returned/ 中的全部回收文件，校验、汇总，写出 output/ 下的汇总台账、校验报告和退回件。"""
+    """读取 returned/<期次>/（及 returned/ 中直接放着的）全部回收文件，校验、汇总，写出 output/<期次>/ 下的汇总台账、校验报告和退回件。"""
     _check_returned(folder)
     with _progress("读取任务总表", hidden=as_json or quiet):
         result = api.run(folder, on_note=_note)
@@ -371,7 +372,7 @@ def status(folder: Path, as_json: bool) -> None:
 @main.command(context_settings=CONTEXT)
 @campaign_argument
 def remind(folder: Path) -> None:
-    """生成催报通知（output/催报通知.xlsx 和 .txt）：列出未报送和被退回的单位及各自要做什么。"""
+    """生成催报通知（output/<期次>/催报通知.xlsx 和 .txt）：列出未报送和被退回的单位及各自要做什么。"""
     _check_returned(folder)
     with _progress("读取任务总表和上次运行的结果"):
         result = api.remind(folder, on_note=_note)
@@ -455,7 +456,7 @@ def _campaign_of(file: Path) -> Path:
 @campaign_argument
 @json_option
 def score_cmd(folder: Path, as_json: bool) -> None:
-    """年终考评：汇总部门自评、专班小组评价（evaluations/）、群众测评（public/）、战线领导评价和加减分，写出 output/考评结果.xlsx。"""
+    """年终考评：汇总部门自评、专班小组评价（evaluations/）、群众测评（public/）、战线领导评价和加减分，写出 output/<期次>/考评结果.xlsx。"""
     with _progress("读取任务总表和上次运行的结果", hidden=as_json):
         result = api.score(folder, on_note=_note)
     if as_json:
@@ -494,7 +495,7 @@ def score_cmd(folder: Path, as_json: bool) -> None:
 @main.command(name="report", context_settings=CONTEXT)
 @campaign_argument
 def report_cmd(folder: Path) -> None:
-    """督导检查专报：对每个牵头单位做五项检查（体系建设、目标量化、过程管理、工作成效、问题整改），写出 output/督导检查专报.xlsx。"""
+    """督导检查专报：对每个牵头单位做五项检查（体系建设、目标量化、过程管理、工作成效、问题整改），写出 output/<期次>/督导检查专报.xlsx。"""
     with _progress("读取任务总表和上次运行的结果"):
         result = api.report(folder, on_note=_note)
     lights = result.lights
@@ -529,7 +530,7 @@ def _folder_and_period(first: str, second: str | None) -> tuple[Path, str]:
     """``siyi period [工作目录] 期次``: the period is the argument that names one."""
     if second is None:
         return Path("."), first
-    if Period.parse(first.strip()) and not Period.parse(second.strip()):
+    if Period.typed(first) and not Period.typed(second):
         return Path(second), first  # siyi period 2022Q4 工作目录
     return Path(first), second
 

@@ -67,6 +67,7 @@ class Code(StrEnum):
     ARCHIVE_UNREADABLE = "ARCHIVE_UNREADABLE"
     ARCHIVE_MEMBER_SKIPPED = "ARCHIVE_MEMBER_SKIPPED"
     ATTACHMENT_ONLY = "ATTACHMENT_ONLY"
+    ARCHIVE_UNSUPPORTED = "ARCHIVE_UNSUPPORTED"
     SHEET_MISSING = "SHEET_MISSING"
     LIST_SHEET_MISSING = "LIST_SHEET_MISSING"
     ADVANCE_BACKWARD = "ADVANCE_BACKWARD"
@@ -230,9 +231,13 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
         WARNING,
         "压缩包中的“{value}”未读取：{detail}。",
     ),
+    Code.ARCHIVE_UNSUPPORTED: (
+        WARNING,
+        "{detail} 格式的压缩包不能自动解开，其中的文件未读取。请解压后将填报表放入回收文件夹（或改用 zip 格式）。",
+    ),
     Code.ATTACHMENT_ONLY: (
-        ERROR,
-        "只收到{unit}的附件（{value}），没有收到填报表。附件已登记为佐证材料；如是扫描或打印的填报表，请改用下发的 xlsx 填报表填写后报送。",
+        WARNING,
+        "只收到{unit}的附件（{value}），没有收到填报表，该单位仍为未报送。附件已登记为佐证材料；如是扫描或打印的填报表，请改用下发的 xlsx 填报表填写后报送。",
     ),
     Code.SHEET_MISSING: (
         ERROR,
@@ -522,7 +527,7 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.REVIEW_DATE_OUT_OF_RANGE: (
         ERROR,
-        "{title[master_closing_reviews.date]} {value} 不在 {detail} 之间（本年度初至下一期期末），可能是笔误，该行审核未采用。请改正日期。",
+        "{title[master_closing_reviews.date]} {value} 不在 {detail} 之间（上一年度初至下一期期末），可能是笔误，该行审核未采用。请改正日期。",
     ),
     Code.REVIEW_REOPENED: (
         WARNING,

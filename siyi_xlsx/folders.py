@@ -46,6 +46,8 @@ ATTACHMENT_SUFFIXES = {
     ".mp4", ".mov", ".avi",
 }  # fmt: skip
 ARCHIVE_SUFFIXES = {".zip"}
+# archives siyi does not unpack: the office is asked to unpack them
+OTHER_ARCHIVE_SUFFIXES = {".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".cab"}
 # the result files the commands write into output/<期次>/ (for moving an old campaign's)
 RESULT_NAMES = re.compile(
     r"^(汇总台账|领导汇总|校验报告|催报通知|考评结果|督导检查专报|通报_.*)\.(xlsx|txt)$"
@@ -82,6 +84,10 @@ def is_attachment(name: str) -> bool:
 
 def is_archive(name: str) -> bool:
     return Path(name).suffix.lower() in ARCHIVE_SUFFIXES
+
+
+def is_other_archive(name: str) -> bool:
+    return Path(name).suffix.lower() in OTHER_ARCHIVE_SUFFIXES
 
 
 def names_period(name: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 
@@ -21,6 +22,12 @@ class Period:
         found = period_range(name)
         return cls(found[1], found[0], name) if found else None
 
+    @classmethod
+    def typed(cls, text: str) -> Period | None:
+        """The period a person typed (``2023q1`` or `` 2023Q1 ``), in its proper
+        spelling; None when it is not a period."""
+        return cls.parse(str(text).strip().upper())
+
     def __str__(self) -> str:
         return self.name
 
@@ -34,8 +41,14 @@ def period_end(name: str) -> dt.date | None:
     return found[1] if found else None
 
 
+NAME = re.compile(r"^\d{4}(Q[1-4]|H[12]|M(0[1-9]|1[0-2]))?$")
+
+
 def period_range(period: str) -> tuple[dt.date, dt.date] | None:
-    """First and last day of 2022Q3 / 2022H1 / 2022M09 / 2022."""
+    """First and last day of 2022Q3 / 2022H1 / 2022M09 / 2022 (exactly so spelt:
+    ``202210``, ``20221012`` or ``2022Q3补报`` are not periods)."""
+    if not isinstance(period, str) or not NAME.match(period):
+        return None
     try:
         year = int(period[:4])
         rest = period[4:]
@@ -49,9 +62,7 @@ def period_range(period: str) -> tuple[dt.date, dt.date] | None:
             last = first + 5
         else:
             first = last = int(rest[1:])
-    except (ValueError, IndexError):
+        end = dt.date(year + (last == 12), 1 if last == 12 else last + 1, 1)
+        return dt.date(year, first, 1), end - dt.timedelta(days=1)
+    except (ValueError, IndexError, OverflowError):  # year 0000 or 9999
         return None
-    end = dt.date(year + (last == 12), 1 if last == 12 else last + 1, 1) - dt.timedelta(
-        days=1
-    )
-    return dt.date(year, first, 1), end

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import pickle
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -354,7 +355,13 @@ def write_return_copies(
     if prune and not failed and folder.is_dir():  # never lose a copy we could not redo
         for old in folder.glob(PREFIX + "*"):
             if old.name not in written.values():
-                old.unlink()
+                try:  # an old copy open in Excel stays; the run goes on
+                    old.unlink()
+                except OSError:
+                    if blocked is not None:
+                        blocked.append(
+                            f"旧的退回件 {old.name} 已不需要，但无法删除（可能正在 Excel 或 WPS 中打开），请关闭后手动删除。"
+                        )
     return written
 
 
@@ -387,8 +394,10 @@ def unread(path: Path, name: str, campaign: Campaign, exc: OSError) -> Submissio
 
 
 def attachments(inbox: Inbox, campaign: Campaign) -> dict[str, list[str]]:
-    """The attachments (佐证材料) beside the returns, by unit code: a unit named in the
-    file name, else the unit whose workbook is in the same folder (when only one is)."""
+    """The attachments (佐证材料) beside the returns, by unit code: the unit whose code
+    the file name carries, or whose name it starts with (after a code); else, in a
+    sub-folder (not returned/ or the period's folder itself) holding one unit's
+    workbooks only, that unit. Other attachments are listed under ""."""
     folders: dict[str, set[str]] = {}
     for path, _name in inbox.files:
         unit = unit_from_name(path.stem, campaign)
@@ -396,17 +405,35 @@ def attachments(inbox: Inbox, campaign: Campaign) -> dict[str, list[str]]:
             folders.setdefault(str(path.parent), set()).add(unit.code)
     found: dict[str, list[str]] = {}
     for path, name in inbox.attachments:
-        unit = unit_from_name(path.stem, campaign)
-        beside = folders.get(str(path.parent), set())
+        unit = attachment_unit(path.stem, campaign)
+        beside = (
+            set()
+            if str(path.parent) in inbox.roots
+            else folders.get(str(path.parent), set())
+        )
         code = unit.code if unit else (next(iter(beside)) if len(beside) == 1 else "")
         found.setdefault(code, []).append(name)
     return found
 
 
+def attachment_unit(stem: str, campaign: Campaign) -> Any:
+    """The unit an attachment's name points to: its code as a whole token, or its name
+    at the start (``区财政局_佐证``, ``U007_区财政局照片``), not anywhere inside
+    (``关于区财政局资金的说明`` may come from anyone)."""
+    tokens = set(re.split(r"[_\-\s（）()【】\[\]]+", stem))
+    for code, unit in campaign.units.items():
+        if code in tokens:
+            return unit
+    head = re.sub(r"^[A-Za-z]*\d+[_\-\s]*", "", stem)
+    starts = [u for u in campaign.units.values() if head.startswith(u.name)]
+    return max(starts, key=lambda u: len(u.name)) if starts else None
+
+
 def attachment_only(
     campaign: Campaign, subs: list[Submission], attached: dict[str, list[str]]
 ) -> list[Issue]:
-    """An error for each unit that sent attachments (a scanned form…) but no workbook."""
+    """A reminder for each unit that sent attachments (a scanned form…) but no workbook:
+    it stays 未报送 until its workbook comes."""
     sent = {s.unit.code for s in subs if s.unit}
     return [
         Where(file=names[0], unit=campaign.units[code].name).issue(
@@ -512,13 +539,6 @@ def unit_returns(
             )
             status = ReturnStatus.SENT_BACK
             todo = todo_text(status, campaign.settings, reasons=reasons)
-        elif attached.get(unit.code) and not everything:
-            status = ReturnStatus.SENT_BACK
-            todo = todo_text(
-                status,
-                campaign.settings,
-                reasons="只收到附件，没有收到填报表，请用下发的 xlsx 填报表填写",
-            )
         else:
             status = ReturnStatus.MISSING
             todo = todo_text(status, campaign.settings)
@@ -527,11 +547,15 @@ def unit_returns(
             for s in everything
             if s.status == FileStatus.OTHER_PERIOD and not any(i.void for i in s.issues)
         ]
+        note = ""  # kept apart so that 催报通知, worded on its own day, keeps it too
         if aside and status == ReturnStatus.MISSING:
-            todo += f"（收到的 {'、'.join(s.name for s in aside)} 是 {aside[0].period} 期的填报表，不作为本期报送）"
+            note += f"（收到的 {'、'.join(s.name for s in aside)} 是 {aside[0].period} 期的填报表，不作为本期报送）"
         locked = [s for s in everything if s.status == FileStatus.UNREAD]
         if locked:
-            todo += f"（办公室无法打开 {'、'.join(s.name for s in locked)}，请办公室检查后重新运行）"
+            note += f"（办公室无法打开 {'、'.join(s.name for s in locked)}，请办公室检查后重新运行）"
+        if status == ReturnStatus.MISSING and attached.get(unit.code):
+            note += f"（只收到附件 {'、'.join(attached[unit.code])}，没有收到填报表）"
+        todo += note
         rows.append(
             {
                 "code": unit.code,
@@ -550,6 +574,7 @@ def unit_returns(
                 "others": "、".join(others),
                 "attachments": "、".join(attached.get(unit.code, [])),
                 "todo": todo,
+                "note": note,
                 "return_copy": "",
             }
         )

@@ -50,7 +50,7 @@ REVIEWS = [
     _review("T1", "同意销号", D(2022, 6, 1), "材料齐全"),  # row 4
     _review("T1", "重新启动", D(2022, 8, 1), "复核发现问题"),  # 5: reopened
     _review("T2", "驳回", D(2022, 1, 1), "年初"),  # 6: the first day of the year
-    _review("T2", "驳回", D(2021, 12, 31), "笔误"),  # 7: the year before
+    _review("T2", "驳回", D(2020, 12, 31), "笔误"),  # 7: before the year before
     _review("T3", "同意销号", D(2022, 12, 31)),  # 8: end of the next period
     _review("T3", "同意销号", D(2023, 1, 1)),  # 9: after it
     _review("T4", "驳回", D(2022, 9, 20)),  # 10: no comment

@@ -84,13 +84,11 @@ def current_todo(row: dict[str, Any], s: Settings, when: dt.date | None = None) 
     if row.get("status") not in (ReturnStatus.MISSING, ReturnStatus.SENT_BACK):
         return row.get("todo", "")
     errors = int(row.get("errors") or 0) if row.get("file") else 0
-    return todo_text(
-        row["status"],
-        s,
-        errors=errors,
-        reasons=reasons_of(row.get("todo", "")),
-        when=when,
-    )
+    note, todo = row.get("note", ""), row.get("todo", "")
+    if note and todo.endswith(note):
+        todo = todo[: -len(note)]
+    text = todo_text(row["status"], s, errors=errors, reasons=reasons_of(todo), when=when)
+    return text + note
 
 
 def notice_deadline(s: Settings, when: dt.date | None = None) -> str:

@@ -22,6 +22,7 @@ from siyi_xlsx.folders import (
     PRIVATE_DIR,
     is_archive,
     is_attachment,
+    is_other_archive,
     is_system_file,
     names_period,
 )
@@ -44,6 +45,7 @@ class Inbox:
     attachments: list[tuple[Path, str]] = field(default_factory=list)
     elsewhere: list[str] = field(default_factory=list)  # other periods' folders
     issues: list[Issue] = field(default_factory=list)  # archives that failed
+    roots: set[str] = field(default_factory=set)  # returned/ and the period's folder
 
 
 def collect(root: Path, period: str | None, work: Path | None = None) -> Inbox:
@@ -56,6 +58,7 @@ def collect(root: Path, period: str | None, work: Path | None = None) -> Inbox:
         return inbox
     work = work or root.parent / PRIVATE_DIR / "unpacked"
     seen: set[str] = set()
+    inbox.roots = {str(root), str(root / period)} if period else {str(root)}
     if period is None:
         _walk(root, root, inbox, work, seen)
         return inbox
@@ -111,6 +114,12 @@ def _walk(
             inbox.attachments.append((path, shown))
         elif is_archive(path.name):
             unpack(path, shown, work, inbox)
+        elif is_other_archive(path.name):
+            inbox.issues.append(
+                Where(file=shown).issue(
+                    Code.ARCHIVE_UNSUPPORTED, detail=path.suffix.lower()
+                )
+            )
         else:
             inbox.files.append((path, shown))
 
@@ -185,7 +194,7 @@ def unpack(path: Path, shown: str, work: Path, inbox: Inbox) -> None:
             if is_system_file(leaf):
                 inbox.ignored.append(inner)
                 continue
-            if is_archive(leaf):
+            if is_archive(leaf) or is_other_archive(leaf):
                 inbox.issues.append(
                     where.issue(
                         Code.ARCHIVE_MEMBER_SKIPPED,
@@ -242,10 +251,18 @@ def _member_name(member: zipfile.ZipInfo) -> str | None:
     made on Chinese Windows store names in GBK without saying so: decode those."""
     name = member.filename
     if not member.flag_bits & 0x800:
+        # no UTF-8 flag: Python read the bytes as cp437; they are UTF-8 (macOS, Linux,
+        # phones) or, failing that, GBK (Chinese Windows)
         try:
-            name = name.encode("cp437").decode("gbk")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
+            raw = name.encode("cp437")
+        except UnicodeEncodeError:
+            raw = b""
+        for encoding in ("utf-8", "gbk"):
+            try:
+                name = raw.decode(encoding) if raw else name
+                break
+            except UnicodeDecodeError:
+                continue
     name = name.replace("\\", "/")
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if name.startswith("/") or ":" in (parts[0] if parts else "") or ".." in parts:

@@ -369,7 +369,8 @@ def _read_reviews(
     table = read_table(sheet, schema, where, issues) if sheet is not None else None
     if table is None:
         return ()
-    first = dt.date(campaign.settings.year, 1, 1)
+    # from the year before: a campaign that went on into a new year keeps its decisions
+    first = dt.date(campaign.settings.year - 1, 1, 1)
     period = campaign.period
     last = (
         _next_period_end(period)

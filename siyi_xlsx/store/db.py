@@ -261,10 +261,21 @@ class Store:
         in returned/ after its period is known by this."""
         rows = self.db.execute(
             "SELECT f.sha256, r.period FROM files f JOIN runs r ON r.id = f.run_id "
-            "WHERE r.period != ? AND f.sha256 != '' AND r.source = 'run' ORDER BY r.id",
+            "WHERE r.period != ? AND f.sha256 != '' AND r.source = 'run' "
+            "ORDER BY r.id DESC",  # the earliest run is kept: the period it came in
             (period,),
         ).fetchall()
         return dict(rows)
+
+    def files_of_last_run(self, period: str) -> dict[str, str]:
+        """Name -> SHA-256 ("" for attachments and ignored files) of what the latest
+        run of ``period`` read; empty when it was never run."""
+        rows = self.db.execute(
+            "SELECT name, sha256 FROM files WHERE run_id = (SELECT MAX(id) FROM runs "
+            "WHERE period = ? AND source = 'run')",
+            (period,),
+        ).fetchall()
+        return {name: sha or "" for name, sha in rows}
 
     def periods_run(self) -> list[str]:
         """The periods with at least one ``siyi run``, oldest first."""

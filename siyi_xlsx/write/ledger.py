@@ -26,6 +26,7 @@ from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.write.xlsx import (
     Formats,
     as_of_workbook,
+    landing,
     setup_print,
     text_height,
     write_cell,
@@ -579,7 +580,6 @@ def write_reminder(
         ]
         lines += [f"- {name}：{'；'.join(items)}" for name, items in soon.items()]
     lines += ["", signature]
-    tmp = text.with_name(".~" + text.name)
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(text)
+    with landing(text) as tmp:
+        Path(tmp).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [xlsx, text]

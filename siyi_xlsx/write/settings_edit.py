@@ -7,10 +7,7 @@ The new file replaces the old one only once it is completely written.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,7 @@ import openpyxl
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.errors import CampaignError
 from siyi_xlsx.schema.sheets import header_key
-from siyi_xlsx.write.xlsx import publish
+from siyi_xlsx.write.xlsx import landing
 
 
 def set_settings(path: Path, values: dict[str, Any]) -> dict[str, Any]:
@@ -50,12 +47,6 @@ def set_settings(path: Path, values: dict[str, Any]) -> dict[str, Any]:
             cell.number_format = "yyyy-mm-dd"
         else:
             cell.value = value
-    fd, tmp = tempfile.mkstemp(prefix=".~siyi-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
+    with landing(path) as tmp:  # the master open in Excel: "请先关闭 任务总表.xlsx"
         book.save(tmp)
-        publish(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
     return before
