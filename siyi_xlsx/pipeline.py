@@ -197,7 +197,7 @@ def _analyse(
     tasks, milestones = build_tables(campaign, accepted)
     previous = store.earlier_periods(campaign.settings.period, campaign.settings.as_of)
     problems, problem_issues = consolidate_problems(campaign, accepted, previous)
-    attached = attachments(inbox, campaign)
+    attached = attachments(inbox, campaign, subs)
     issues = list(campaign.issues) + inbox.issues + [i for s in subs for i in s.issues]
     issues += attachment_only(campaign, subs, attached)
     reported = {s.unit.name for s in accepted.values() if s.unit}
@@ -210,11 +210,13 @@ def _analyse(
             "unit": s.unit.name if s.unit else "",
             "sha256": s.sha256,
             "size": s.size,
-            "saved_at": beijing(s.saved_at or s.mtime),
+            "saved_at": ""
+            if s.status == FileStatus.UNREAD
+            else beijing(s.saved_at or s.mtime),
             "result": _result_label(s),
         }
         for s in subs
-    ] + inbox_rows(inbox, campaign)
+    ] + inbox_rows(inbox, attached, campaign)
     return kind(
         campaign=campaign,
         submissions=subs,
@@ -393,16 +395,17 @@ def unread(path: Path, name: str, campaign: Campaign, exc: OSError) -> Submissio
     return sub
 
 
-def attachments(inbox: Inbox, campaign: Campaign) -> dict[str, list[str]]:
+def attachments(
+    inbox: Inbox, campaign: Campaign, subs: list[Submission]
+) -> dict[str, list[str]]:
     """The attachments (佐证材料) beside the returns, by unit code: the unit whose code
     the file name carries, or whose name it starts with (after a code); else, in a
     sub-folder (not returned/ or the period's folder itself) holding one unit's
     workbooks only, that unit. Other attachments are listed under ""."""
     folders: dict[str, set[str]] = {}
-    for path, _name in inbox.files:
-        unit = unit_from_name(path.stem, campaign)
-        if unit:
-            folders.setdefault(str(path.parent), set()).add(unit.code)
+    for s in subs:  # the unit each workbook was identified as (metadata, else name)
+        if s.unit and s.status in (ACCEPTED, SUPERSEDED, REJECTED):
+            folders.setdefault(str(s.path.parent), set()).add(s.unit.code)
     found: dict[str, list[str]] = {}
     for path, name in inbox.attachments:
         unit = attachment_unit(path.stem, campaign)
@@ -444,11 +447,13 @@ def attachment_only(
     ]
 
 
-def inbox_rows(inbox: Inbox, campaign: Campaign) -> list[dict[str, Any]]:
+def inbox_rows(
+    inbox: Inbox, attached: dict[str, list[str]], campaign: Campaign
+) -> list[dict[str, Any]]:
     """校验报告's list of what else was in returned/: attachments, ignored files and
     the folders of other periods."""
     rows = []
-    for code, names in attachments(inbox, campaign).items():
+    for code, names in attached.items():
         unit = campaign.units[code].name if code else ""
         label = (
             "佐证附件（已登记，不作为填报表读取）"

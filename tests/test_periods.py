@@ -289,6 +289,12 @@ def test_opening_the_next_period(small):
         "U02", name="长青乡报送.xlsx", mutate=lambda b: b.remove(b[META_SHEET])
     )
     small.run()
+    # a file put in after the run: the period is not closed over it
+    late = small.folder / "returned" / "迟到的.xlsx"
+    shutil.copy2(sent, late)
+    with pytest.raises(CampaignError, match="迟到的.xlsx"):
+        api.open_period(small.folder, "2022Q4")
+    late.unlink()
     result = api.open_period(small.folder, " 2022Q4 ")
     assert (result.previous, result.period) == ("2022Q3", "2022Q4")
     settings = _settings(small.folder)
@@ -350,3 +356,50 @@ def test_init_makes_every_folder_the_workflow_uses(tmp_path):
         "public",
     ):
         assert (tmp_path / "c" / sub).is_dir(), sub
+
+
+# ------------------------------------------------------------------ review fixes
+
+
+def test_only_exact_period_names_are_periods(tmp_path):
+    from siyi_xlsx.period import Period
+
+    for text in ("202210", "20221012", "2022Q3补报", "2022Q5", "2022M13", "0000"):
+        assert Period.parse(text) is None, text
+    assert Period.typed(" 2023q1 ").name == "2023Q1"
+    # a batch folder named by date is read with the current period, not skipped
+    root = tmp_path / "returned"
+    (root / "20221012").mkdir(parents=True)
+    (root / "20221012" / "a.xlsx").write_bytes(b"PK")
+    inbox = collect(root, "2022Q3")
+    assert [n for _p, n in inbox.files] == ["20221012/a.xlsx"] and not inbox.elsewhere
+
+
+def test_attachments_belong_to_a_unit_only_by_code_or_leading_name(small):
+    from siyi_xlsx.pipeline import attachment_unit, unit_returns
+
+    campaign = load_campaign(small.folder)
+    assert attachment_unit("区发展和改革局_佐证", campaign).code == "U01"
+    assert attachment_unit("U02_现场照片", campaign).code == "U02"
+    assert attachment_unit("关于区发展和改革局资金的说明", campaign) is None
+    # a unit that sent only attachments is still to report, told so
+    row = {r["code"]: r for r in unit_returns(campaign, [], {"U02": ["长青乡_扫描.pdf"]})}
+    assert row["U02"]["status"] == ReturnStatus.MISSING
+    assert "只收到附件 长青乡_扫描.pdf" in row["U02"]["todo"]
+
+
+def test_closed_tasks_are_out_of_the_on_track_rate():
+    import pandas as pd
+
+    from siyi_xlsx.write.summary import unit_ranking
+
+    tasks = pd.DataFrame(
+        [
+            {"task_id": "A", "lead_unit": "甲", "status": "已销号"},  # closed, no report
+            {"task_id": "B", "lead_unit": "乙", "status": "已销号"},
+            {"task_id": "C", "lead_unit": "乙", "status": "滞后"},
+        ]
+    )
+    table = unit_ranking(tasks).set_index("lead_unit")
+    assert pd.isna(table.loc["甲", "rate"]) and pd.isna(table.loc["甲", "rank"])
+    assert table.loc["乙", "rate"] == 0  # its one counted task is behind

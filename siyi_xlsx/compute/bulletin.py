@@ -62,9 +62,9 @@ def standings(
     rows = []
     for unit, group in tasks.groupby("lead_unit"):
         status = group["status"]
-        done = int(
-            status.isin([TaskStatus.DONE, TaskStatus.CLOSING, TaskStatus.CLOSED]).sum()
-        )
+        # 已销号 tasks are out of the rates (RATE_RULE): closed off by the office
+        done = int(status.isin([TaskStatus.DONE, TaskStatus.CLOSING]).sum())
+        closed = int((status == TaskStatus.CLOSED).sum())
         serious, behind = (
             int((status == TaskStatus.SERIOUS).sum()),
             int((status == TaskStatus.BEHIND).sum()),
@@ -73,7 +73,7 @@ def standings(
         mine = problems[problems["unit"] == unit] if not problems.empty else problems
         overdue = int((mine["overdue"] == "逾期").sum()) if not mine.empty else 0
         n = len(group)
-        reported = n - missing
+        reported = n - missing - closed
         rate = (
             round(100 * (reported - serious - behind) / reported, 1) if reported else None
         )

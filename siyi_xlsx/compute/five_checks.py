@@ -79,7 +79,11 @@ def five_checks(
             for name in CHECKS:
                 checks.results[name] = (NOT_CHECKED, NOT_CHECKED)
         else:
-            own = campaign.tasks_of(unit)
+            # a task the office closed off (已销号) is no longer handed out or checked
+            closed = (
+                campaign.closed_tasks() if hasattr(campaign, "closed_tasks") else set()
+            )
+            own = [t for t in campaign.tasks_of(unit) if t.task_id not in closed]
             checks.results["体系建设"] = check_system(own, sub)
             checks.results["目标量化"] = check_targets(own, sub)
             checks.results["过程管理"] = check_progress(unit, tasks)

@@ -79,7 +79,7 @@ NO_RETURN_REASON = (
 NOT_RETURNED = "未报送"
 # how 领导汇总, its ranking and 通报 take the on-track rate (one sentence, printed by all)
 RATE_RULE = (
-    "(已报送的任务数 − 滞后 − 严重滞后) ÷ 已报送的任务数 × 100%；已报送的任务数 = 牵头任务数 − 未报送。"
+    "(已报送的任务数 − 滞后 − 严重滞后) ÷ 已报送的任务数 × 100%；已报送的任务数 = 牵头任务数 − 未报送 − 已销号（办公室已审核关闭的任务不再计入）。"
     "未报送的任务不计入分母，另行列出；没有已报送任务的单位不计算正常推进率，不参加排名。"
 )
 MAX_PLACES = 12
@@ -552,7 +552,8 @@ def build_tables(
             returned=sub is not None,
         )
         result = review.settle(result, LIGHT, campaign.issues)
-        soon = due_soon(states, s)
+        # a task the office closed off has nothing coming due
+        soon = due_soon(states, s) if result.status != TaskStatus.CLOSED else []
         judged = result.status != TaskStatus.NO_RETURN  # nothing counted when not
         # what the master's dates alone say (every node not done): the year-end
         # deductions count this, so not reporting never lowers a deduction

@@ -134,11 +134,13 @@ def upcoming_milestones(
         return {}
     start, end = reminder_window(s, when)
     finished = set(done)
+    closed = campaign.closed_tasks() if hasattr(campaign, "closed_tasks") else set()
     out: dict[str, list[str]] = {}
     for unit in campaign.units.values():
         items = sorted(
             (m.planned_date, task.task_id, m.seq, m.content)
             for task in campaign.tasks_of(unit)
+            if task.task_id not in closed  # closed off by the office (已销号)
             for m in task.milestones
             if start <= m.planned_date <= end and (task.task_id, m.seq) not in finished
         )

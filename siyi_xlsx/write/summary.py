@@ -43,6 +43,7 @@ def unit_ranking(
         behind=status == TaskStatus.BEHIND,
         serious=status == TaskStatus.SERIOUS,
         no_return=status == TaskStatus.NO_RETURN,
+        closed=status == TaskStatus.CLOSED,
     )
     table = (
         frame.groupby("lead_unit")
@@ -51,10 +52,12 @@ def unit_ranking(
             behind=("behind", "sum"),
             serious=("serious", "sum"),
             no_return=("no_return", "sum"),
+            closed=("closed", "sum"),
         )
         .reset_index()
     )
-    reported = table["tasks"] - table["no_return"]
+    # 已销号: closed off by the office, no longer this period's work (RATE_RULE)
+    reported = table["tasks"] - table["no_return"] - table["closed"]
     table["on_track"] = reported - table["behind"] - table["serious"]
     table["rate"] = (100 * table["on_track"] / reported.where(reported > 0)).round(1)
     order = order or {}
@@ -501,7 +504,7 @@ def _headline_figures(
         )
     ws.set_row(3, 36)
     ws.merge_range(2, 10, 2, FRONT_LAST_COL, "正常推进率", fmt.header)
-    reported = len(tasks) - counts.get("未报送", 0)
+    reported = len(tasks) - counts.get("未报送", 0) - counts.get("已销号", 0)
     late = counts.get("滞后", 0) + counts.get("严重滞后", 0)
     rate = f"{round(100 * (reported - late) / reported, 1):g}%" if reported else "—"
     ws.merge_range(3, 10, 3, FRONT_LAST_COL, rate, big)
