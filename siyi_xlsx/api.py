@@ -103,6 +103,14 @@ def init(folder: Path, sample: bool = False, force: bool = False) -> InitResult:
     """`siyi init`: the campaign folder with its master workbook (empty, or the sample's)
     and 督导检查.xlsx, and the folders the other commands use."""
     master = folder / MASTER_FILE
+    inside = next(
+        (p for p in folder.resolve().parents if (p / MASTER_FILE).is_file()), None
+    )
+    if inside is not None:
+        raise CampaignError(
+            f"{folder.resolve()} 在工作目录 {inside} 里面，不能在一个工作目录中再建工作目录。"
+            f"请在别处新建（如 siyi init {inside.parent / '新工作目录'}）。"
+        )
     if master.exists() and not force:
         raise CampaignError(
             f"{master} 已存在。如需重新生成请加 --force（原文件将被覆盖）。"
@@ -422,6 +430,19 @@ def open_period(
             shutil.copy2(campaign.master_path, archived)
         as_of = as_of or new.end
         deadline = deadline or as_of + dt.timedelta(days=10)
+        if not new.contains(as_of):
+            raise CampaignError(
+                f"数据截止日期 {as_of} 不在新期次 {name}（{new.start} 至 {new.end}）内，未切换。"
+            )
+        if deadline < as_of:
+            raise CampaignError(
+                f"报送截止日期 {deadline} 早于数据截止日期 {as_of}，未切换。请给出不早于数据截止日期的报送截止日期。"
+            )
+        if current is not None and new.start > current.end + dt.timedelta(days=1):
+            on_note(
+                f"从 {settings.period} 直接换到 {name}，中间的期次（{current.end + dt.timedelta(days=1)} 至 "
+                f"{new.start - dt.timedelta(days=1)}）没有单独的一期；如是笔误，请改回后再运行。"
+            )
         values: dict[str, Any] = {
             "period": name,
             "as_of": as_of,

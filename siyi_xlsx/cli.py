@@ -23,7 +23,7 @@ from siyi_xlsx.i18n import chinese_click
 from siyi_xlsx.jsonreport import result_json, score_json, submission_json
 from siyi_xlsx.period import Period
 from siyi_xlsx.read.master import MASTER_FILE
-from siyi_xlsx.statuses import ReturnStatus
+from siyi_xlsx.statuses import FileStatus, ReturnStatus
 from siyi_xlsx.write.return_copy import RETURN_DIR
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -208,7 +208,8 @@ def _status_line(returns: list[dict]) -> str:
         ReturnStatus.MISSING,
         ReturnStatus.NOT_DUE,
     )
-    return "，".join(f"{k} {counts[k]} 个单位" for k in order if k in counts)
+    line = "，".join(f"{k} {counts[k]} 个单位" for k in order if k in counts)
+    return line or "任务总表中还没有单位（请先填写任务总表）"
 
 
 @click.group(cls=ChineseGroup, context_settings=CONTEXT)
@@ -323,7 +324,11 @@ def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
         f"读取 {len(result.submissions)} 个文件。报送情况：{_status_line(result.returns)}"
     )
     click.echo(
-        "任务状态：" + "，".join(f"{k} {v} 项" for k, v in result.task_status.items())
+        "任务状态："
+        + (
+            "，".join(f"{k} {v} 项" for k, v in result.task_status.items())
+            or "任务总表中还没有重点任务"
+        )
     )
     click.echo(f"发现错误 {result.errors} 处、提醒 {result.warnings} 处。")
     if not quiet:
@@ -404,7 +409,7 @@ def remind(folder: Path) -> None:
 )
 @json_option
 def check(file: Path, folder: Path | None, as_json: bool) -> None:
-    """校验单个回收文件并列出问题（有错误时同时写出它的退回件）。无错误退出码 0，有错误 1。"""
+    """校验单个回收文件并列出问题（有错误时同时写出它的退回件）。可以采用退出码 0；有错误或不能作为本期报送（如其他期次的表）为 1。"""
     folder = folder or _campaign_of(file)
     try:
         result = api.check(file, folder)
@@ -416,9 +421,10 @@ def check(file: Path, folder: Path | None, as_json: bool) -> None:
     if as_json:
         data = submission_json(sub)
         data["needs_correction"] = bool(sub.error_count)
+        data["usable"] = sub.status == FileStatus.ACCEPTED
         data["return_copy"] = str(result.return_copy or "")
         _echo_json(data)
-        sys.exit(1 if sub.error_count else 0)
+        sys.exit(1 if sub.error_count or sub.status != FileStatus.ACCEPTED else 0)
     who = sub.unit.name if sub.unit else "未识别的单位"
     errors = sub.error_count
     click.echo(
@@ -430,11 +436,15 @@ def check(file: Path, folder: Path | None, as_json: bool) -> None:
             + (f"{item.location} " if item.location else "")
             + item.message
         )
+    usable = sub.status == FileStatus.ACCEPTED
     if result.return_copy:
         click.echo(f"退回件：{result.return_copy}")
+    elif not usable:
+        # another period's workbook has no error of its own, but is not this period's
+        click.echo("该文件不能作为本期报送采用。")
     elif not sub.issues:
         click.echo("可以采用。")
-    sys.exit(1 if errors else 0)
+    sys.exit(1 if errors or not usable else 0)
 
 
 def _trimmed(folder: Path) -> Path:

@@ -225,7 +225,7 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     ),
     Code.ARCHIVE_UNREADABLE: (
         ERROR,
-        "压缩包无法解开（{detail}），其中的文件均未读取。请解压后将填报表放入回收文件夹。",
+        "压缩包未解开（{detail}），其中的文件均未读取。请向报送单位核实后，把其中的填报表直接放入回收文件夹。",
     ),
     Code.ARCHIVE_MEMBER_SKIPPED: (
         WARNING,

@@ -461,6 +461,7 @@ def inbox_rows(
             else "附件（未能对应到单位，不作为填报表读取）"
         )
         rows += [{"file": name, "unit": unit, "result": label} for name in names]
+    rows += [{"file": name, "result": outcome} for name, outcome in inbox.archives]
     rows += [
         {"file": name, "result": "已忽略（系统、临时或隐藏文件）"}
         for name in inbox.ignored

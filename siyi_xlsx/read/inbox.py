@@ -46,6 +46,7 @@ class Inbox:
     elsewhere: list[str] = field(default_factory=list)  # other periods' folders
     issues: list[Issue] = field(default_factory=list)  # archives that failed
     roots: set[str] = field(default_factory=set)  # returned/ and the period's folder
+    archives: list[tuple[str, str]] = field(default_factory=list)  # (name, outcome)
 
 
 def collect(root: Path, period: str | None, work: Path | None = None) -> Inbox:
@@ -165,18 +166,22 @@ def unpack(path: Path, shown: str, work: Path, inbox: Inbox) -> None:
         archive = zipfile.ZipFile(path)
     except OSError as exc:
         inbox.issues.append(where.issue(Code.FILE_LOCKED, detail=os_reason(exc)))
+        inbox.archives.append((shown, "压缩包，未能读取（见问题清单）"))
         return
     except (zipfile.BadZipFile, ValueError, EOFError):
         inbox.issues.append(
             where.issue(Code.ARCHIVE_UNREADABLE, detail="压缩包已损坏或不是 zip 格式")
         )
+        inbox.archives.append((shown, "压缩包，未解开（见问题清单）"))
         return
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         problem = _archive_problem(members)
         if problem:
             inbox.issues.append(where.issue(Code.ARCHIVE_UNREADABLE, detail=problem))
+            inbox.archives.append((shown, "压缩包，未解开（见问题清单）"))
             return
+        inbox.archives.append((shown, f"压缩包，已解开（{len(members)} 个文件，见下）"))
         target = work / digest
         for member in members:
             name = _member_name(member)
@@ -232,7 +237,7 @@ def _archive_problem(members: list[zipfile.ZipInfo]) -> str:
     if len(members) > ARCHIVE_MAX_MEMBERS:
         return f"含 {len(members)} 个文件，超过 {ARCHIVE_MAX_MEMBERS} 个的上限"
     if any(m.flag_bits & 0x1 for m in members):
-        return "压缩包设有密码，请解压后放入回收文件夹"
+        return "压缩包设有密码"
     total = sum(m.file_size for m in members)
     if total > ARCHIVE_MAX_TOTAL_BYTES:
         return f"解压后共 {total // 2**20} MB，超过 {ARCHIVE_MAX_TOTAL_BYTES // 2**20} MB 的上限"

@@ -108,7 +108,7 @@ def _write_verdicts(
     write_frame(
         book.add_worksheet("表扬"),
         fmt,
-        table[table["verdict"] == "表扬"],
+        _with(table, "表扬"),
         PRAISE_COLUMNS,
         title=f"{kind}表扬名单",
         note="按排名。",
@@ -116,7 +116,7 @@ def _write_verdicts(
     write_frame(
         book.add_worksheet("批评"),
         fmt,
-        table[table["verdict"] == "批评"],
+        _with(table, "批评"),
         CRITICISM_COLUMNS,
         title=f"{kind}批评名单",
         note=f"连续 {rules.warn_after} 期被批评的，提出诫勉谈话建议。",
@@ -144,3 +144,8 @@ def _write_showcase(
 
 
 BULLETIN_FILE = "通报_{period}.xlsx"
+
+
+def _with(table: pd.DataFrame, verdict: str) -> pd.DataFrame:
+    """The rows praised or criticised (none when nothing was ranked at all)."""
+    return table[table["verdict"] == verdict] if "verdict" in table else table.iloc[0:0]
