@@ -528,8 +528,13 @@ def bulletin_cmd(folder: Path, period: str) -> None:
     with _progress("读取任务总表和上次运行的结果"):
         result = api.bulletin(folder, period, on_note=_note)
     praise, blame = result.units_with("表扬"), result.units_with("批评")
+    table = result.table
+    ranked = int(table["rank"].notna().sum()) if "rank" in table else 0
+    unranked = len(table) - ranked
     click.echo(
-        f"{period} 通报：{len(result.table)} 个单位排名；表扬 {len(praise)} 个，批评 {len(blame)} 个。"
+        f"{period} 通报：{ranked} 个单位排名"
+        + (f"（另有 {unranked} 个单位没有已报送的任务，不排名）" if unranked else "")
+        + f"；表扬 {len(praise)} 个，批评 {len(blame)} 个。"
     )
     if blame:
         click.echo("  批评：" + "、".join(blame))

@@ -67,6 +67,7 @@ class Code(StrEnum):
     ARCHIVE_UNREADABLE = "ARCHIVE_UNREADABLE"
     ARCHIVE_MEMBER_SKIPPED = "ARCHIVE_MEMBER_SKIPPED"
     ATTACHMENT_ONLY = "ATTACHMENT_ONLY"
+    ADJUST_EARLIER_YEAR = "ADJUST_EARLIER_YEAR"
     ARCHIVE_UNSUPPORTED = "ARCHIVE_UNSUPPORTED"
     SHEET_MISSING = "SHEET_MISSING"
     LIST_SHEET_MISSING = "LIST_SHEET_MISSING"
@@ -234,6 +235,10 @@ MESSAGES: dict[Code, tuple[Severity, str]] = {
     Code.ARCHIVE_UNSUPPORTED: (
         WARNING,
         "{detail} 格式的压缩包不能自动解开，其中的文件未读取。请解压后将填报表放入回收文件夹（或改用 zip 格式）。",
+    ),
+    Code.ADJUST_EARLIER_YEAR: (
+        WARNING,
+        "{field} {value} 是以前年度的登记，不计入 {detail} 年度的加减分（可以保留在表中备查）。",
     ),
     Code.ATTACHMENT_ONLY: (
         WARNING,

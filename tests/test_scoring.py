@@ -642,11 +642,16 @@ def test_adjustments_count_only_inside_the_year_up_to_the_as_of_date(scored):
     codes = sorted(
         (i["cell"], i["code"]) for i in data["issues"] if i["sheet"] == "加减分登记"
     )
+    # last year's entry is kept as a record (a reminder); one after the as-of date is wrong
     assert codes == [
-        ("D6", "ADJUST_OUTSIDE_YEAR"),
+        ("D6", "ADJUST_EARLIER_YEAR"),
         ("D7", "ADJUST_OUTSIDE_YEAR"),
         ("D8", "REQUIRED"),
     ]
+    severity = {
+        i["cell"]: i["severity"] for i in data["issues"] if i["sheet"] == "加减分登记"
+    }
+    assert (severity["D6"], severity["D7"]) == ("提醒", "错误")
     u01 = next(u for u in data["units"] if u["code"] == "U01")
     assert u01["bonus"] == 2  # 2022-09-30 (A4) and 2022-01-01 (A5): 2 × 1 point
 

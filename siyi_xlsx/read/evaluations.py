@@ -192,6 +192,18 @@ def _read_entries(
             continue  # reported: a required cell blank or invalid
         day = dt.date.fromisoformat(str(v["date"])[:10])
         first = dt.date(campaign.settings.year, 1, 1)
+        if day < first:  # last year's entries stay in the sheet: they are not wrong
+            issues.append(
+                where.issue(
+                    Code.ADJUST_EARLIER_YEAR,
+                    sheet=schema.sheet,
+                    cell=row.cell("date"),
+                    field=schema.column("date").title,
+                    value=day.isoformat(),
+                    detail=campaign.settings.year,
+                )
+            )
+            continue
         if not first <= day <= campaign.settings.as_of:
             issues.append(
                 where.issue(
