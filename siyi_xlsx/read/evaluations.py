@@ -192,27 +192,20 @@ def _read_entries(
             continue  # reported: a required cell blank or invalid
         day = dt.date.fromisoformat(str(v["date"])[:10])
         first = dt.date(campaign.settings.year, 1, 1)
-        if day < first:  # last year's entries stay in the sheet: they are not wrong
+        as_of = campaign.settings.as_of
+        if not first <= day <= as_of:
+            # last year's entries stay in the sheet: a record, not a mistake
+            earlier = day < first
             issues.append(
                 where.issue(
-                    Code.ADJUST_EARLIER_YEAR,
+                    Code.ADJUST_EARLIER_YEAR if earlier else Code.ADJUST_OUTSIDE_YEAR,
                     sheet=schema.sheet,
                     cell=row.cell("date"),
                     field=schema.column("date").title,
                     value=day.isoformat(),
-                    detail=campaign.settings.year,
-                )
-            )
-            continue
-        if not first <= day <= campaign.settings.as_of:
-            issues.append(
-                where.issue(
-                    Code.ADJUST_OUTSIDE_YEAR,
-                    sheet=schema.sheet,
-                    cell=row.cell("date"),
-                    field=schema.column("date").title,
-                    value=day.isoformat(),
-                    detail=f"{first.isoformat()} 至数据截止日期 {campaign.settings.as_of.isoformat()}",
+                    detail=campaign.settings.year
+                    if earlier
+                    else f"{first.isoformat()} 至数据截止日期 {as_of.isoformat()}",
                 )
             )
             continue
