@@ -269,6 +269,11 @@ def handout_cmd(folder: Path) -> None:
     missing = [u.name for u in campaign.units.values() if not campaign.tasks_of(u)]
     if missing:
         click.echo(f"以下单位本期没有牵头任务，未生成填报表：{'、'.join(missing)}")
+    closed = [u.name for u in campaign.lead_units() if campaign.all_closed(u)]
+    if closed:
+        click.echo(
+            f"以下单位牵头的任务均已同意销号，本期无需报送，未生成填报表：{'、'.join(closed)}"
+        )
     dropped = [
         i
         for i in campaign.issues

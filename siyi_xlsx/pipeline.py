@@ -496,9 +496,6 @@ def unit_returns(
     recut = deadline_utc(again) if again else None
     attached = attached or {}
     first_seen = first_seen or {}
-    closed = campaign.closed_tasks()  # approved 销号: nothing to report on them
-    # the year's last period asks for the 考评册 (self-evaluation) whatever is closed
-    year_end = bool(campaign.period and campaign.period.end.month == 12)
     rows = []
     for unit in campaign.units.values():
         everything = [s for s in subs if s.unit and s.unit.code == unit.code]
@@ -523,11 +520,7 @@ def unit_returns(
         )
         if not tasks:
             status, todo = ReturnStatus.NOT_DUE, "本期无牵头任务"
-        elif (
-            not year_end
-            and not used
-            and all(t.task_id in closed for t in campaign.tasks_of(unit))
-        ):
+        elif not used and campaign.all_closed(unit):
             status, todo = ReturnStatus.NOT_DUE, "牵头任务均已同意销号，本期无需报送"
         elif used and not errors:
             status, todo = (ReturnStatus.LATE if late else ReturnStatus.ON_TIME), ""

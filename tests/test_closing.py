@@ -317,9 +317,8 @@ def test_decisions_and_lists_flow_through_issue_and_run(small):
     assert len(notes) == 1 and "T2" in notes[0][1]
     listed = {v for row in issued["_lists"].iter_rows(values_only=True) for v in row}
     assert "安全隐患" in listed  # the 问题类别 dropdown offers the office's list
-    # the approved task is not handed out: its unit has nothing left to report on it
-    u03 = openpyxl.load_workbook(small.issued("U03"))["重点工作台账"]
-    assert "T4" not in [r[0] for r in u03.iter_rows(min_row=4, values_only=True)]
+    # the approved task is not handed out; U03 led only T4: no workbook this period
+    assert "U03" not in small._issued and "U01" in small._issued
 
     def add_problem(book):
         ws = book["问题清单"]
@@ -343,8 +342,9 @@ def test_decisions_and_lists_flow_through_issue_and_run(small):
         },
         mutate=add_problem,
     )  # saved 2022-10-08, after the rejection: a new application
-    # U03 sends nothing: its approved task is 已销号 all the same
+    # U03 sends nothing: its approved task is 已销号 all the same, and it owed nothing
     result = small.analyse()
+    assert {r["code"]: r["status"] for r in result.returns}["U03"] == "无需报送"
     assert not [i for i in result.issues if i.code == Code.NOT_IN_LIST]
     # T1, approved on the as-of date, was not handed out: not missing from the return
     assert "T1" not in [r[0] for r in ledger.iter_rows(min_row=4, values_only=True)]
@@ -403,3 +403,5 @@ def test_a_unit_whose_tasks_are_all_closed_need_not_report(campaign):
         settings=dataclasses.replace(c.settings, period="2022Q4", as_of=D(2022, 12, 31)),
     )
     assert {r["code"]: r for r in unit_returns(q4, [])}["U02"]["status"] == "未报送"
+    assert c.all_closed(c.units["U02"]) and not q4.all_closed(q4.units["U02"])
+    assert not c.all_closed(c.units["U03"])

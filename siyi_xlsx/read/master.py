@@ -246,6 +246,16 @@ class Campaign:
             default=None,
         )
 
+    def all_closed(self, unit: Unit) -> bool:
+        """Whether ``unit`` has nothing to report this period: every task it leads was
+        approved for 销号 — except in the year's last period, when its 考评册 (the
+        year-end self-evaluation) is still due."""
+        if self.period and self.period.end.month == 12:
+            return False
+        closed = self.closed_tasks()
+        own = self.tasks_of(unit)
+        return bool(own) and all(t.task_id in closed for t in own)
+
     def closed_tasks(self) -> set[str]:
         """Tasks left out of this period's workbooks: the decision in force on the as-of
         date is 同意销号 (their units no longer report on them)."""

@@ -185,6 +185,7 @@ def write_unit_workbooks(
             campaign, unit, out_dir, now, last, inspection.open_orders_of(unit.name)
         )
         for unit in progress.track(campaign.lead_units(), "生成各单位填报表")
+        if not campaign.all_closed(unit)  # nothing to report (all 已销号)
     ]
 
 
