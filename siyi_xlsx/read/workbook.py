@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from siyi_xlsx.errors import NotSpreadsheetError, ReadError, explain
+from siyi_xlsx.read import guard
 
 MAX_COLUMNS = 64  # siyi's sheets have at most ~15 columns; a hostile dimension is ignored
 MAX_ROWS = 20000
@@ -112,6 +113,10 @@ def read_workbook(path: Path) -> WorkbookData:
     if kind != "xlsx":
         raise NotSpreadsheetError("不是 Excel 工作簿")
     try:
+        guard.check(path)  # a bomb or a hostile extent never reaches the parser
+    except guard.UnsafeWorkbook as exc:
+        raise ReadError(f"{exc}，不是正常的填报表，未读取") from exc
+    try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
         names = {m.filename for m in members}
@@ -150,6 +155,8 @@ def _read_openpyxl(path: Path) -> WorkbookData:
             _restore_date_overflows(data, caught)
             sheets[ws.title] = data
         modified = book.properties.modified if book.properties else None
+        if modified is not None and not 1990 <= modified.year <= 2100:
+            modified = None  # a forged or broken save time (year 9999): the file's own
     finally:
         book.close()
     _add_formulas(path, sheets)

@@ -1,0 +1,130 @@
+"""A guard before any parser: what an .xlsx says about itself, checked in milliseconds.
+
+A filled template is a zip of a few dozen XML parts, a few megabytes unpacked, sheets of
+at most a few thousand rows and a few dozen columns. A file far outside that (a zip bomb,
+an XML entity bomb, a sheet with one cell at XFD1048576 or millions of empty cells) would
+make a parser run for minutes and eat gigabytes; it is refused here with one Chinese
+message, before openpyxl opens it. The limits are stated below and in the README.
+
+Only the zip's central directory and a bounded, streaming scan of the XML parts are
+read; nothing is expanded beyond :data:`MAX_PART_BYTES` per part.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+MAX_MEMBERS = 1000  # parts in the zip (a template has about 30)
+MAX_PART_BYTES = 60_000_000  # one part unpacked (a filled sheet is well under 5 MB)
+MAX_TOTAL_BYTES = 150_000_000  # all parts unpacked
+MAX_RATIO = 100  # unpacked / packed size of one part above 1 MB
+MAX_ROW = 20_000  # the highest row any cell may sit in (the reader's own limit)
+MAX_COLUMN = 200  # the highest column (GR); siyi's sheets use fewer than 30
+MAX_CELLS = 1_000_000  # cells written in one sheet, empty ones included
+SCAN_CHUNK = 1 << 20
+
+REQUIRED = ("[Content_Types].xml", "xl/workbook.xml")
+_DOCTYPE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})(\d+)\"")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+class UnsafeWorkbook(Exception):
+    """The file is far outside what a filled template can be (the message says how)."""
+
+
+def check(path: Path) -> None:
+    """Raise :class:`UnsafeWorkbook` when ``path`` (a zip) is far outside a filled
+    template; return quietly otherwise (other damage is left to the reader)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # the reader says what is wrong with it
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise UnsafeWorkbook(f"文件包含 {len(members)} 个部件，超过 {MAX_MEMBERS} 个")
+        names = {m.filename for m in members}
+        if "xl/workbook.xml" in names and "[Content_Types].xml" not in names:
+            raise UnsafeWorkbook("文件缺少必需的部件 [Content_Types].xml，已损坏")
+        total = sum(m.file_size for m in members)
+        if total > MAX_TOTAL_BYTES:
+            raise UnsafeWorkbook(
+                f"解压后共 {total // 1_000_000} MB，超过 {MAX_TOTAL_BYTES // 1_000_000} MB 的上限"
+            )
+        for member in members:
+            _check_member(archive, member)
+
+
+def _check_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    name = member.filename
+    if member.file_size > MAX_PART_BYTES:
+        raise UnsafeWorkbook(
+            f"部件 {name} 解压后 {member.file_size // 1_000_000} MB，超过 {MAX_PART_BYTES // 1_000_000} MB 的上限"
+        )
+    if member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(
+        member.compress_size, 1
+    ):
+        raise UnsafeWorkbook(
+            f"部件 {name} 的压缩比异常（超过 {MAX_RATIO} 倍），疑似压缩炸弹"
+        )
+    if not name.endswith((".xml", ".rels", ".vml")):
+        return
+    sheet = name.startswith("xl/worksheets/")
+    _scan(archive, member, sheet)
+
+
+def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, sheet: bool) -> None:
+    """Stream the part once: no DOCTYPE or ENTITY anywhere; in a sheet, the highest row
+    and column and the number of cells within the limits. Reads at most
+    :data:`MAX_PART_BYTES`, whatever the zip header claims."""
+    read = cells = 0
+    tail = b""
+    try:
+        with archive.open(member) as part:
+            while chunk := part.read(SCAN_CHUNK):
+                read += len(chunk)
+                if read > MAX_PART_BYTES:
+                    raise UnsafeWorkbook(
+                        f"部件 {member.filename} 比它声明的大小更大，已损坏或被篡改"
+                    )
+                text = tail + chunk
+                if _DOCTYPE.search(text):
+                    raise UnsafeWorkbook(
+                        f"部件 {member.filename} 含有 DOCTYPE 或 ENTITY 声明，Excel 不会写出这种内容，疑似恶意文件"
+                    )
+                if sheet:
+                    cells += len(_CELL_TAG.findall(chunk))
+                    _check_extent(text, member.filename, cells)
+                tail = text[-256:]  # a tag cut between two chunks is seen whole next time
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
+        return  # a damaged or encrypted part: the reader says so
+
+
+def _check_extent(text: bytes, name: str, cells: int) -> None:
+    if cells > MAX_CELLS:
+        raise UnsafeWorkbook(
+            f"工作表 {name} 中写有超过 {MAX_CELLS:,} 个单元格（多为空白格式），远超填报表的大小"
+        )
+    for match in _ROW.finditer(text):
+        row = int(match.group(1))
+        if row > MAX_ROW:
+            raise UnsafeWorkbook(
+                f"工作表 {name} 有内容写到了第 {row} 行，超过 {MAX_ROW} 行的上限；请删除多余的行后重新保存"
+            )
+    for match in _CELL.finditer(text):
+        column = _column_number(match.group(1))
+        if column > MAX_COLUMN:
+            raise UnsafeWorkbook(
+                f"工作表 {name} 有内容写到了第 {column} 列（{match.group(1).decode()} 列），超过 {MAX_COLUMN} 列的上限；请删除多余的列后重新保存"
+            )
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number

@@ -1,0 +1,146 @@
+"""The guard before any parser: hostile content inside a real issued template is refused
+in milliseconds with one Chinese message, and the rest of the batch goes on."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from siyi_xlsx.errors import Code
+from siyi_xlsx.read import guard
+from siyi_xlsx.read.workbook import read_workbook
+
+LEDGER_PART = "xl/worksheets/sheet3.xml"  # 重点工作台账 in the issued template
+
+
+def _rewrite(source: Path, target: Path, part: str, edit) -> Path:
+    """A copy of the workbook ``source`` with one part changed by ``edit(bytes)``."""
+    with (
+        zipfile.ZipFile(source) as old,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new,
+    ):
+        for info in old.infolist():
+            data = old.read(info.filename)
+            new.writestr(info, edit(data) if info.filename == part else data)
+    return target
+
+
+def _extra_cell(ref: str):
+    row = re.match(r"[A-Z]+(\d+)", ref).group(1)
+
+    def edit(xml: bytes) -> bytes:
+        cell = f'<row r="{row}"><c r="{ref}" t="n"><v>1</v></c></row>'.encode()
+        return xml.replace(b"</sheetData>", cell + b"</sheetData>", 1)
+
+    return edit
+
+
+@pytest.fixture
+def issued(small) -> Path:
+    return small.issued("U01")
+
+
+def _refused(path: Path) -> str:
+    start = time.perf_counter()
+    with pytest.raises(guard.UnsafeWorkbook) as caught:
+        guard.check(path)
+    assert time.perf_counter() - start < 2
+    return str(caught.value)
+
+
+def test_a_filled_template_passes(issued):
+    guard.check(issued)  # nothing raised
+    assert read_workbook(issued).sheets
+
+
+@pytest.mark.parametrize(
+    ("ref", "words"),
+    [
+        ("XFD1048576", "第 1048576 行"),
+        ("A1048576", "第 1048576 行"),
+        ("A20001", "第 20001 行"),
+        ("GS5", "第 201 列"),
+    ],
+)
+def test_a_cell_far_outside_the_template_is_refused(issued, tmp_path, ref, words):
+    hostile = _rewrite(issued, tmp_path / "h.xlsx", LEDGER_PART, _extra_cell(ref))
+    assert words in _refused(hostile)
+
+
+def test_the_limits_themselves_pass(issued, tmp_path):
+    for ref in ("A20000", "GR5"):  # row 20000 and column 200: still allowed
+        guard.check(
+            _rewrite(issued, tmp_path / f"{ref}.xlsx", LEDGER_PART, _extra_cell(ref))
+        )
+
+
+def test_doctype_and_entities_are_refused_not_expanded(issued, tmp_path):
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;">]>'
+    )
+    hostile = _rewrite(
+        issued,
+        tmp_path / "h.xlsx",
+        "docProps/core.xml",
+        lambda xml: bomb + xml.split(b"?>", 1)[1],
+    )
+    assert "DOCTYPE" in _refused(hostile)
+
+
+def test_a_compressed_bomb_in_a_metadata_part_is_refused(issued, tmp_path):
+    hostile = _rewrite(
+        issued,
+        tmp_path / "h.xlsx",
+        "docProps/app.xml",
+        lambda xml: xml + b" " * (guard.MAX_PART_BYTES + 1),
+    )
+    assert "上限" in _refused(hostile)
+
+
+def test_millions_of_empty_cells_are_refused(issued, tmp_path, monkeypatch):
+    monkeypatch.setattr(guard, "MAX_CELLS", 500)  # the same scan, a smaller sheet
+    padding = b"".join(f'<c r="B{n}" s="1"/>'.encode() for n in range(5, 1000))
+
+    def edit(xml: bytes) -> bytes:
+        return xml.replace(
+            b"</sheetData>", b'<row r="900">' + padding + b"</row></sheetData>"
+        )
+
+    assert "单元格" in _refused(_rewrite(issued, tmp_path / "h.xlsx", LEDGER_PART, edit))
+
+
+def test_a_forged_save_time_does_not_stop_anything(issued, tmp_path):
+    hostile = _rewrite(
+        issued,
+        tmp_path / "h.xlsx",
+        "docProps/core.xml",
+        lambda xml: re.sub(
+            rb"<dcterms:modified([^>]*)>[^<]*<",
+            rb"<dcterms:modified\1>9999-12-31T23:59:59Z<",
+            xml,
+        ),
+    )
+    assert read_workbook(hostile).modified is None
+
+
+def test_a_hostile_return_gets_one_message_and_the_batch_goes_on(small, issued):
+    small.fill("U02")
+    shutil.copy2(
+        _rewrite(issued, small.folder / "h.xlsx", LEDGER_PART, _extra_cell("XFD1048576")),
+        small.returned / "区发展和改革局_报送.xlsx",
+    )
+    (small.folder / "h.xlsx").unlink()
+    before = (small.returned / "区发展和改革局_报送.xlsx").read_bytes()
+    result = small.analyse()
+    line = [i for i in result.issues if i.file == "区发展和改革局_报送.xlsx"]
+    assert [i.code for i in line] == [Code.FILE_UNREADABLE]
+    assert "1048576" in line[0].message and "Error" not in line[0].message
+    rows = {r["code"]: r["status"] for r in result.returns}
+    assert rows["U02"] == "按时报送"
+    assert (small.returned / "区发展和改革局_报送.xlsx").read_bytes() == before
