@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from siyi_xlsx.compute.bulletin import Rules
 from siyi_xlsx.compute.previous import PeriodTables
 from siyi_xlsx.compute.progress import RATE_RULE, master_rank
 from siyi_xlsx.period import period_end
+from siyi_xlsx.write import naming
 from siyi_xlsx.write.ledger import write_frame
 from siyi_xlsx.write.xlsx import Formats, as_of_workbook
 
@@ -131,8 +131,9 @@ def _write_showcase(
     groups = sorted(
         tasks.groupby("lead_unit"), key=lambda g: (order.get(g[0], len(order)), g[0])
     )
+    taken = {ws.get_name() for ws in book.worksheets()}  # 通报, 表扬, 批评
     for unit, group in groups:
-        ws = book.add_worksheet(re.sub(r"[\\[\\]:*?/\\\\]", "", unit)[:31])
+        ws = book.add_worksheet(naming.sheet_name(unit, taken))
         write_frame(
             ws,
             fmt,

@@ -9,6 +9,7 @@ problem with a link to its cell. The returned original is never touched.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from siyi_xlsx.errors import ERROR, Issue, Report
+from siyi_xlsx.write import naming
 from siyi_xlsx.write.xlsx import landing
 
 RETURN_DIR = "退回件"
@@ -34,8 +36,14 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 def return_copy_name(name: str) -> str:
-    """File name of the 退回件 for a returned file (folders flattened)."""
-    base = name.replace("/", "_").replace("\\", "_")
+    """File name of the 退回件 for a returned file: its own name, made safe
+    (:mod:`naming`); a file in a folder (or an archive) keeps the folder in the name and
+    a short hash of the whole path, so ``甲/乙_报送`` and ``甲_乙/报送`` never collide."""
+    base = name.replace("\\", "/")
+    tag = ""
+    if "/" in base:
+        tag = "_" + hashlib.sha256(base.encode()).hexdigest()[:6]
+        base = base.replace("/", "_")
     base = base.removeprefix(PREFIX)
     stem, dot, suffix = base.rpartition(".")
     if dot and suffix.lower() in (
@@ -49,7 +57,7 @@ def return_copy_name(name: str) -> str:
         "fods",
     ):
         base = stem
-    return PREFIX + base + ".xlsx"
+    return naming.file_name(PREFIX + base + tag, ".xlsx")
 
 
 def write_return_copy(

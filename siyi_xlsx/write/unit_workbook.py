@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from siyi_xlsx.schema.layout import LIST_BLANK_ROWS, LIST_SHEETS, META_SHEET, UN
 from siyi_xlsx.schema.meta import encode_snapshot, fingerprint
 from siyi_xlsx.schema.selfcheck import clean
 from siyi_xlsx.statuses import ReportedMilestoneState
+from siyi_xlsx.write import naming
 from siyi_xlsx.write.inspection import write_order_pages
 from siyi_xlsx.write.selfcheck import (
     add_form_checks,
@@ -165,8 +165,9 @@ def _carry_problems(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any
 
 
 def safe_file_name(text: str) -> str:
-    """The text with the characters a file name may not hold replaced by ``_``."""
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")
+    """A file name for ``text`` (a name ending in ``.xlsx``): see :mod:`naming`."""
+    stem, dot, suffix = text.rpartition(".")
+    return naming.file_name(stem, dot + suffix) if dot else naming.file_name(text)
 
 
 def write_unit_workbooks(
