@@ -144,3 +144,37 @@ def test_a_hostile_return_gets_one_message_and_the_batch_goes_on(small, issued):
     rows = {r["code"]: r["status"] for r in result.returns}
     assert rows["U02"] == "按时报送"
     assert (small.returned / "区发展和改革局_报送.xlsx").read_bytes() == before
+
+
+def test_oversized_csv_numbers_and_fields_are_problem_lines(small, tmp_path):
+    from siyi_xlsx.read.evaluations import read_public
+    from siyi_xlsx.read.master import load_campaign
+
+    campaign = load_campaign(small.folder)
+    header = "被评单位,渠道,满意,基本满意,不满意,不了解\n"
+    folder = tmp_path / "public"
+    folder.mkdir()
+    (folder / "大数.csv").write_text(
+        header
+        + "区发展和改革局,网格调查,8,2,2,1\n"
+        + "长青乡,网格调查,"
+        + "9" * 5000
+        + ",1,1,1\n",
+        encoding="utf-8",
+    )
+    (folder / "长字段.csv").write_text(
+        header + "长青乡,网格调查," + "x" * 200_000 + ",1,1,1\n", encoding="utf-8"
+    )
+    tallies, issues = read_public(folder, campaign)
+    by_file = {}
+    for issue in issues:
+        by_file.setdefault(issue.file, []).append(issue)
+    assert [i.code for i in by_file["长字段.csv"]] == [Code.FILE_UNREADABLE]
+    assert "字段过长" in by_file["长字段.csv"][0].message
+    # the 5,000-digit count spoils its own row only; the other row counts
+    assert Code.NOT_AN_INTEGER in {i.code for i in by_file["大数.csv"]}
+    assert all(len(i.message) < 600 for i in by_file["大数.csv"])
+    assert tallies["U01"].satisfied == 8
+    assert tallies["U02"].satisfied == 0 and tallies["U02"].excluded == [
+        "大数.csv CSV 第 3 行"
+    ]

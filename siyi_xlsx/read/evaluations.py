@@ -614,12 +614,22 @@ def _public_sheets(
             return []
 
         sheet = SheetData(name="CSV")
-        for r, record in enumerate(csv.reader(io.StringIO(text)), start=1):
-            sheet.rows[r] = {
-                c: RawCell(_csv_value(v), "", r, c)
-                for c, v in enumerate(record, start=1)
-                if v.strip()
-            }
+        reader = csv.reader(io.StringIO(text))
+        try:
+            for r, record in enumerate(reader, start=1):
+                sheet.rows[r] = {
+                    c: RawCell(_csv_value(v), "", r, c)
+                    for c, v in enumerate(record, start=1)
+                    if v.strip()
+                }
+        except csv.Error:  # a field over csv's limit (131,072 characters), a NUL byte…
+            issues.append(
+                where.issue(
+                    Code.FILE_UNREADABLE,
+                    detail=f"CSV 第 {reader.line_num} 行格式异常（字段过长或含有非法字符），不是正常的测评数据，整个文件未采用",
+                )
+            )
+            return []
         return [("CSV", sheet)]
     try:
         book = read_workbook(path)
@@ -636,7 +646,9 @@ def _public_sheets(
 def _csv_value(text: str) -> Any:
     """CSV has no types: a plain number is a number, not text typed into a number cell."""
     stripped = text.strip()
-    if stripped.isdigit():
+    # a count has at most a few digits; thousands of digits stay text (and are refused
+    # as "not a whole number" like any other text in a count)
+    if stripped.isdigit() and len(stripped) <= 15:
         return int(stripped)
     return text
 
