@@ -252,6 +252,7 @@ def run(
     frozen = pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL)
     tasks, milestones, inputs = result.tasks, result.milestones, result.inputs
     output = output or output_dir(folder, result.campaign.settings.period)
+    clear_leftovers(output)
     progress.start("写出汇总台账、校验报告和退回件")
     blocked: list[str] = []
     result.return_copies = write_return_copies(
@@ -292,6 +293,17 @@ def run(
             "".join(blocked) + f"其余结果已写出（{written}），本次运行已记录。"
         )
     return result
+
+
+def clear_leftovers(output: Path) -> None:
+    """Temporary files an interrupted run left (killed while writing): no other siyi
+    command is working on the campaign (the lock), so each is a leftover."""
+    for folder in (output, output / RETURN_DIR):
+        for tmp in folder.glob(".~siyi-*") if folder.is_dir() else []:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass  # one that cannot go now will go next time
 
 
 def check_file(path: Path, campaign: Campaign) -> Submission:

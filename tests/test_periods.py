@@ -403,3 +403,15 @@ def test_closed_tasks_are_out_of_the_on_track_rate():
     table = unit_ranking(tasks).set_index("lead_unit")
     assert pd.isna(table.loc["甲", "rate"]) and pd.isna(table.loc["甲", "rank"])
     assert table.loc["乙", "rate"] == 0  # its one counted task is behind
+
+
+def test_an_interrupted_runs_temporary_files_are_cleared(small):
+    small.issue()
+    small.fill("U01")
+    out = small.folder / OUT
+    (out / "退回件").mkdir(parents=True)
+    for path in (out / ".~siyi-abc.xlsx", out / "退回件" / ".~siyi-def.xlsx"):
+        path.write_bytes(b"half written")
+    small.run()
+    assert not list(out.rglob(".~siyi-*"))
+    assert (out / "汇总台账.xlsx").is_file()
