@@ -504,7 +504,7 @@ def unit_returns(
     settings = campaign.settings
     deadline = settings.return_deadline
     cutoff = deadline_utc(deadline) if deadline else None
-    again = resubmit_deadline(settings)
+    again = settings.resubmit_by
     recut = deadline_utc(again) if again else None
     attached = attached or {}
     first_seen = first_seen or {}
@@ -590,11 +590,6 @@ def unit_returns(
             }
         )
     return rows
-
-
-def resubmit_deadline(settings: Any) -> dt.date | None:
-    """补报截止日期: by when a file sent back (退回件) must come back corrected."""
-    return settings.resubmit_by
 
 
 def deadline_utc(day: Any) -> Any:

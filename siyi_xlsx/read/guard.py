@@ -17,8 +17,8 @@ import zipfile
 from pathlib import Path
 
 MAX_MEMBERS = 1000  # parts in the zip (a template has about 30)
-MAX_PART_BYTES = 60_000_000  # one part unpacked (a filled sheet is well under 5 MB)
-MAX_TOTAL_BYTES = 150_000_000  # all parts unpacked
+MAX_PART_BYTES = 60 * 2**20  # one part unpacked (a filled sheet is well under 5 MB)
+MAX_TOTAL_BYTES = 150 * 2**20  # all parts unpacked
 MAX_RATIO = 100  # unpacked / packed size of one part above 1 MB
 MAX_ROW = 20_000  # the highest row any cell may sit in (the reader's own limit)
 MAX_COLUMN = 200  # the highest column (GR); siyi's sheets use fewer than 30
@@ -45,36 +45,41 @@ def check(path: Path) -> None:
         return  # the reader says what is wrong with it
     with archive:
         members = archive.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise UnsafeWorkbook(f"文件包含 {len(members)} 个部件，超过 {MAX_MEMBERS} 个")
+        problem = directory_problem(
+            members, MAX_MEMBERS, MAX_PART_BYTES, MAX_TOTAL_BYTES, MAX_RATIO, "部件"
+        )
+        if problem:
+            raise UnsafeWorkbook(problem)
         names = {m.filename for m in members}
         if "xl/workbook.xml" in names and "[Content_Types].xml" not in names:
             raise UnsafeWorkbook("文件缺少必需的部件 [Content_Types].xml，已损坏")
-        total = sum(m.file_size for m in members)
-        if total > MAX_TOTAL_BYTES:
-            raise UnsafeWorkbook(
-                f"解压后共 {total // 1_000_000} MB，超过 {MAX_TOTAL_BYTES // 1_000_000} MB 的上限"
-            )
         for member in members:
-            _check_member(archive, member)
+            if member.filename.endswith((".xml", ".rels", ".vml")):
+                _scan(archive, member, member.filename.startswith("xl/worksheets/"))
 
 
-def _check_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
-    name = member.filename
-    if member.file_size > MAX_PART_BYTES:
-        raise UnsafeWorkbook(
-            f"部件 {name} 解压后 {member.file_size // 1_000_000} MB，超过 {MAX_PART_BYTES // 1_000_000} MB 的上限"
-        )
-    if member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(
-        member.compress_size, 1
-    ):
-        raise UnsafeWorkbook(
-            f"部件 {name} 的压缩比异常（超过 {MAX_RATIO} 倍），疑似压缩炸弹"
-        )
-    if not name.endswith((".xml", ".rels", ".vml")):
-        return
-    sheet = name.startswith("xl/worksheets/")
-    _scan(archive, member, sheet)
+def directory_problem(
+    members: list[zipfile.ZipInfo],
+    max_members: int,
+    max_part: int,
+    max_total: int,
+    max_ratio: int,
+    what: str,
+) -> str:
+    """What a zip's central directory says is beyond the limits (members, one member's
+    and all members' unpacked size, one member's ratio above 1 MB), or "": one check
+    for a workbook (its parts) and for an archive of returns (its files)."""
+    if len(members) > max_members:
+        return f"含 {len(members)} 个{what}，超过 {max_members} 个的上限"
+    total = sum(m.file_size for m in members)
+    if total > max_total:
+        return f"解压后共 {total // 2**20} MB，超过 {max_total // 2**20} MB 的上限"
+    for m in members:
+        if m.file_size > max_part:
+            return f"其中“{m.filename}”解压后超过 {max_part // 2**20} MB 的上限"
+        if m.file_size > 2**20 and m.file_size > max_ratio * max(m.compress_size, 1):
+            return f"其中“{m.filename}”压缩比异常（超过 {max_ratio} 倍），疑似压缩炸弹"
+    return ""
 
 
 def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, sheet: bool) -> None:

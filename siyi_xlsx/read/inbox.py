@@ -11,7 +11,6 @@ stated limits, never outside their own folder) and their workbooks read like the
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -26,6 +25,8 @@ from siyi_xlsx.folders import (
     is_system_file,
     names_period,
 )
+from siyi_xlsx.read.guard import directory_problem
+from siyi_xlsx.read.returned import file_digest
 from siyi_xlsx.read.tables import Where
 
 # limits for one zip archive of returns: far above any real batch of filled workbooks
@@ -162,7 +163,7 @@ def unpack(path: Path, shown: str, work: Path, inbox: Inbox) -> None:
     archive beyond the limits, encrypted or broken is reported and not unpacked."""
     where = Where(file=shown)
     try:
-        digest = _digest(path)
+        digest = file_digest(path)[0][:16]
         archive = zipfile.ZipFile(path)
     except OSError as exc:
         inbox.issues.append(where.issue(Code.FILE_LOCKED, detail=os_reason(exc)))
@@ -224,31 +225,17 @@ def unpack(path: Path, shown: str, work: Path, inbox: Inbox) -> None:
             )
 
 
-def _digest(path: Path) -> str:
-    """The archive's own folder name: its content, read in chunks (never whole)."""
-    found = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            found.update(chunk)
-    return found.hexdigest()[:16]
-
-
 def _archive_problem(members: list[zipfile.ZipInfo]) -> str:
-    if len(members) > ARCHIVE_MAX_MEMBERS:
-        return f"含 {len(members)} 个文件，超过 {ARCHIVE_MAX_MEMBERS} 个的上限"
     if any(m.flag_bits & 0x1 for m in members):
         return "压缩包设有密码"
-    total = sum(m.file_size for m in members)
-    if total > ARCHIVE_MAX_TOTAL_BYTES:
-        return f"解压后共 {total // 2**20} MB，超过 {ARCHIVE_MAX_TOTAL_BYTES // 2**20} MB 的上限"
-    for m in members:
-        if m.file_size > ARCHIVE_MAX_MEMBER_BYTES:
-            return f"其中“{m.filename}”解压后超过 {ARCHIVE_MAX_MEMBER_BYTES // 2**20} MB 的上限"
-        if m.file_size > 2**20 and m.file_size > ARCHIVE_MAX_RATIO * max(
-            m.compress_size, 1
-        ):
-            return f"其中“{m.filename}”压缩比异常（超过 {ARCHIVE_MAX_RATIO} 倍），疑似压缩炸弹"
-    return ""
+    return directory_problem(
+        members,
+        ARCHIVE_MAX_MEMBERS,
+        ARCHIVE_MAX_MEMBER_BYTES,
+        ARCHIVE_MAX_TOTAL_BYTES,
+        ARCHIVE_MAX_RATIO,
+        "文件",
+    )
 
 
 def _member_name(member: zipfile.ZipInfo) -> str | None:

@@ -22,9 +22,6 @@ from siyi_xlsx.read import guard
 
 MAX_COLUMNS = 64  # siyi's sheets have at most ~15 columns; a hostile dimension is ignored
 MAX_ROWS = 20000
-# A unit's workbook unpacks to well under 10 MB; a zip bomb to gigabytes from kilobytes.
-MAX_UNPACKED_BYTES = 200_000_000
-MAX_RATIO = 200
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -120,14 +117,6 @@ def read_workbook(path: Path) -> WorkbookData:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
         names = {m.filename for m in members}
-        unpacked = sum(m.file_size for m in members)
-        packed = max(sum(m.compress_size for m in members), 1)
-        if unpacked > MAX_UNPACKED_BYTES or (
-            unpacked > 20_000_000 and unpacked / packed > MAX_RATIO
-        ):
-            raise ReadError(
-                f"解压后达 {unpacked // 1_000_000} MB，远超正常填报表，疑似损坏或恶意文件"
-            )
         if "xl/workbook.xml" not in names:
             raise NotSpreadsheetError(
                 "压缩包中没有 Excel 工作簿内容，可能是 Word、WPS 文字或其他文件"
