@@ -203,6 +203,11 @@ def test_front_page_return_line_names_who_has_not_reported():
     assert return_line(everyone, _frame([("甲", "正常推进")])) == (
         "报送情况：已报送 1/1 个单位。"
     )
+    # a closed task is named, so that the rate recomputes from the tiles
+    closed = _frame([("甲", "正常推进"), ("甲", "已销号")])
+    assert return_line(everyone, closed) == (
+        "报送情况：已报送 1/1 个单位。“已完成”中含已销号 1 项（办公室已审核关闭），不计入正常推进率。"
+    )
 
 
 # ----------------------------------------------------------------------------- dates

@@ -98,6 +98,9 @@ def return_line(returns: list[dict[str, Any]], tasks: pd.DataFrame) -> str:
     n = int((tasks["status"] == TaskStatus.NO_RETURN).sum()) if not tasks.empty else 0
     if n:
         text += f"这些单位牵头的 {n} 项任务显示为“未报送”（灰灯），不作判定，不计入正常推进率。"
+    closed = int((tasks["status"] == TaskStatus.CLOSED).sum()) if not tasks.empty else 0
+    if closed:  # so that the rate recomputes from the tiles (RATE_RULE)
+        text += f"“已完成”中含已销号 {closed} 项（办公室已审核关闭），不计入正常推进率。"
     return text
 
 
