@@ -71,6 +71,11 @@ class ChineseGroup(click.Group):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
+            if isinstance(exc, click.MissingParameter) and exc.param is not None:
+                # click quotes the name with ASCII '…'. itself, outside the catalog
+                hint = exc.param.get_error_hint(exc.ctx).replace("'", "")
+                kind = "选项" if isinstance(exc.param, click.Option) else "参数"
+                exc = click.UsageError(f"缺少{kind}“{hint}”。", exc.ctx)
             exc.show()  # usage line, hint and message, all from the Chinese catalog
             sys.exit(exc.exit_code)
         except click.Abort:

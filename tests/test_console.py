@@ -387,3 +387,16 @@ def test_on_a_terminal_each_step_shows_its_label_and_count(monkeypatch):
     text = screen.getvalue()
     assert "读取任务总表" in text and "读取回收文件" in text and "3/3" in text
     assert "显示" not in text
+
+
+def test_a_missing_argument_or_option_is_named_in_chinese_quotes(tmp_path):
+    from click.testing import CliRunner
+
+    from siyi_xlsx.cli import main
+
+    option = CliRunner().invoke(main, ["bulletin", str(tmp_path)])
+    argument = CliRunner().invoke(main, ["period"])
+    assert option.exit_code == argument.exit_code == 2
+    assert "缺少选项“--period”。" in option.output
+    assert "缺少参数“[工作目录] 期次”。" in argument.output
+    assert "'" not in option.output + argument.output
