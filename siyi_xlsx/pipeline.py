@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import pickle
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -25,10 +25,23 @@ from siyi_xlsx.compute.previous import accepted_values
 from siyi_xlsx.compute.progress import build_tables
 from siyi_xlsx.compute.reminders import todo_text
 from siyi_xlsx.compute.supervision import consolidate_problems, error_book, task_changes
-from siyi_xlsx.errors import ERROR, Code, Issue, OutputBlockedError, Report
+from siyi_xlsx.errors import ERROR, Code, Issue, OutputBlockedError, Report, explain
 from siyi_xlsx.folders import OUTPUT_DIR, RETURNED_DIR, output_dir  # noqa: F401
+from siyi_xlsx.read.convert import CONVERTIBLE, prepare_conversion
+from siyi_xlsx.read.convert import TIMEOUT_SECONDS as CONVERT_SECONDS
 from siyi_xlsx.read.inbox import Inbox, collect, os_reason
 from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection
+from siyi_xlsx.read.isolate import (
+    CRASHED,
+    FAILED,
+    MEMORY_BUDGET,
+    OK,
+    OUT_OF_MEMORY,
+    TIMED_OUT,
+    TIMEOUT_SECONDS,
+    Outcome,
+    run_isolated,
+)
 from siyi_xlsx.read.master import MASTER_FILE, Campaign, load_campaign
 from siyi_xlsx.read.returned import (
     ACCEPTED,
@@ -39,6 +52,7 @@ from siyi_xlsx.read.returned import (
     file_digest,
     ingest,
     unit_from_name,
+    unreadable,
 )
 from siyi_xlsx.read.tables import Where
 from siyi_xlsx.statuses import FileStatus, ReturnStatus
@@ -165,28 +179,32 @@ def _analyse(
     campaign = load_campaign(folder)
     master = file_digest(campaign.master_path)[0]
     inbox = collect(returned or folder / RETURNED_DIR, campaign.settings.period)
-    subs: list[Submission] = []
+    found: list[Submission | None] = [None] * len(inbox.files)
     fresh: list[tuple[str, bytes]] = []
     hits: list[str] = []
-    for path, name in progress.track(inbox.files, "读取回收文件"):
+    misses: list[tuple[int, str]] = []
+    progress.start("读取回收文件", len(inbox.files))
+    for index, (path, name) in enumerate(inbox.files):
         if on_file:
             on_file(path)
         key = _file_key(path, name, master)
         sub = store.cached_file(key)
-        if sub is not None:
-            hits.append(key)
-            # the same file read before, maybe from another working folder or campaign
-            # path: what it says is kept, where it is now is this run's
-            sub = dataclasses.replace(sub, path=path)
-        else:
-            try:
-                sub = ingest(path, campaign, display_name=name)
-            except OSError as exc:  # no permission, locked, gone: this file only
-                subs.append(unread(path, name, campaign, exc))
-                continue
-            if sub.read_path is None:  # a converted copy is temporary: never cached
-                fresh.append((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)))
-        subs.append(sub)
+        if sub is None:
+            misses.append((index, key))
+            continue
+        hits.append(key)
+        # the same file read before, maybe from another working folder or campaign
+        # path: what it says is kept, where it is now is this run's
+        found[index] = dataclasses.replace(sub, path=path)
+        progress.advance()
+    for index, key, sub, whole in read_files(
+        campaign, [(i, k, *inbox.files[i]) for i, k in misses]
+    ):
+        found[index] = sub
+        if whole and sub.read_path is None:  # a converted copy is temporary: never cached
+            fresh.append((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)))
+        progress.advance()
+    subs: list[Submission] = [s for s in found if s is not None]
     store.cache_files(fresh, hits)
     subs = settle_leftovers(subs, store.read_elsewhere(campaign.settings.period))
     subs = [
@@ -232,6 +250,55 @@ def _analyse(
         visits=inspection.visits,
         orders=order_status(inspection.orders, accepted, campaign.settings.as_of),
     )
+
+
+def read_files(
+    campaign: Campaign, files: list[tuple[int, str, Path, str]]
+) -> Iterator[tuple[int, str, Submission, bool]]:
+    """Read returned files, each in a worker process with a time and memory limit
+    (:mod:`siyi_xlsx.read.isolate`); yields ``(index, key, submission, read whole)`` as
+    files finish. A file the office's machine cannot open, or whose reading crashes,
+    hangs or runs out of memory, becomes one problem line; the other files go on."""
+    if not files:
+        return
+    prepare_conversion()  # LibreOffice's folder is made once, before the workers fork
+    jobs = [(path, name) for _, _, path, name in files]
+    timeouts = [
+        TIMEOUT_SECONDS + (CONVERT_SECONDS if path.suffix.lower() in CONVERTIBLE else 0)
+        for path, _ in jobs
+    ]
+
+    def read_one(path: Path, name: str) -> Submission:
+        return ingest(path, campaign, display_name=name)
+
+    for position, outcome in run_isolated(read_one, jobs, timeouts):
+        index, key, path, name = files[position]
+        if outcome.kind == OK:
+            yield index, key, outcome.value, True
+            continue
+        if outcome.kind == FAILED and isinstance(outcome.value, OSError):
+            # no permission, locked, gone: this file only
+            yield index, key, unread(path, name, campaign, outcome.value), False
+            continue
+        try:
+            sub = unreadable(path, campaign, _failure(outcome, timeouts[position]), name)
+        except OSError as exc:
+            sub = unread(path, name, campaign, exc)
+        yield index, key, sub, False
+
+
+def _failure(outcome: Outcome, seconds: float) -> str:
+    """What went wrong reading one file, for the office and the unit (never the
+    library's English, never the office's paths)."""
+    if outcome.kind == TIMED_OUT:
+        return f"读取超过 {seconds:.0f} 秒仍未完成，已停止读取"
+    if outcome.kind == OUT_OF_MEMORY:
+        return (
+            f"读取需要超过 {MEMORY_BUDGET // 2**30} GB 内存，远超填报表的需要，已停止读取"
+        )
+    if outcome.kind == CRASHED:
+        return "读取时读取程序异常退出"
+    return explain(outcome.value)  # Chinese; the original only with SIYI_DEBUG=1
 
 
 def run(
@@ -348,24 +415,32 @@ def write_return_copies(
     A copy that cannot be written (open in Excel…) is told in ``blocked`` (raised when
     ``blocked`` is None); the others are still written."""
     written: dict[str, str] = {}
+    # a file rejected as a whole (other period, unknown unit…) cannot be fixed cell by cell
+    wanted = [s for s in subs if s.error_count and s.status == ACCEPTED]
+    jobs = [
+        (
+            sub.read_path or sub.path,
+            sub.name,
+            sub.unit.name if sub.unit else "报送单位",
+            sub.issues,
+            folder,
+        )
+        for sub in wanted
+    ]
+    # each copy is an openpyxl round trip of a unit's file: in the worker processes,
+    # one per core, with the same limits as reading
+    outcomes = sorted(run_isolated(write_return_copy, jobs), key=lambda pair: pair[0])
     failed = False
-    for sub in subs:
-        # a file rejected as a whole (other period, unknown unit…) cannot be fixed cell by cell
-        if sub.error_count and sub.status == ACCEPTED:
-            unit = sub.unit.name if sub.unit else "报送单位"
-            try:
-                path = write_return_copy(
-                    sub.read_path or sub.path, sub.name, unit, sub.issues, folder
-                )
-            except OutputBlockedError as exc:
-                if blocked is None:
-                    raise
-                blocked.append(str(exc))
-                path = None
-            if path is not None:
-                written[sub.name] = path.name
-            else:
-                failed = True
+    for index, outcome in outcomes:
+        path = outcome.value if outcome.kind == OK else None
+        if outcome.kind == FAILED and isinstance(outcome.value, OutputBlockedError):
+            if blocked is None:
+                raise outcome.value
+            blocked.append(str(outcome.value))
+        if path is not None:
+            written[wanted[index].name] = path.name
+        else:
+            failed = True
     if prune and not failed and folder.is_dir():  # never lose a copy we could not redo
         for old in folder.glob(PREFIX + "*"):
             if old.name not in written.values():

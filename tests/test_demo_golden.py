@@ -19,13 +19,14 @@ from siyi_xlsx.cli import main
 def test_demo_outputs_match_the_recorded_copy(tmp_path, monkeypatch):
     folder = tmp_path / "demo"
     reads: Counter[str] = Counter()
-    real_ingest = pipeline.ingest
+    real_read = pipeline.read_files
 
-    def counting_ingest(path, *args, **kwargs):
-        reads[path.name] += 1
-        return real_ingest(path, *args, **kwargs)
+    def counting_read(campaign, files):
+        # the files given to the worker processes to read (the store's cache aside)
+        reads.update(path.name for _, _, path, _ in files)
+        return real_read(campaign, files)
 
-    monkeypatch.setattr(pipeline, "ingest", counting_ingest)
+    monkeypatch.setattr(pipeline, "read_files", counting_read)
     run_demo(folder, main)
     # every figure of 考评结果.xlsx recomputes by hand from the printed figures before it
     assert recompute(folder / "output" / "2022Q3" / "考评结果.xlsx") > 500

@@ -24,13 +24,14 @@ SAMPLE_HISTORY = Path(__file__).resolve().parents[1] / "samples" / "campaign" / 
 
 def _count_reads(monkeypatch) -> list[str]:
     reads: list[str] = []
-    real = pipeline.ingest
+    real = pipeline.read_files
 
-    def counting(path, *args, **kwargs):
-        reads.append(path.name)
-        return real(path, *args, **kwargs)
+    def counting(campaign, files):
+        # the files given to the worker processes to read (the store's cache aside)
+        reads.extend(path.name for _, _, path, _ in files)
+        return real(campaign, files)
 
-    monkeypatch.setattr(pipeline, "ingest", counting)
+    monkeypatch.setattr(pipeline, "read_files", counting)
     return reads
 
 

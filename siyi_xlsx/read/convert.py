@@ -8,6 +8,7 @@ and reads that, with a reminder; without it, such files are rejected with a clea
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import subprocess
 import tempfile
@@ -29,6 +30,12 @@ def _workdir() -> Path:
     return folder
 
 
+def prepare_conversion() -> None:
+    """Make the conversion folder in the batch's own process, before worker processes
+    fork: it is removed when the batch ends, after the converted copies are read."""
+    _workdir()
+
+
 def to_xlsx(path: Path) -> Path | None:
     """A converted .xlsx copy of ``path``, or None when it cannot be converted."""
     binary = soffice()
@@ -43,7 +50,8 @@ def to_xlsx(path: Path) -> Path | None:
         subprocess.run(
             [
                 binary,
-                f"-env:UserInstallation=file://{work / 'profile'}",
+                # one profile per process: two LibreOffice instances never share one
+                f"-env:UserInstallation=file://{work / f'profile-{os.getpid()}'}",
                 "--headless",
                 "--norestore",
                 "--convert-to",

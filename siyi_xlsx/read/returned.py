@@ -87,16 +87,36 @@ def file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> Submission:
-    """Read ``path`` (never modified) and identify its unit and period."""
+# sheets of an issued workbook that carry nothing the unit returns: the instructions,
+# the self-check (formulas only) and the lists behind the dropdowns; not parsed
+NO_DATA_SHEETS = frozenset({"填报说明", "自查", "_lists"})
+
+
+def _submission(path: Path, display_name: str | None) -> Submission:
     sha, size = file_digest(path)
     # Times are kept in UTC, like the save time Excel and WPS write into docProps.
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(
         tzinfo=None, microsecond=0
     )
-    sub = Submission(
+    return Submission(
         path=path, name=display_name or path.name, sha256=sha, size=size, mtime=mtime
     )
+
+
+def unreadable(
+    path: Path, campaign: Campaign, detail: str, display_name: str | None = None
+) -> Submission:
+    """A file whose reading failed as a whole (the reader crashed, ran out of time or
+    memory): one FILE_UNREADABLE line naming what happened; the other files go on."""
+    sub = _submission(path, display_name)
+    sub.unit = unit_from_name(path.stem, campaign)
+    sub.reject(Code.FILE_UNREADABLE, detail=detail)
+    return sub
+
+
+def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> Submission:
+    """Read ``path`` (never modified) and identify its unit and period."""
+    sub = _submission(path, display_name)
     read_path = path
     suffix = path.suffix.lower()
     if suffix in CONVERTIBLE and sniff(path) != "other":
@@ -113,7 +133,7 @@ def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> S
         sub.reject(Code.FILE_NOT_XLSX, detail=f"扩展名为 {path.suffix or '无'}")
         return sub
     try:
-        book = read_workbook(read_path)
+        book = read_workbook(read_path, skip=NO_DATA_SHEETS)
     except ReadError as exc:
         sub.unit = unit_from_name(path.stem, campaign)
         code = (

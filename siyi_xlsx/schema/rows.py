@@ -22,6 +22,8 @@ def schema_issues(
     Fields in ``skip`` were already rejected while normalising (or their column is
     missing) and are not reported twice.
     """
+    if schema.conforms(values):  # most rows: no violation to name
+        return
     seen: set[tuple[str, str]] = set()
     for error in schema.validator().iter_errors(values):
         for name, code, detail in _translate(error, schema):
