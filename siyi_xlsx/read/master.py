@@ -604,14 +604,16 @@ def _check_ref(
     value = row.values.get(name)
     if value is None:
         return True
-    folded = {header_key(k): k for k in known}
     is_list = schema.column(name).kind == "list"
     values = split_list(value) if is_list else [value]
     ok, fixed = True, []
+    folded: dict[str, str] | None = None  # only for a name that is not exact
     for item in values:
         if item in known:
             fixed.append(item)
             continue
+        if folded is None:
+            folded = {header_key(k): k for k in known}
         match = folded.get(header_key(item))
         column = schema.column(name)
         if match is not None:

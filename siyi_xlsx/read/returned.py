@@ -92,6 +92,20 @@ def file_digest(path: Path) -> tuple[str, int]:
 NO_DATA_SHEETS = frozenset({"填报说明", "自查", "_lists"})
 
 
+# columns a unit may have inserted before the hidden self-check columns of a sheet
+WIDTH_SLACK = 2
+
+
+def _widths(campaign: Campaign) -> dict[str, int]:
+    """Per data sheet, the last column that may hold what a unit fills (its schema's
+    columns, plus :data:`WIDTH_SLACK`); the template's helper formulas lie beyond."""
+    out = {}
+    for schema_id in UNIT_SHEETS + LIST_SHEETS:
+        schema = campaign.schema(schema_id)
+        out[schema.sheet] = len(schema.columns) + WIDTH_SLACK
+    return out
+
+
 def _submission(path: Path, display_name: str | None) -> Submission:
     sha, size = file_digest(path)
     # Times are kept in UTC, like the save time Excel and WPS write into docProps.
@@ -133,7 +147,7 @@ def ingest(path: Path, campaign: Campaign, display_name: str | None = None) -> S
         sub.reject(Code.FILE_NOT_XLSX, detail=f"扩展名为 {path.suffix or '无'}")
         return sub
     try:
-        book = read_workbook(read_path, skip=NO_DATA_SHEETS)
+        book = read_workbook(read_path, skip=NO_DATA_SHEETS, widths=_widths(campaign))
     except ReadError as exc:
         sub.unit = unit_from_name(path.stem, campaign)
         code = (

@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import re
 import zipfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,9 +99,14 @@ def sniff(path: Path) -> str:
     return "other"
 
 
-def read_workbook(path: Path, skip: Collection[str] = ()) -> WorkbookData:
+def read_workbook(
+    path: Path, skip: Collection[str] = (), widths: Mapping[str, int] | None = None
+) -> WorkbookData:
     """Read all cell values of an .xlsx file, or raise :class:`ReadError`. Sheets named
-    in ``skip`` are listed (name and state) but their cells are not parsed."""
+    in ``skip`` are listed (name and state) but their cells are not parsed. In a sheet
+    named in ``widths``, formula cells right of that column are left out: the issued
+    templates keep their hidden self-check formulas there (thousands per workbook), and
+    nothing the unit fills lies there."""
     try:
         empty = path.stat().st_size == 0
         kind = sniff(path)
@@ -127,14 +132,16 @@ def read_workbook(path: Path, skip: Collection[str] = ()) -> WorkbookData:
             raise NotSpreadsheetError(
                 "压缩包中没有 Excel 工作簿内容，可能是 Word、WPS 文字或其他文件"
             )
-        return _read_package(path, skip)
+        return _read_package(path, skip, widths)
     except ReadError:
         raise
     except Exception as exc:  # the library's failures are many and undocumented
         raise ReadError(explain(exc)) from exc
 
 
-def _read_package(path: Path, skip: Collection[str] = ()) -> WorkbookData:
+def _read_package(
+    path: Path, skip: Collection[str] = (), widths: Mapping[str, int] | None = None
+) -> WorkbookData:
     """One streaming pass over each sheet's XML: values, number formats and formulas.
 
     The guard has already bounded every part, refused DOCTYPE, ENTITY and any encoding
@@ -177,7 +184,12 @@ def _read_package(path: Path, skip: Collection[str] = ()) -> WorkbookData:
             if title in skip:
                 continue
             reader = _SheetReader(
-                data, strings, formats, epoch, not title.startswith("_")
+                data,
+                strings,
+                formats,
+                epoch,
+                not title.startswith("_"),
+                (widths or {}).get(title, MAX_COLUMNS),
             )
             if archive.getinfo(target[0]).file_size <= TREE_BYTES:
                 reader.read_rows(_tree_rows(fromstring(archive.read(target[0]))))
@@ -342,9 +354,11 @@ class _SheetReader:
         formats: list[tuple[str, bool, bool]],
         epoch: dt.datetime,
         formulas: bool,
+        width: int = MAX_COLUMNS,
     ) -> None:
         self.data, self.strings, self.formats = data, strings, formats
         self.epoch, self.formulas = epoch, formulas
+        self.width = width
         self.shared: dict[
             str, tuple[str, str]
         ] = {}  # shared formula index -> (origin, text)
@@ -398,8 +412,11 @@ class _SheetReader:
             tag = tags.get(child.tag)
             if tag == "v":
                 value_text = child.text
-            elif tag == "f" and self.formulas:
-                formula = self._formula(child, row, column)
+            elif tag == "f":
+                if column > self.width:  # a helper formula right of the data: unused
+                    return None
+                if self.formulas:
+                    formula = self._formula(child, row, column)
             elif tag == "is":
                 inline = child
         try:

@@ -99,6 +99,14 @@ class SheetSchema:
     def validator(self) -> Draft202012Validator:
         return _validator(self.schema_id, self.variant)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> SheetSchema:
+        return self  # loaded once and never changed: a copied row keeps its schema
+
+    def __reduce__(self) -> Any:
+        # pickled (the store's file cache, the worker processes) as its name and the
+        # office's lists, not as the whole JSON Schema
+        return (with_choices, (self.schema_id, self.variant))
+
     def conforms(self, values: dict[str, Any]) -> bool:
         """Whether a row meets the schema, by a check compiled once into Python code
         (fastjsonschema, ten times faster than walking the schema for every row). Most
