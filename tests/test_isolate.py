@@ -86,10 +86,10 @@ def test_a_file_that_kills_its_reader_gets_one_message(
     bad = small.fill("U02")
     real = returned.read_workbook
 
-    def hostile(path):
+    def hostile(path, **kwargs):
         if path.name == bad.name:
             _job(failure)
-        return real(path)
+        return real(path, **kwargs)
 
     monkeypatch.setattr(returned, "read_workbook", hostile)  # inherited by the workers
     # long enough for a normal file on a loaded machine, short for the test
