@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from siyi_xlsx.schema.sheets import load as load_schema
-
 
 class Severity(StrEnum):
     """错误: the value is not used and the unit must correct it; 提醒: used as read (or as
@@ -159,6 +157,9 @@ class _ColumnTitles(Mapping[str, str]):
     schema declares it: a message never spells a column title itself."""
 
     def __getitem__(self, ref: str) -> str:
+        # imported here: the schemas (and jsonschema) are not needed to start the CLI
+        from siyi_xlsx.schema.sheets import load as load_schema
+
         schema_id, name = ref.split(".")
         return load_schema(schema_id).column(name).title
 
