@@ -5,6 +5,7 @@ written), 2 usage or fatal error."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ import click
 # --help` must start in well under a second, so the library (pandas, openpyxl, the
 # writers) is imported inside the commands that use it.
 from siyi_xlsx import __version__, advice
-from siyi_xlsx.errors import DEBUG_ENV, Report, SiyiError, explain
+from siyi_xlsx.errors import DEBUG_ENV, Report, SiyiError, explain, no_space
 from siyi_xlsx.folders import OUTPUT_DIR, RETURNED_DIR, output_dir, returned_dir
 from siyi_xlsx.i18n import chinese_click
 from siyi_xlsx.period import Period
@@ -84,9 +85,12 @@ class ChineseGroup(click.Group):
         except SiyiError as exc:
             message = str(exc)
         except OSError as exc:
-            message = explain(exc, "读写") + (
-                f"：{exc.filename}" if getattr(exc, "filename", None) else ""
-            )
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                message = no_space(exc.filename or "工作目录", "本次运行没有完成")
+            else:
+                message = explain(exc, "读写") + (
+                    f"：{exc.filename}" if getattr(exc, "filename", None) else ""
+                )
         except Exception:
             if os.environ.get(DEBUG_ENV):
                 raise

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from siyi_xlsx import __version__
-from siyi_xlsx.errors import CampaignError, Issue
+from siyi_xlsx.errors import DEBUG_ENV, CampaignError, Issue, explain, no_space
 from siyi_xlsx.period import period_end
 from siyi_xlsx.resources import data_dir
 
@@ -394,7 +394,9 @@ class Store:
         ).fetchone()[0]
         if done or not (self.folder / HISTORY_DIR).is_dir():
             return
-        runs = list(legacy_runs(self.folder))
+        # a run folder without its run.json was cut short (a full disk, a killed run):
+        # it is not a run; the others are imported
+        runs = [run for run in legacy_runs(self.folder) if run[2]]
         bulletins = legacy_bulletins(self.folder)
         if not runs and not bulletins:
             return
@@ -626,9 +628,7 @@ def open_store(folder: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[Store]
             store.import_history()
         yield store
     except sqlite3.OperationalError as exc:
-        raise CampaignError(
-            f"无法读写工作目录的数据库 {path}（{exc}）：请检查磁盘空间和文件夹权限后重试。"
-        ) from exc
+        raise CampaignError(store_problem(path, exc)) from exc
     except sqlite3.DatabaseError as exc:
         raise CampaignError(
             f"工作目录的数据库 {path} 已损坏（{exc}）。"
@@ -638,6 +638,18 @@ def open_store(folder: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[Store]
         db.close()
         if lock is not None:
             lock.__exit__(None, None, None)
+
+
+def store_problem(path: Path, exc: sqlite3.OperationalError) -> str:
+    """Why the store could not be read or written, in Chinese. What was being written
+    is one transaction: it is rolled back, the store keeps what it had."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+        return no_space(path, "本次的结果没有记入数据库，数据库中原有的内容不变")
+    text = f"无法读写工作目录的数据库 {path}：请检查磁盘空间和文件夹权限后重试。"
+    if os.environ.get(DEBUG_ENV):
+        text += f"［{type(exc).__name__}: {exc}］"
+    return text
 
 
 class ReadOnlyFolder(Exception):
@@ -691,8 +703,10 @@ def _campaign_lock(folder: Path, wait: float) -> Iterator[None]:
     except OSError as exc:
         if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
             raise ReadOnlyFolder(str(folder)) from exc
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise CampaignError(no_space(path, "本次没有做任何改动")) from exc
         raise CampaignError(
-            f"无法在工作目录 {folder} 中建立锁文件（{exc.strerror or exc}），请检查该文件夹是否可写。"
+            f"无法在工作目录 {folder} 中建立锁文件（{explain(exc, '写入')}），请检查该文件夹是否可写。"
         ) from exc
     deadline = time.monotonic() + wait
     try:
