@@ -70,3 +70,29 @@ def test_no_store_no_cache_and_a_broken_store_is_only_a_slower_check(small):
     (small.folder / STORE_FILE).write_bytes(b"not a database at all")
     assert cached_master(small.folder, master, load) == {"campaign": str(small.folder)}
     assert len(reads) == 3
+
+
+def test_a_declaration_is_checked_once_and_a_broken_one_every_time(tmp_path, monkeypatch):
+    import jsonschema
+    import pytest
+
+    from siyi_xlsx.schema import sheets
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    calls = []
+    real = jsonschema.Draft202012Validator.check_schema
+
+    def counting(raw):
+        calls.append(raw)
+        return real(raw)
+
+    monkeypatch.setattr(sheets.Draft202012Validator, "check_schema", counting)
+    good = {"type": "object", "properties": {"a": {"type": "string"}}}
+    sheets._check_declaration(good)
+    sheets._check_declaration(dict(good))  # the same content: not again
+    assert len(calls) == 1
+    bad = {"type": "object", "properties": {"a": {"type": 7}}}
+    for _ in range(2):
+        with pytest.raises(jsonschema.SchemaError):
+            sheets._check_declaration(bad)
+    assert len(calls) == 3

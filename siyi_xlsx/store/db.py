@@ -772,9 +772,10 @@ def cached_master(folder: Path, master: Path, load: Callable[[Path], Any]) -> An
             blob = pickle.dumps(campaign, protocol=pickle.HIGHEST_PROTOCOL)
             now = dt.datetime.now().isoformat(timespec="seconds")
             with contextlib.suppress(sqlite3.Error), db:
+                # one master kept per spelling of the folder: the latest
                 db.execute(
-                    "DELETE FROM file_cache WHERE key LIKE 'master:%' AND key != ?",
-                    (key,),
+                    "DELETE FROM file_cache WHERE key LIKE ? AND key != ?",
+                    (key[: key.rindex(":") + 1] + "%", key),
                 )
                 db.execute(
                     "INSERT OR REPLACE INTO file_cache VALUES (?,?,?,?)",
@@ -787,15 +788,17 @@ def cached_master(folder: Path, master: Path, load: Callable[[Path], Any]) -> An
 
 
 def _master_key(folder: Path, master: Path) -> str | None:
-    """``master:`` and the SHA-256 of the master's bytes, the folder and this code."""
+    """``master:<folder>:<content>``: the folder as given (the campaign read keeps it,
+    and its paths are shown), then the SHA-256 of the master's bytes and of this code."""
     try:
         data = master.read_bytes()
     except OSError:
         return None
+    where = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
     digest = hashlib.sha256(data)
     digest.update(str(folder.resolve()).encode())
     digest.update(code_key().encode())
-    return "master:" + digest.hexdigest()
+    return f"master:{where}:{digest.hexdigest()}"
 
 
 # ------------------------------------------------------------------ signing
