@@ -101,3 +101,22 @@ def test_memory_does_not_grow_with_the_number_of_votes(small):
     assert issues == []
     # read whole, 6,000 votes held 13 MB; streamed, under 1 MB (and the same for more)
     assert peak < 2_000_000, peak
+
+
+def test_an_xlsx_sheet_repeats_rows_the_same_way(small):
+    import openpyxl
+
+    public = small.folder / "public"
+    public.mkdir()
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["被评单位", "渠道", "评价"])
+    for _ in range(3):
+        ws.append(["区发展和改革局", "网上问卷", "满意"])
+        ws.append(["区发展和改革局", "微信", "满意"])  # bad each time: named each time
+    ws.append([None, " ", None])  # blank: the table ends
+    ws.append(["区发展和改革局", "网上问卷", "满意"])
+    book.save(public / "热线.xlsx")
+    tallies, issues = read_public(public, load_campaign(small.folder))
+    assert (tallies["U01"].satisfied, len(tallies["U01"].excluded)) == (3, 3)
+    assert [i.cell for i in issues] == ["B3", "B5", "B7"]

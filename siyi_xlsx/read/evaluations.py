@@ -561,11 +561,7 @@ def read_public(
         for sheet_name, sheet in sheets:
             schema = _survey_schema(sheet, (count_schema, raw_schema))
             if schema is not None:
-                table = read_table(sheet, schema, where, issues)
-                for row in table.rows if table else []:
-                    _tally_row(
-                        row, schema, sheet_name, campaign, tallies, where, issues, name
-                    )
+                _tally_sheet(sheet, schema, campaign, tallies, where, issues, name)
             else:
                 issues.append(_no_survey_header(where, sheet_name))
     for code, tally in tallies.items():
@@ -628,6 +624,64 @@ def _public_sheets(
         for n, s in book.sheets.items()
         if not n.startswith("_") and n != "填报说明"
     ]
+
+
+def _tally_sheet(
+    sheet: SheetData,
+    schema: Any,
+    campaign: Campaign,
+    tallies: dict[str, PublicTally],
+    where: Where,
+    issues: list[Issue],
+    name: str,
+) -> None:
+    """Tally an .xlsx survey sheet: the table ``read_table`` reads (up to the first
+    blank row), each row checked by ``read_row``; a row repeating a problem-free row
+    (the same cells: value, number format, formula) is not checked again."""
+    assert not schema.key and schema.raw.get("x-rows") != "free"  # noqa: S101
+    header_row = find_header(sheet, schema)[0]  # type: ignore[index]
+    top = SheetData(
+        name=sheet.name, rows={r: c for r, c in sheet.rows.items() if r <= header_row}
+    )
+    table = read_table(top, schema, where, issues)  # the header's own problems
+    if table is None:
+        return
+    columns = table.columns
+    letters = [(c, column_letter(col)) for c, col in columns.items()]
+    clean: dict[tuple[Any, ...], TableRow] = {}
+    for r in range(header_row + 1, sheet.max_row + 1):
+        cells = {c: sheet.cell(r, col) for c, col in columns.items()}
+        key = tuple(
+            None if x is None else (x.value, x.number_format, x.formula)
+            for x in cells.values()
+        )
+        same = clean.get(key)
+        if same is not None:
+            row = _same_row(same, r, letters)
+        else:
+            if all(_blank(x) for x in cells.values()):
+                break  # the table ends at the first blank row
+            before = len(issues)
+            row = read_row(r, cells, columns, schema, where, sheet.name, issues)
+            if len(issues) == before and not row.invalid and len(clean) < CSV_MEMO:
+                clean[key] = row
+        _tally_row(row, schema, sheet.name, campaign, tallies, where, issues, name)
+
+
+def _same_row(same: TableRow, r: int, letters: list[tuple[str, str]]) -> TableRow:
+    """Row ``r``, whose cells are those of the problem-free row ``same``."""
+    return TableRow(
+        r, dict(same.values), {c: f"{letter}{r}" for c, letter in letters}, dict(same.raw)
+    )
+
+
+def _blank(cell: RawCell | None) -> bool:
+    """As ``read_table`` sees a cell: empty, or spaces only (a formula is not blank)."""
+    if cell is None:
+        return True
+    if cell.formula:
+        return False
+    return cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
 
 
 CSV_CHUNK = 1 << 16  # characters decoded at a time when finding a CSV's encoding
@@ -733,12 +787,7 @@ def _tally_csv(
         texts = tuple(record[col - 1] if col <= len(record) else "" for _, col in columns)
         same = clean.get(texts)
         if same is not None:
-            row = TableRow(
-                r,
-                dict(same.values),
-                {c: f"{letter}{r}" for c, letter in letters},
-                dict(same.raw),
-            )
+            row = _same_row(same, r, letters)
         else:
             values = {
                 c: RawCell(_csv_value(text), "", r, col) if text.strip() else None
