@@ -276,8 +276,8 @@ def check(file: Path, folder: Path) -> CheckResult:
 
     Kept light, for one file in well under a second: the master comes from the store
     while it is unchanged, and the file is read and checked as ``pipeline.check_file``
-    does, without importing the batch (pandas, the result writers); those are imported
-    only to write a 退回件."""
+    does, without importing the batch (pandas, the result writers); the 退回件 writer
+    is imported only when there is one to write."""
     from siyi_xlsx.check.validate import check as validate
     from siyi_xlsx.read.master import MASTER_FILE, load_campaign
     from siyi_xlsx.read.returned import ACCEPTED, ingest
@@ -288,13 +288,16 @@ def check(file: Path, folder: Path) -> CheckResult:
     if sub.status == ACCEPTED:
         sub = validate(sub, campaign)
     copy = None
-    if sub.error_count:
-        from siyi_xlsx.pipeline import write_return_copies
-        from siyi_xlsx.write.return_copy import RETURN_DIR
+    # as pipeline.write_return_copies (prune=False) for this one file: a file rejected
+    # as a whole (another period, an unknown unit…) gets no 退回件
+    if sub.error_count and sub.status == ACCEPTED:
+        from siyi_xlsx.write.return_copy import RETURN_DIR, write_return_copy
 
         target = output_dir(folder, campaign.settings.period) / RETURN_DIR
-        name = write_return_copies([sub], target, prune=False).get(sub.name)
-        copy = target / name if name else None
+        unit = sub.unit.name if sub.unit else "报送单位"
+        copy = write_return_copy(
+            sub.read_path or sub.path, sub.name, unit, sub.issues, target
+        )
     return CheckResult(sub, copy)
 
 
