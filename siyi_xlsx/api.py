@@ -14,16 +14,10 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from siyi_xlsx import progress
 from siyi_xlsx.advice import not_a_campaign
-from siyi_xlsx.compute.analysis import Analysis
-from siyi_xlsx.compute.bulletin import bulletin_table, load_rules
-from siyi_xlsx.compute.five_checks import UnitChecks, five_checks
-from siyi_xlsx.compute.year_scores import ScoreResult, compute
 from siyi_xlsx.errors import CampaignError
 from siyi_xlsx.folders import (
     EVALUATIONS_DIR,
@@ -39,32 +33,21 @@ from siyi_xlsx.folders import (
     year_of,
 )
 from siyi_xlsx.period import Period
-from siyi_xlsx.pipeline import (
-    RunResult,
-    check_file,
-    current_analysis,
-    write_return_copies,
-)
-from siyi_xlsx.pipeline import run as run_batch
-from siyi_xlsx.read.inbox import collect
-from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection
-from siyi_xlsx.read.master import MASTER_FILE, Campaign, load_campaign
-from siyi_xlsx.read.returned import Submission, file_digest
-from siyi_xlsx.sample import build_sample_master, sample_inspection
-from siyi_xlsx.schema.docs import format_reference
 from siyi_xlsx.statuses import FileStatus, ReturnStatus
-from siyi_xlsx.store.db import Store, open_store
-from siyi_xlsx.write.bulletin import BULLETIN_FILE, write_bulletin
-from siyi_xlsx.write.evaluator import write_evaluator_workbooks, write_public_template
-from siyi_xlsx.write.inspection import write_inspection_workbook
-from siyi_xlsx.write.ledger import write_reminder
-from siyi_xlsx.write.master import write_master
-from siyi_xlsx.write.return_copy import RETURN_DIR
-from siyi_xlsx.write.score_report import RESULT_FILE, write_score_report
-from siyi_xlsx.write.settings_edit import set_settings
-from siyi_xlsx.write.supervision_report import REPORT_FILE, write_supervision_report
-from siyi_xlsx.write.unit_workbook import UnitWorkbook, write_unit_workbooks
 
+# The library is imported inside the functions that use it: `siyi check` on one file
+# must not pay for pandas and the writers of `siyi run` (see cli.py).
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from siyi_xlsx.compute.analysis import Analysis
+    from siyi_xlsx.compute.five_checks import UnitChecks
+    from siyi_xlsx.compute.year_scores import ScoreResult
+    from siyi_xlsx.pipeline import RunResult
+    from siyi_xlsx.read.master import Campaign
+    from siyi_xlsx.read.returned import Submission
+    from siyi_xlsx.store.db import Store
+    from siyi_xlsx.write.unit_workbook import UnitWorkbook
 EVALUATION_FORMS_DIR = "考评表"
 PUBLIC_TEMPLATE = "群众测评导入模板.xlsx"
 Note = Callable[[str], None]
@@ -77,6 +60,9 @@ def _quiet(_text: str) -> None:
 @contextlib.contextmanager
 def _store(folder: Path, on_note: Note) -> Iterator[Store]:
     """The campaign store of ``folder`` (checked to be a campaign), its reminders passed on."""
+    from siyi_xlsx.read.master import MASTER_FILE, load_campaign
+    from siyi_xlsx.store.db import open_store
+
     if not (folder / MASTER_FILE).is_file():
         raise not_a_campaign(folder, MASTER_FILE)
     with open_store(folder) as store:
@@ -102,6 +88,12 @@ class InitResult:
 def init(folder: Path, sample: bool = False, force: bool = False) -> InitResult:
     """`siyi init`: the campaign folder with its master workbook (empty, or the sample's)
     and 督导检查.xlsx, and the folders the other commands use."""
+    from siyi_xlsx.read.inspection import INSPECTION_FILE
+    from siyi_xlsx.read.master import MASTER_FILE
+    from siyi_xlsx.sample import build_sample_master, sample_inspection
+    from siyi_xlsx.write.inspection import write_inspection_workbook
+    from siyi_xlsx.write.master import write_master
+
     master = folder / MASTER_FILE
     inside = next(
         (p for p in folder.resolve().parents if (p / MASTER_FILE).is_file()), None
@@ -176,6 +168,11 @@ def handout(
     """`siyi issue`: one prefilled workbook per lead unit (issued/), carrying over what
     each unit had accepted last period, plus (with ``evaluation_forms``) the evaluators'
     workbooks and the public survey template (issued/考评表/)."""
+    from siyi_xlsx.read.inspection import load_inspection
+    from siyi_xlsx.read.master import load_campaign
+    from siyi_xlsx.write.evaluator import write_evaluator_workbooks, write_public_template
+    from siyi_xlsx.write.unit_workbook import write_unit_workbooks
+
     with _store(folder, on_note) as store:
         campaign = load_campaign(folder)
         if not campaign.tasks:
@@ -218,6 +215,8 @@ def run(
 ) -> RunResult:
     """`siyi run`: read, check and consolidate every returned file; write the result
     workbooks and 退回件; keep the period's analysis in the campaign store."""
+    from siyi_xlsx.pipeline import run as run_batch
+
     with _store(folder, on_note) as store:
         return run_batch(folder, on_file=on_file, store=store)
 
@@ -228,6 +227,8 @@ def status(
     on_note: Note = _quiet,
 ) -> Analysis:
     """`siyi status`: the period's analysis (the stored one when nothing has changed)."""
+    from siyi_xlsx.pipeline import current_analysis
+
     with _store(folder, on_note) as store:
         return current_analysis(folder, store, on_file)
 
@@ -250,6 +251,9 @@ class RemindResult:
 def remind(folder: Path, on_note: Note = _quiet) -> RemindResult:
     """`siyi remind`: 催报通知 (xlsx and txt) for the units that have not reported or
     were sent back."""
+    from siyi_xlsx.pipeline import current_analysis
+    from siyi_xlsx.write.ledger import write_reminder
+
     with _store(folder, on_note) as store:
         analysis = current_analysis(folder, store)
     paths = write_reminder(
@@ -268,14 +272,32 @@ class CheckResult:
 
 
 def check(file: Path, folder: Path) -> CheckResult:
-    """`siyi check`: one returned file on its own; its 退回件 when it has errors."""
-    campaign = load_campaign(folder)
-    sub = check_file(file, campaign)
+    """`siyi check`: one returned file on its own; its 退回件 when it has errors.
+
+    Kept light, for one file in well under a second: the master comes from the store
+    while it is unchanged, and the file is read and checked as ``pipeline.check_file``
+    does, without importing the batch (pandas, the result writers); the 退回件 writer
+    is imported only when there is one to write."""
+    from siyi_xlsx.check.validate import check as validate
+    from siyi_xlsx.read.master import MASTER_FILE, load_campaign
+    from siyi_xlsx.read.returned import ACCEPTED, ingest
+    from siyi_xlsx.store.db import cached_master
+
+    campaign = cached_master(folder, folder / MASTER_FILE, load_campaign)
+    sub = ingest(file, campaign)  # = pipeline.check_file (a test holds them equal)
+    if sub.status == ACCEPTED:
+        sub = validate(sub, campaign)
     copy = None
-    if sub.error_count:
+    # as pipeline.write_return_copies (prune=False) for this one file: a file rejected
+    # as a whole (another period, an unknown unit…) gets no 退回件
+    if sub.error_count and sub.status == ACCEPTED:
+        from siyi_xlsx.write.return_copy import RETURN_DIR, write_return_copy
+
         target = output_dir(folder, campaign.settings.period) / RETURN_DIR
-        name = write_return_copies([sub], target, prune=False).get(sub.name)
-        copy = target / name if name else None
+        unit = sub.unit.name if sub.unit else "报送单位"
+        copy = write_return_copy(
+            sub.read_path or sub.path, sub.name, unit, sub.issues, target
+        )
     return CheckResult(sub, copy)
 
 
@@ -286,6 +308,10 @@ def score(folder: Path, on_note: Note = _quiet) -> ScoreResult:
     """`siyi score`: the year-end scores from the four sources (self scores in the
     returned files, ballots in evaluations/, the public survey in public/) and the
     adjustments; written to output/考评结果.xlsx and kept in the store."""
+    from siyi_xlsx.compute.year_scores import compute
+    from siyi_xlsx.pipeline import current_analysis
+    from siyi_xlsx.write.score_report import RESULT_FILE, write_score_report
+
     with _store(folder, on_note) as store:
         result = compute(folder, current_analysis(folder, store))
         progress.start("写出考评结果")
@@ -317,6 +343,10 @@ class ReportResult:
 
 def report(folder: Path, on_note: Note = _quiet) -> ReportResult:
     """`siyi report`: the five checks of every lead unit → output/督导检查专报.xlsx."""
+    from siyi_xlsx.compute.five_checks import five_checks
+    from siyi_xlsx.pipeline import current_analysis
+    from siyi_xlsx.write.supervision_report import REPORT_FILE, write_supervision_report
+
     with _store(folder, on_note) as store:
         result = current_analysis(folder, store)
     rejected = {
@@ -347,6 +377,10 @@ class BulletinResult:
 
 def bulletin(folder: Path, period: str, on_note: Note = _quiet) -> BulletinResult:
     """`siyi bulletin`: output/通报_<period>.xlsx, recorded in the store as published."""
+    from siyi_xlsx.compute.bulletin import bulletin_table, load_rules
+    from siyi_xlsx.pipeline import current_analysis
+    from siyi_xlsx.write.bulletin import BULLETIN_FILE, write_bulletin
+
     with _store(folder, on_note) as store:
         result = current_analysis(folder, store)
         rules = load_rules(result.campaign)
@@ -364,6 +398,8 @@ def bulletin(folder: Path, period: str, on_note: Note = _quiet) -> BulletinResul
 
 def docs() -> str:
     """`siyi docs`: the format reference (Markdown)."""
+    from siyi_xlsx.schema.docs import format_reference
+
     return format_reference()
 
 
@@ -397,6 +433,9 @@ def open_period(
     evaluations/<year>/ and public/<year>/), then sets 当前期次, 数据截止日期 (the new
     period's last day unless given), 报送截止日期 (10 days later unless given) and, at a
     new year, 年度 in the master's 设置. Nothing is deleted or overwritten."""
+    from siyi_xlsx.read.master import load_campaign
+    from siyi_xlsx.write.settings_edit import set_settings
+
     new = Period.typed(name)
     name = new.name if new else name.strip()
     if new is None:
@@ -462,6 +501,9 @@ def open_period(
 
 def _unread_since_run(folder: Path, period: str, store: Store) -> list[str]:
     """The returned files of ``period`` that its latest run did not read as they are."""
+    from siyi_xlsx.read.inbox import collect
+    from siyi_xlsx.read.returned import file_digest
+
     seen = store.files_of_last_run(period)
     inbox = collect(folder / RETURNED_DIR, period)
     unread = [

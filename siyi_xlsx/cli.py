@@ -5,6 +5,7 @@ written), 2 usage or fatal error."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -13,18 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.cells import cell_len
 
-from siyi_xlsx import __version__, advice, api, progress
-from siyi_xlsx.compute.scoring import GRADES
-from siyi_xlsx.errors import DEBUG_ENV, Code, Report, SiyiError, explain
+# Only what every command needs is imported here: `siyi check` on one file and `siyi
+# --help` must start in well under a second, so the library (pandas, openpyxl, the
+# writers) is imported inside the commands that use it.
+from siyi_xlsx import __version__, advice
+from siyi_xlsx.errors import DEBUG_ENV, Report, SiyiError, explain, no_space
 from siyi_xlsx.folders import OUTPUT_DIR, RETURNED_DIR, output_dir, returned_dir
 from siyi_xlsx.i18n import chinese_click
-from siyi_xlsx.jsonreport import result_json, score_json, submission_json
 from siyi_xlsx.period import Period
-from siyi_xlsx.read.master import MASTER_FILE
 from siyi_xlsx.statuses import FileStatus, ReturnStatus
-from siyi_xlsx.write.return_copy import RETURN_DIR
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 OPTIONS_METAVAR = "[选项]"
@@ -86,9 +85,12 @@ class ChineseGroup(click.Group):
         except SiyiError as exc:
             message = str(exc)
         except OSError as exc:
-            message = explain(exc, "读写") + (
-                f"：{exc.filename}" if getattr(exc, "filename", None) else ""
-            )
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                message = no_space(exc.filename or "工作目录", "本次运行没有完成")
+            else:
+                message = explain(exc, "读写") + (
+                    f"：{exc.filename}" if getattr(exc, "filename", None) else ""
+                )
         except Exception:
             if os.environ.get(DEBUG_ENV):
                 raise
@@ -126,6 +128,8 @@ def _period_line(settings) -> None:  # noqa: ANN001
 
 
 def _check_returned(folder: Path) -> None:
+    from siyi_xlsx.read.master import MASTER_FILE
+
     returned = folder / RETURNED_DIR
     if (folder / MASTER_FILE).is_file() and not returned.is_dir():
         _note(f"没有找到回收文件夹 {returned}，按所有单位均未报送处理。")
@@ -162,6 +166,8 @@ def _progress(label: str, hidden: bool = False) -> Iterator[None]:
     """Show the progress of the library's long steps while the block runs, starting with
     the step ``label``; nothing when hidden (``--json``, ``--quiet``) or when stderr is
     not a terminal (a log file, a pipe, the tests)."""
+    from siyi_xlsx import progress
+
     if hidden or not sys.stderr.isatty():
         yield
         return
@@ -192,6 +198,8 @@ def _progress(label: str, hidden: bool = False) -> Iterator[None]:
 def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
     """Rows of cells as lines whose columns line up on screen: a Chinese character takes
     two columns of a terminal, so cells are padded by display width, not by length."""
+    from rich.cells import cell_len
+
     widths = (
         [max(cell_len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows else []
     )
@@ -244,6 +252,8 @@ def main(ctx: click.Context) -> None:
 @click.option("--force", is_flag=True, help="任务总表已存在时覆盖。")
 def init(folder: Path, sample: bool, force: bool) -> None:
     """建立工作目录：任务总表.xlsx、督导检查.xlsx 以及 issued/、returned/、output/（各分期次）、evaluations/、public/ 文件夹。"""
+    from siyi_xlsx import api
+
     folder = _trimmed(folder)
     with _progress("建立任务总表"):
         result = api.init(folder, sample, force)
@@ -259,6 +269,9 @@ def init(folder: Path, sample: bool, force: bool) -> None:
 @campaign_argument
 def handout_cmd(folder: Path) -> None:
     """为每个牵头单位生成预填的填报表，写入 issued/ 文件夹。"""
+    from siyi_xlsx import api
+    from siyi_xlsx.errors import Code
+
     with _progress("读取任务总表"):
         result = api.handout(folder, on_note=_note)
     campaign = result.campaign
@@ -323,6 +336,10 @@ def _print_master_problems(campaign) -> None:  # noqa: ANN001
 @json_option
 def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
     """读取 returned/<期次>/（及 returned/ 中直接放着的）全部回收文件，校验、汇总，写出 output/<期次>/ 下的汇总台账、校验报告和退回件。"""
+    from siyi_xlsx import api
+    from siyi_xlsx.jsonreport import result_json
+    from siyi_xlsx.write.return_copy import RETURN_DIR
+
     _check_returned(folder)
     with _progress("读取任务总表", hidden=as_json or quiet):
         result = api.run(folder, on_note=_note)
@@ -361,6 +378,9 @@ def run_cmd(folder: Path, quiet: bool, as_json: bool) -> None:
 @json_option
 def status(folder: Path, as_json: bool) -> None:
     """各单位本期报送情况：按时报送 / 逾期报送 / 被退回 / 未报送（不写结果文件）。"""
+    from siyi_xlsx import api
+    from siyi_xlsx.jsonreport import result_json
+
     _check_returned(folder)
     with _progress("读取任务总表和上次运行的结果", hidden=as_json):
         result = api.status(folder, on_note=_note)
@@ -388,6 +408,8 @@ def status(folder: Path, as_json: bool) -> None:
 @campaign_argument
 def remind(folder: Path) -> None:
     """生成催报通知（output/<期次>/催报通知.xlsx 和 .txt）：列出未报送和被退回的单位及各自要做什么。"""
+    from siyi_xlsx import api
+
     _check_returned(folder)
     with _progress("读取任务总表和上次运行的结果"):
         result = api.remind(folder, on_note=_note)
@@ -420,6 +442,9 @@ def remind(folder: Path) -> None:
 @json_option
 def check(file: Path, folder: Path | None, as_json: bool) -> None:
     """校验单个回收文件并列出问题（有错误时同时写出它的退回件）。可以采用退出码 0；有错误或不能作为本期报送（如其他期次的表）为 1。"""
+    from siyi_xlsx import api
+    from siyi_xlsx.jsonreport import submission_json
+
     folder = folder or _campaign_of(file)
     try:
         result = api.check(file, folder)
@@ -466,6 +491,8 @@ def _trimmed(folder: Path) -> Path:
 
 def _campaign_of(file: Path) -> Path:
     """The campaign folder a file sits in (…/returned/x.xlsx), else the current folder."""
+    from siyi_xlsx.read.master import MASTER_FILE
+
     for parent in file.resolve().parents:
         if (parent / MASTER_FILE).is_file():
             return parent
@@ -477,6 +504,10 @@ def _campaign_of(file: Path) -> Path:
 @json_option
 def score_cmd(folder: Path, as_json: bool) -> None:
     """年终考评：汇总部门自评、专班小组评价（evaluations/）、群众测评（public/）、战线领导评价和加减分，写出 output/<期次>/考评结果.xlsx。"""
+    from siyi_xlsx import api
+    from siyi_xlsx.compute.scoring import GRADES
+    from siyi_xlsx.jsonreport import score_json
+
     with _progress("读取任务总表和上次运行的结果", hidden=as_json):
         result = api.score(folder, on_note=_note)
     if as_json:
@@ -516,6 +547,8 @@ def score_cmd(folder: Path, as_json: bool) -> None:
 @campaign_argument
 def report_cmd(folder: Path) -> None:
     """督导检查专报：对每个牵头单位做五项检查（体系建设、目标量化、过程管理、工作成效、问题整改），写出 output/<期次>/督导检查专报.xlsx。"""
+    from siyi_xlsx import api
+
     with _progress("读取任务总表和上次运行的结果"):
         result = api.report(folder, on_note=_note)
     lights = result.lights
@@ -535,6 +568,8 @@ def report_cmd(folder: Path) -> None:
 )
 def bulletin_cmd(folder: Path, period: str) -> None:
     """通报：按进度给各单位排名，与上期比较，按任务总表“通报规则”列出表扬、批评和诫勉谈话建议；年度通报另附每个单位的晒单。"""
+    from siyi_xlsx import api
+
     with _progress("读取任务总表和上次运行的结果"):
         result = api.bulletin(folder, period, on_note=_note)
     praise, blame = result.units_with("表扬"), result.units_with("批评")
@@ -586,6 +621,8 @@ def period_cmd(first: str, second: str | None, as_of, deadline, force: bool) -> 
     例：siyi period 2022重点工作 2022Q4
         siyi period 2022Q4            （在工作目录中运行时）
     """
+    from siyi_xlsx import api
+
     folder, name = _folder_and_period(first, second)
     result = api.open_period(
         folder,
@@ -611,6 +648,8 @@ def period_cmd(first: str, second: str | None, as_of, deadline, force: bool) -> 
 @main.command(context_settings=CONTEXT)
 def docs() -> None:
     """打印格式说明：各工作表的列、填写要求和全部问题代码（Markdown）。"""
+    from siyi_xlsx import api
+
     click.echo(api.docs(), nl=False)
 
 

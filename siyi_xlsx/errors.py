@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from siyi_xlsx.schema.sheets import load as load_schema
-
 
 class Severity(StrEnum):
     """错误: the value is not used and the unit must correct it; 提醒: used as read (or as
@@ -159,6 +157,9 @@ class _ColumnTitles(Mapping[str, str]):
     schema declares it: a message never spells a column title itself."""
 
     def __getitem__(self, ref: str) -> str:
+        # imported here: the schemas (and jsonschema) are not needed to start the CLI
+        from siyi_xlsx.schema.sheets import load as load_schema
+
         schema_id, name = ref.split(".")
         return load_schema(schema_id).column(name).title
 
@@ -728,3 +729,23 @@ def _explain(exc: BaseException, action: str) -> str:
         if cls.__name__ in _BROKEN_FILE:
             return _BROKEN_FILE[cls.__name__]
     return "文件内容无法解析，可能已损坏，或由不兼容的软件生成"
+
+
+def no_space(path: object, kept: str) -> str:
+    """The one message of a write that found the disk full: the real file (never a
+    temporary one) and what was kept as it was."""
+    return f"磁盘空间不足，无法写入 {path}：{kept}。请清理该磁盘（或把工作目录移到空间充足的磁盘）后重新运行。"
+
+
+def os_error_of(exc: BaseException) -> OSError | None:
+    """The system error behind ``exc``: itself, or the one a library wrapped (xlsxwriter
+    raises FileCreateError(OSError) when it cannot write its file)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError):
+            return current
+        seen.add(id(current))
+        wrapped = next((a for a in current.args if isinstance(a, OSError)), None)
+        current = wrapped or current.__cause__
+    return None

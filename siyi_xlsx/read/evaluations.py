@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -22,8 +23,16 @@ from siyi_xlsx.folders import EVALUATIONS_DIR, PUBLIC_DIR, year_files, year_of
 from siyi_xlsx.names import did_you_mean, suggest
 from siyi_xlsx.read.master import Campaign, Unit, read_settings_form
 from siyi_xlsx.read.returned import file_digest
-from siyi_xlsx.read.tables import Where, find_header, read_form, read_table
-from siyi_xlsx.read.workbook import RawCell, SheetData, read_workbook
+from siyi_xlsx.read.tables import (
+    HEADER_SCAN_ROWS,
+    TableRow,
+    Where,
+    find_header,
+    read_form,
+    read_row,
+    read_table,
+)
+from siyi_xlsx.read.workbook import RawCell, SheetData, column_letter, read_workbook
 from siyi_xlsx.resources import template
 from siyi_xlsx.schema.layout import META_SHEET
 from siyi_xlsx.schema.meta import fingerprint
@@ -543,29 +552,18 @@ def read_public(
     for path in year_files(folder, campaign.settings.year):
         name = path.relative_to(folder).as_posix()
         where = Where(file=name)
+        if path.suffix.lower() == ".csv":
+            _read_public_csv(
+                path, name, (count_schema, raw_schema), campaign, tallies, issues
+            )
+            continue
         sheets = _public_sheets(path, where, issues)
         for sheet_name, sheet in sheets:
-            # the layout whose header matches more columns: votes, or counts per unit
-            matches = [
-                (len(found[1]), schema)
-                for schema in (count_schema, raw_schema)
-                if (found := find_header(sheet, schema))
-            ]
-            if matches:
-                schema = max(matches, key=lambda m: m[0])[1]
-                table = read_table(sheet, schema, where, issues)
-                for row in table.rows if table else []:
-                    _tally_row(
-                        row, schema, sheet_name, campaign, tallies, where, issues, name
-                    )
+            schema = _survey_schema(sheet, (count_schema, raw_schema))
+            if schema is not None:
+                _tally_sheet(sheet, schema, campaign, tallies, where, issues, name)
             else:
-                issues.append(
-                    where.issue(
-                        Code.HEADER_NOT_FOUND,
-                        sheet=sheet_name,
-                        detail="被评单位、评价 或 被评单位、满意、基本满意、不满意",
-                    )
-                )
+                issues.append(_no_survey_header(where, sheet_name))
     for code, tally in tallies.items():
         _add_totals(code, tally, campaign, issues)
     return tallies, issues
@@ -594,43 +592,28 @@ def _add_totals(
         tally.unknown += unknown
 
 
+def _survey_schema(sheet: SheetData, schemas_: tuple[Any, Any]) -> Any | None:
+    """The layout whose header matches more columns: counts per unit, or votes."""
+    matches = [
+        (len(found[1]), schema)
+        for schema in schemas_
+        if (found := find_header(sheet, schema))
+    ]
+    return max(matches, key=lambda m: m[0])[1] if matches else None
+
+
+def _no_survey_header(where: Where, sheet: str) -> Issue:
+    return where.issue(
+        Code.HEADER_NOT_FOUND,
+        sheet=sheet,
+        detail="被评单位、评价 或 被评单位、满意、基本满意、不满意",
+    )
+
+
 def _public_sheets(
     path: Path, where: Where, issues: list[Issue]
 ) -> list[tuple[str, Any]]:
-    if path.suffix.lower() == ".csv":
-        data = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            issues.append(
-                where.issue(
-                    Code.FILE_UNREADABLE, detail="CSV 编码无法识别，请保存为 UTF-8 或 GBK"
-                )
-            )
-            return []
-
-        sheet = SheetData(name="CSV")
-        reader = csv.reader(io.StringIO(text))
-        try:
-            for r, record in enumerate(reader, start=1):
-                sheet.rows[r] = {
-                    c: RawCell(_csv_value(v), "", r, c)
-                    for c, v in enumerate(record, start=1)
-                    if v.strip()
-                }
-        except csv.Error:  # a field over csv's limit (131,072 characters), a NUL byte…
-            issues.append(
-                where.issue(
-                    Code.FILE_UNREADABLE,
-                    detail=f"CSV 第 {reader.line_num} 行格式异常（字段过长或含有非法字符），不是正常的测评数据，整个文件未采用",
-                )
-            )
-            return []
-        return [("CSV", sheet)]
+    """The sheets of an .xlsx survey, read whole (the reader's limits bound them)."""
     try:
         book = read_workbook(path)
     except ReadError as exc:
@@ -641,6 +624,202 @@ def _public_sheets(
         for n, s in book.sheets.items()
         if not n.startswith("_") and n != "填报说明"
     ]
+
+
+def _tally_sheet(
+    sheet: SheetData,
+    schema: Any,
+    campaign: Campaign,
+    tallies: dict[str, PublicTally],
+    where: Where,
+    issues: list[Issue],
+    name: str,
+) -> None:
+    """Tally an .xlsx survey sheet: the table ``read_table`` reads (up to the first
+    blank row), each row checked by ``read_row``; a row repeating a problem-free row
+    (the same cells: value, number format, formula) is not checked again."""
+    assert not schema.key and schema.raw.get("x-rows") != "free"  # noqa: S101
+    header_row = find_header(sheet, schema)[0]  # type: ignore[index]
+    top = SheetData(
+        name=sheet.name, rows={r: c for r, c in sheet.rows.items() if r <= header_row}
+    )
+    table = read_table(top, schema, where, issues)  # the header's own problems
+    if table is None:
+        return
+    columns = table.columns
+    letters = [(c, column_letter(col)) for c, col in columns.items()]
+    clean: dict[tuple[Any, ...], TableRow] = {}
+    for r in range(header_row + 1, sheet.max_row + 1):
+        cells = {c: sheet.cell(r, col) for c, col in columns.items()}
+        key = tuple(
+            None if x is None else (x.value, x.number_format, x.formula)
+            for x in cells.values()
+        )
+        same = clean.get(key)
+        if same is not None:
+            row = _same_row(same, r, letters)
+        else:
+            if all(_blank(x) for x in cells.values()):
+                break  # the table ends at the first blank row
+            before = len(issues)
+            row = read_row(r, cells, columns, schema, where, sheet.name, issues)
+            if len(issues) == before and not row.invalid and len(clean) < CSV_MEMO:
+                clean[key] = row
+        _tally_row(row, schema, sheet.name, campaign, tallies, where, issues, name)
+
+
+def _same_row(same: TableRow, r: int, letters: list[tuple[str, str]]) -> TableRow:
+    """Row ``r``, whose cells are those of the problem-free row ``same``."""
+    return TableRow(
+        r, dict(same.values), {c: f"{letter}{r}" for c, letter in letters}, dict(same.raw)
+    )
+
+
+def _blank(cell: RawCell | None) -> bool:
+    """As ``read_table`` sees a cell: empty, or spaces only (a formula is not blank)."""
+    if cell is None:
+        return True
+    if cell.formula:
+        return False
+    return cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
+
+
+CSV_CHUNK = 1 << 16  # characters decoded at a time when finding a CSV's encoding
+CSV_MEMO = 10_000  # distinct problem-free rows kept to read repeated rows at once
+
+
+def _csv_encoding(path: Path) -> str | None:
+    """UTF-8 (with or without BOM) or GBK/GB18030, checked over the whole file a chunk
+    at a time; None when it is neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            with path.open(encoding=encoding, newline="") as handle:
+                while handle.read(CSV_CHUNK):
+                    pass
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _read_public_csv(
+    path: Path,
+    name: str,
+    schemas_: tuple[Any, Any],
+    campaign: Campaign,
+    tallies: dict[str, PublicTally],
+    issues: list[Issue],
+) -> None:
+    """Tally a CSV survey row by row, in bounded memory: only the first rows (where the
+    header is looked for) are kept. The table is what ``read_table`` reads from the
+    whole sheet: the header among the first rows, then every row up to the first blank
+    one, each row checked by ``read_row``. A file that turns out broken half-way counts
+    for nothing, as when it was read whole."""
+    where = Where(file=name)
+    encoding = _csv_encoding(path)
+    if encoding is None:
+        issues.append(
+            where.issue(
+                Code.FILE_UNREADABLE, detail="CSV 编码无法识别，请保存为 UTF-8 或 GBK"
+            )
+        )
+        return
+    found: list[Issue] = []
+    mine: dict[str, PublicTally] = {}
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            _tally_csv(reader, name, where, schemas_, campaign, mine, found)
+        except csv.Error:  # a field over csv's limit (131,072 characters), a NUL byte…
+            issues.append(
+                where.issue(
+                    Code.FILE_UNREADABLE,
+                    detail=f"CSV 第 {reader.line_num} 行格式异常（字段过长或含有非法字符），不是正常的测评数据，整个文件未采用",
+                )
+            )
+            return
+    issues.extend(found)
+    for code, tally in mine.items():
+        _merge_tally(tallies.setdefault(code, PublicTally()), tally)
+
+
+def _tally_csv(
+    reader: Iterator[list[str]],
+    name: str,
+    where: Where,
+    schemas_: tuple[Any, Any],
+    campaign: Campaign,
+    tallies: dict[str, PublicTally],
+    issues: list[Issue],
+) -> None:
+    records = enumerate(reader, start=1)
+    head = SheetData(name="CSV")
+    kept: list[tuple[int, list[str]]] = []
+    for r, record in records:
+        head.rows[r] = _csv_cells(r, record)
+        kept.append((r, record))
+        if r >= HEADER_SCAN_ROWS:
+            break
+    schema = _survey_schema(head, schemas_)
+    if schema is None:
+        issues.append(_no_survey_header(where, "CSV"))
+        for _ in records:  # a broken line further down still makes the file unreadable
+            pass
+        return
+    # both layouts are read up to the first blank row (no key column): so can a stream
+    assert not schema.key and schema.raw.get("x-rows") != "free"  # noqa: S101
+    header_row = find_header(head, schema)[0]  # type: ignore[index]
+    # the header's own problems (renamed, missing, extra columns): the sheet cut below it
+    top = SheetData(name="CSV", rows={r: head.rows[r] for r in range(1, header_row + 1)})
+    table = read_table(top, schema, where, issues)
+    if table is None:
+        return
+    columns = list(table.columns.items())
+    letters = [(c, column_letter(col)) for c, col in columns]
+    # a survey repeats the same few rows (unit, channel, answer) thousands of times: a
+    # row read without any problem is read the same wherever it stands
+    clean: dict[tuple[str, ...], TableRow] = {}
+    ended = False
+    below = ((r, rec) for r, rec in kept if r > header_row)
+    for r, record in itertools.chain(below, records):
+        if ended:
+            continue  # read on: a broken line below the table still counts
+        texts = tuple(record[col - 1] if col <= len(record) else "" for _, col in columns)
+        same = clean.get(texts)
+        if same is not None:
+            row = _same_row(same, r, letters)
+        else:
+            values = {
+                c: RawCell(_csv_value(text), "", r, col) if text.strip() else None
+                for (c, col), text in zip(columns, texts, strict=True)
+            }
+            if all(v is None for v in values.values()):
+                ended = True  # the table ends at the first blank row
+                continue
+            before = len(issues)
+            row = read_row(r, values, dict(columns), schema, where, "CSV", issues)
+            if len(issues) == before and not row.invalid and len(clean) < CSV_MEMO:
+                clean[texts] = row
+        _tally_row(row, schema, "CSV", campaign, tallies, where, issues, name)
+
+
+def _csv_cells(r: int, record: list[str]) -> dict[int, RawCell]:
+    return {
+        c: RawCell(_csv_value(v), "", r, c)
+        for c, v in enumerate(record, start=1)
+        if v.strip()
+    }
+
+
+def _merge_tally(into: PublicTally, tally: PublicTally) -> None:
+    into.satisfied += tally.satisfied
+    into.basic += tally.basic
+    into.unsatisfied += tally.unsatisfied
+    into.unknown += tally.unknown
+    into.sources += [s for s in tally.sources if s not in into.sources]
+    into.excluded += tally.excluded
+    into.by_channel = into.by_channel or tally.by_channel
+    into.totals += tally.totals
 
 
 def _csv_value(text: str) -> Any:

@@ -28,19 +28,22 @@ import pickle
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from siyi_xlsx import __version__
-from siyi_xlsx.compute.previous import PeriodTables
-from siyi_xlsx.errors import CampaignError, Issue
+from siyi_xlsx.errors import DEBUG_ENV, CampaignError, Issue, explain, no_space
 from siyi_xlsx.period import period_end
 from siyi_xlsx.resources import data_dir
-from siyi_xlsx.store.history import HISTORY_DIR, legacy_bulletins, legacy_runs
+
+# pandas and what uses it are imported where the tables are written or read: `siyi
+# check` opens the store for the cached master only, and must start quickly
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from siyi_xlsx.compute.previous import PeriodTables
 
 STORE_FILE = "siyi.sqlite"
 LOCK_FILE = ".siyi.lock"
@@ -384,12 +387,16 @@ class Store:
     # ----------------------------------------------------------------- helpers
     def import_history(self) -> None:
         """Bring in the runs and bulletins of an older campaign's history/ folder, once."""
+        from siyi_xlsx.store.history import HISTORY_DIR, legacy_bulletins, legacy_runs
+
         done = self.db.execute(
             "SELECT count(*) FROM imported WHERE what = ?", (f"{HISTORY_DIR}/",)
         ).fetchone()[0]
         if done or not (self.folder / HISTORY_DIR).is_dir():
             return
-        runs = list(legacy_runs(self.folder))
+        # a run folder without its run.json was cut short (a full disk, a killed run):
+        # it is not a run; the others are imported
+        runs = [run for run in legacy_runs(self.folder) if run[2]]
         bulletins = legacy_bulletins(self.folder)
         if not runs and not bulletins:
             return
@@ -445,6 +452,8 @@ class Store:
         returns: list[dict[str, Any]],
         values: dict[str, Any],
     ) -> None:
+        import pandas as pd
+
         problems = problems if problems is not None else pd.DataFrame()
         for name, frame, table, keys in (
             ("tasks", tasks, "task_status", ("task_id", "status")),
@@ -494,6 +503,10 @@ class Store:
         )
 
     def _period_tables(self, run_id: int) -> PeriodTables:
+        import pandas as pd
+
+        from siyi_xlsx.compute.previous import PeriodTables
+
         period, as_of = self.db.execute(
             "SELECT period, as_of FROM runs WHERE id = ?", (run_id,)
         ).fetchone()
@@ -545,6 +558,8 @@ def as_text(frame: pd.DataFrame | None) -> pd.DataFrame:
     """The table as every later period sees it: each value as text, as in a CSV file
     (empty for a missing value), so a period reads the same whether it was just stored
     or imported from an older history/ folder."""
+    import pandas as pd
+
     if frame is None or frame.columns.empty:
         return pd.DataFrame()
     buffer = io.StringIO()
@@ -613,9 +628,7 @@ def open_store(folder: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[Store]
             store.import_history()
         yield store
     except sqlite3.OperationalError as exc:
-        raise CampaignError(
-            f"无法读写工作目录的数据库 {path}（{exc}）：请检查磁盘空间和文件夹权限后重试。"
-        ) from exc
+        raise CampaignError(store_problem(path, exc)) from exc
     except sqlite3.DatabaseError as exc:
         raise CampaignError(
             f"工作目录的数据库 {path} 已损坏（{exc}）。"
@@ -625,6 +638,18 @@ def open_store(folder: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[Store]
         db.close()
         if lock is not None:
             lock.__exit__(None, None, None)
+
+
+def store_problem(path: Path, exc: sqlite3.OperationalError) -> str:
+    """Why the store could not be read or written, in Chinese. What was being written
+    is one transaction: it is rolled back, the store keeps what it had."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+        return no_space(path, "本次的结果没有记入数据库，数据库中原有的内容不变")
+    text = f"无法读写工作目录的数据库 {path}：请检查磁盘空间和文件夹权限后重试。"
+    if os.environ.get(DEBUG_ENV):
+        text += f"［{type(exc).__name__}: {exc}］"
+    return text
 
 
 class ReadOnlyFolder(Exception):
@@ -678,8 +703,10 @@ def _campaign_lock(folder: Path, wait: float) -> Iterator[None]:
     except OSError as exc:
         if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
             raise ReadOnlyFolder(str(folder)) from exc
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise CampaignError(no_space(path, "本次没有做任何改动")) from exc
         raise CampaignError(
-            f"无法在工作目录 {folder} 中建立锁文件（{exc.strerror or exc}），请检查该文件夹是否可写。"
+            f"无法在工作目录 {folder} 中建立锁文件（{explain(exc, '写入')}），请检查该文件夹是否可写。"
         ) from exc
     deadline = time.monotonic() + wait
     try:
@@ -699,6 +726,79 @@ def _campaign_lock(folder: Path, wait: float) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+# ------------------------------------------------------------- the master, kept
+
+MASTER_CACHE_WAIT = 0.5  # seconds a `siyi check` waits to keep the master it read
+
+
+def cached_master(folder: Path, master: Path, load: Callable[[Path], Any]) -> Any:
+    """``load(folder)`` (the campaign read from ``master``), kept in the store's file
+    cache under the master's SHA-256, the folder and this code, so that `siyi check` on
+    one file does not read the master workbook again while it is unchanged.
+
+    The store is only looked into, without the campaign lock (like `siyi check`, which
+    writes nothing there otherwise): when there is none yet, it is another version's,
+    it is busy or cannot be written, the master is simply read."""
+    key = _master_key(folder, master)
+    path = folder / STORE_FILE
+    db = None
+    if key is not None and path.is_file():
+        try:
+            db = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=MASTER_CACHE_WAIT
+            )
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                db.close()
+                db = None
+        except sqlite3.Error:
+            db = None
+    try:
+        if db is not None:
+            try:
+                row = db.execute(
+                    "SELECT blob, mac FROM file_cache WHERE key = ?", (key,)
+                ).fetchone()
+            except sqlite3.Error:
+                row = None
+            found = _unpickle(row[0], row[1]) if row else None
+            if found is not None:
+                return found
+        campaign = load(folder)
+        signing = _signing_key()
+        # kept only when the master did not change while it was read
+        if db is not None and signing and key == _master_key(folder, master):
+            blob = pickle.dumps(campaign, protocol=pickle.HIGHEST_PROTOCOL)
+            now = dt.datetime.now().isoformat(timespec="seconds")
+            with contextlib.suppress(sqlite3.Error), db:
+                # one master kept per spelling of the folder: the latest
+                db.execute(
+                    "DELETE FROM file_cache WHERE key LIKE ? AND key != ?",
+                    (key[: key.rindex(":") + 1] + "%", key),
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO file_cache VALUES (?,?,?,?)",
+                    (key, blob, _mac(signing, blob), now),
+                )
+        return campaign
+    finally:
+        if db is not None:
+            db.close()
+
+
+def _master_key(folder: Path, master: Path) -> str | None:
+    """``master:<folder>:<content>``: the folder as given (the campaign read keeps it,
+    and its paths are shown), then the SHA-256 of the master's bytes and of this code."""
+    try:
+        data = master.read_bytes()
+    except OSError:
+        return None
+    where = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(data)
+    digest.update(str(folder.resolve()).encode())
+    digest.update(code_key().encode())
+    return f"master:{where}:{digest.hexdigest()}"
 
 
 # ------------------------------------------------------------------ signing

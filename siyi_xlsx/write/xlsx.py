@@ -22,7 +22,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from siyi_xlsx.errors import OutputBlockedError
+from siyi_xlsx.errors import OutputBlockedError, no_space, os_error_of
 from siyi_xlsx.schema.layout import FIRST_DATA_ROW, HEADER_ROW
 from siyi_xlsx.schema.sheets import INPUT, PREFILL, Column, SheetSchema
 
@@ -51,8 +51,12 @@ def landing(path: Path) -> Iterator[str]:
     try:
         yield tmp
         publish(tmp, path)
-    except OSError as exc:
-        raise blocked(path, exc) from exc
+    except Exception as exc:
+        # xlsxwriter wraps the system's error (FileCreateError): the disk full, all the same
+        cause = os_error_of(exc)
+        if cause is None:
+            raise
+        raise blocked(path, cause) from exc
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -60,9 +64,11 @@ def landing(path: Path) -> Iterator[str]:
 
 def blocked(path: Path, exc: OSError) -> OutputBlockedError:
     """Why ``path`` could not be written, in the office's words."""
-    if exc.errno == errno.ENOSPC:
-        why = f"磁盘已满，请清理 {path.parent} 所在磁盘后重新运行"
-    elif exc.errno in (errno.EISDIR, errno.ENOTDIR, errno.EEXIST):
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputBlockedError(
+            no_space(path, f"{path.name} 保持原样（没有写出一半的文件）")
+        )
+    if exc.errno in (errno.EISDIR, errno.ENOTDIR, errno.EEXIST):
         why = f"{path} 或其所在位置被同名的文件或文件夹占用，请移开后重新运行"
     elif exc.errno == errno.EROFS:
         why = f"{path.parent} 是只读的，请换一个可写的工作目录"
