@@ -275,18 +275,16 @@ def check(file: Path, folder: Path) -> CheckResult:
     """`siyi check`: one returned file on its own; its 退回件 when it has errors.
 
     Kept light, for one file in well under a second: the master comes from the store
-    while it is unchanged, and the file is read and checked as ``pipeline.check_file``
-    does, without importing the batch (pandas, the result writers); the 退回件 writer
-    is imported only when there is one to write."""
-    from siyi_xlsx.check.validate import check as validate
+    while it is unchanged, and the file is read (in a worker process, with the batch's
+    limits) and checked without importing the batch (pandas, the result writers); the
+    退回件 writer is imported only when there is one to write."""
+    from siyi_xlsx.check.validate import check_file
     from siyi_xlsx.read.master import MASTER_FILE, load_campaign
-    from siyi_xlsx.read.returned import ACCEPTED, ingest
+    from siyi_xlsx.read.returned import ACCEPTED
     from siyi_xlsx.store.db import cached_master
 
     campaign = cached_master(folder, folder / MASTER_FILE, load_campaign)
-    sub = ingest(file, campaign)  # = pipeline.check_file (a test holds them equal)
-    if sub.status == ACCEPTED:
-        sub = validate(sub, campaign)
+    sub = check_file(file, campaign)  # in a worker process, as the batch reads
     copy = None
     # as pipeline.write_return_copies (prune=False) for this one file: a file rejected
     # as a whole (another period, an unknown unit…) gets no 退回件

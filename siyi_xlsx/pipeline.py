@@ -13,35 +13,23 @@ import datetime as dt
 import hashlib
 import pickle
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from siyi_xlsx import progress
-from siyi_xlsx.check.validate import check
+from siyi_xlsx.check.validate import check, check_file  # noqa: F401 - siyi check's
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.previous import accepted_values
 from siyi_xlsx.compute.progress import build_tables
 from siyi_xlsx.compute.reminders import todo_text
 from siyi_xlsx.compute.supervision import consolidate_problems, error_book, task_changes
-from siyi_xlsx.errors import ERROR, Code, Issue, OutputBlockedError, Report, explain
+from siyi_xlsx.errors import ERROR, Code, Issue, OutputBlockedError, Report
 from siyi_xlsx.folders import OUTPUT_DIR, RETURNED_DIR, output_dir  # noqa: F401
-from siyi_xlsx.read.convert import CONVERTIBLE, prepare_conversion
-from siyi_xlsx.read.convert import TIMEOUT_SECONDS as CONVERT_SECONDS
-from siyi_xlsx.read.inbox import Inbox, collect, os_reason
+from siyi_xlsx.read.inbox import Inbox, collect
 from siyi_xlsx.read.inspection import INSPECTION_FILE, load_inspection
-from siyi_xlsx.read.isolate import (
-    CRASHED,
-    FAILED,
-    MEMORY_BUDGET,
-    OK,
-    OUT_OF_MEMORY,
-    TIMED_OUT,
-    TIMEOUT_SECONDS,
-    Outcome,
-    run_isolated,
-)
+from siyi_xlsx.read.isolate import FAILED, OK, run_isolated
 from siyi_xlsx.read.master import MASTER_FILE, Campaign, load_campaign
 from siyi_xlsx.read.returned import (
     ACCEPTED,
@@ -50,9 +38,7 @@ from siyi_xlsx.read.returned import (
     Submission,
     beijing,
     file_digest,
-    ingest,
-    unit_from_name,
-    unreadable,
+    read_files,
 )
 from siyi_xlsx.read.tables import Where
 from siyi_xlsx.statuses import FileStatus, ReturnStatus
@@ -252,55 +238,6 @@ def _analyse(
     )
 
 
-def read_files(
-    campaign: Campaign, files: list[tuple[int, str, Path, str]]
-) -> Iterator[tuple[int, str, Submission, bool]]:
-    """Read returned files, each in a worker process with a time and memory limit
-    (:mod:`siyi_xlsx.read.isolate`); yields ``(index, key, submission, read whole)`` as
-    files finish. A file the office's machine cannot open, or whose reading crashes,
-    hangs or runs out of memory, becomes one problem line; the other files go on."""
-    if not files:
-        return
-    prepare_conversion()  # LibreOffice's folder is made once, before the workers fork
-    jobs = [(path, name) for _, _, path, name in files]
-    timeouts = [
-        TIMEOUT_SECONDS + (CONVERT_SECONDS if path.suffix.lower() in CONVERTIBLE else 0)
-        for path, _ in jobs
-    ]
-
-    def read_one(path: Path, name: str) -> Submission:
-        return ingest(path, campaign, display_name=name)
-
-    for position, outcome in run_isolated(read_one, jobs, timeouts):
-        index, key, path, name = files[position]
-        if outcome.kind == OK:
-            yield index, key, outcome.value, True
-            continue
-        if outcome.kind == FAILED and isinstance(outcome.value, OSError):
-            # no permission, locked, gone: this file only
-            yield index, key, unread(path, name, campaign, outcome.value), False
-            continue
-        try:
-            sub = unreadable(path, campaign, _failure(outcome, timeouts[position]), name)
-        except OSError as exc:
-            sub = unread(path, name, campaign, exc)
-        yield index, key, sub, False
-
-
-def _failure(outcome: Outcome, seconds: float) -> str:
-    """What went wrong reading one file, for the office and the unit (never the
-    library's English, never the office's paths)."""
-    if outcome.kind == TIMED_OUT:
-        return f"读取超过 {seconds:.0f} 秒仍未完成，已停止读取"
-    if outcome.kind == OUT_OF_MEMORY:
-        return (
-            f"读取需要超过 {MEMORY_BUDGET // 2**30} GB 内存，远超填报表的需要，已停止读取"
-        )
-    if outcome.kind == CRASHED:
-        return "读取时读取程序异常退出"
-    return explain(outcome.value)  # Chinese; the original only with SIYI_DEBUG=1
-
-
 def run(
     folder: Path,
     on_file: Callable[[Path], None] | None = None,
@@ -371,12 +308,6 @@ def clear_leftovers(output: Path) -> None:
                 tmp.unlink()
             except OSError:
                 pass  # one that cannot go now will go next time
-
-
-def check_file(path: Path, campaign: Campaign) -> Submission:
-    """Ingest and validate one file on its own (``siyi check``)."""
-    sub = ingest(path, campaign)
-    return check(sub, campaign) if sub.status == ACCEPTED else sub
 
 
 def order_status(
@@ -464,22 +395,6 @@ def _result_label(sub: Submission) -> str:
     if sub.status == FileStatus.UNREAD:
         return "未读取（办公室无法打开，见校验报告）"
     return "已采用（有错误）" if sub.error_count else "已采用"
-
-
-def unread(path: Path, name: str, campaign: Campaign, exc: OSError) -> Submission:
-    """A file the office's machine could not open (no permission, locked by another
-    program): one problem line; the other files go on."""
-    sub = Submission(
-        path=path,
-        name=name,
-        sha256="",
-        size=0,
-        mtime=dt.datetime(1970, 1, 1),
-        unit=unit_from_name(Path(name).stem, campaign),
-    )
-    sub.issues.append(Where(file=name).issue(Code.FILE_LOCKED, detail=os_reason(exc)))
-    sub.status = FileStatus.UNREAD
-    return sub
 
 
 def attachments(

@@ -93,7 +93,7 @@ def test_a_file_that_kills_its_reader_gets_one_message(
 
     monkeypatch.setattr(returned, "read_workbook", hostile)  # inherited by the workers
     # long enough for a normal file on a loaded machine, short for the test
-    monkeypatch.setattr("siyi_xlsx.pipeline.TIMEOUT_SECONDS", 4.0)
+    monkeypatch.setattr(returned, "TIMEOUT_SECONDS", 4.0)
     result = small.analyse()
     lines = [i for i in result.issues if i.file == bad.name]
     assert [i.code for i in lines] == ["FILE_UNREADABLE"]

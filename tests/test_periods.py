@@ -218,16 +218,16 @@ def test_an_unreadable_file_is_one_problem_line(small, monkeypatch):
     small.issue()
     small.fill("U01")
     locked = small.fill("U02")
-    import siyi_xlsx.pipeline as pipeline
+    import siyi_xlsx.read.returned as returned
 
-    real = pipeline.ingest
+    real = returned.ingest
 
     def ingest(path, campaign, display_name=None):
         if path == locked:
             raise PermissionError(13, "Permission denied", str(path))
         return real(path, campaign, display_name)
 
-    monkeypatch.setattr(pipeline, "ingest", ingest)
+    monkeypatch.setattr(returned, "ingest", ingest)  # inherited by the workers
     result = small.analyse()
     line = next(i for i in result.issues if i.code == Code.FILE_LOCKED)
     assert line.file == locked.name and "没有读取权限" in line.message

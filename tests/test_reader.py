@@ -172,3 +172,16 @@ def test_skipped_sheets_are_listed_without_cells(tmp_path):
     path = _book(tmp_path / "s.xlsx", '<row r="1"><c r="A1"><v>1</v></c></row>')
     book = read_workbook(path, skip={"数据"})
     assert list(book.sheets) == ["数据", "隐藏"] and book.sheets["数据"].rows == {}
+
+
+def test_chinese_builtin_date_formats_are_dates(tmp_path):
+    # Chinese Excel and WPS save 2022年6月30日 as built-in format 31 without spelling
+    # it out; read as a date, not as its serial number 44742
+    styles = '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="31"/><xf numFmtId="58"/></cellXfs>'
+    sheet = '<row r="1"><c r="A1" s="1"><v>44742</v></c><c r="B1" s="2"><v>44742</v></c><c r="C1"><v>44742</v></c></row>'
+    values = _values(read_workbook(_book(tmp_path / "c.xlsx", sheet, styles=styles)))
+    assert values == {
+        (1, 1): dt.datetime(2022, 6, 30),
+        (1, 2): dt.datetime(2022, 6, 30),
+        (1, 3): 44742,
+    }

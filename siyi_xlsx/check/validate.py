@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.check.tamper import check_tamper
 from siyi_xlsx.errors import Code, Issue
-from siyi_xlsx.read.returned import REJECTED, Submission
+from siyi_xlsx.read.returned import ACCEPTED, REJECTED, Submission, read_files
 from siyi_xlsx.schema.meta import decode_snapshot
 from siyi_xlsx.schema.rules import check_row
 from siyi_xlsx.statuses import ReportedMilestoneState
@@ -35,6 +36,13 @@ def check(sub: Submission, campaign: Any) -> Submission:
     checked = copy.deepcopy(sub)
     check_submission(checked, campaign)
     return checked
+
+
+def check_file(path: Path, campaign: Any) -> Submission:
+    """Read (in a worker process, as the batch does) and validate one file on its own
+    (``siyi check``)."""
+    [(_, _, sub, _)] = read_files(campaign, [(0, "", path, path.name)])
+    return check(sub, campaign) if sub.status == ACCEPTED else sub
 
 
 def check_submission(sub: Any, campaign: Any) -> None:

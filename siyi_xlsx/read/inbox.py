@@ -26,7 +26,7 @@ from siyi_xlsx.folders import (
     names_period,
 )
 from siyi_xlsx.read.guard import directory_problem
-from siyi_xlsx.read.returned import file_digest
+from siyi_xlsx.read.returned import file_digest, os_reason
 from siyi_xlsx.read.tables import Where
 
 # limits for one zip archive of returns: far above any real batch of filled workbooks
@@ -134,23 +134,6 @@ def _shown(path: Path, base: Path, seen: set[str]) -> str:
         name = f"{base.name}/{name}"
     seen.add(name)
     return name
-
-
-def os_reason(exc: OSError) -> str:
-    """Why the operating system refused a file, in words the office reads."""
-    import errno
-
-    reasons = {
-        errno.EACCES: "没有读取权限，或文件正被其他程序占用",
-        errno.EPERM: "没有读取权限，或文件正被其他程序占用",
-        errno.ENOENT: "文件在读取时已被移走或删除",
-        errno.EISDIR: "这是文件夹而不是文件",
-        errno.EBUSY: "文件正被其他程序占用",
-        errno.ENOSPC: "磁盘已满",
-        errno.EROFS: "文件夹只读",
-        errno.ENAMETOOLONG: "文件名过长",
-    }
-    return reasons.get(exc.errno or 0, "文件无法读取（系统拒绝访问）")
 
 
 # ------------------------------------------------------------------------- archives

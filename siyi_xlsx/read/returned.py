@@ -6,14 +6,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from siyi_xlsx import schema as schemas
-from siyi_xlsx.errors import Code, Issue, NotSpreadsheetError, ReadError, Report
-from siyi_xlsx.read.convert import CONVERTIBLE, to_xlsx
+from siyi_xlsx.errors import Code, Issue, NotSpreadsheetError, ReadError, Report, explain
+from siyi_xlsx.read.convert import CONVERTIBLE, prepare_conversion, to_xlsx
+from siyi_xlsx.read.convert import TIMEOUT_SECONDS as CONVERT_SECONDS
 from siyi_xlsx.read.inspection import read_order_feedback
+from siyi_xlsx.read.isolate import (
+    CRASHED,
+    FAILED,
+    MEMORY_BUDGET,
+    OK,
+    OUT_OF_MEMORY,
+    TIMED_OUT,
+    TIMEOUT_SECONDS,
+    Outcome,
+    run_isolated,
+)
 from siyi_xlsx.read.master import Campaign, Unit
 from siyi_xlsx.read.tables import Table, Where, find_header, read_form, read_table
 from siyi_xlsx.read.workbook import SheetData, WorkbookData, read_workbook, sniff
@@ -296,3 +309,88 @@ def _read_sheets(sub: Submission, book: WorkbookData, campaign: Campaign) -> Non
                 start_row=table.end_row + 1,
                 value_offset=2,
             )
+
+
+# ------------------------------------------------------------- reading safely
+
+
+def read_files(
+    campaign: Campaign, files: list[tuple[int, str, Path, str]]
+) -> Iterator[tuple[int, str, Submission, bool]]:
+    """Read returned files, each in a worker process with a time and memory limit
+    (:mod:`siyi_xlsx.read.isolate`); yields ``(index, key, submission, read whole)`` as
+    files finish. A file the office's machine cannot open, or whose reading crashes,
+    hangs or runs out of memory, becomes one problem line; the other files go on."""
+    if not files:
+        return
+    prepare_conversion()  # LibreOffice's folder is made once, before the workers fork
+    jobs = [(path, name) for _, _, path, name in files]
+    timeouts = [
+        TIMEOUT_SECONDS + (CONVERT_SECONDS if path.suffix.lower() in CONVERTIBLE else 0)
+        for path, _ in jobs
+    ]
+
+    def read_one(path: Path, name: str) -> Submission:
+        return ingest(path, campaign, display_name=name)
+
+    for position, outcome in run_isolated(read_one, jobs, timeouts):
+        index, key, path, name = files[position]
+        if outcome.kind == OK:
+            yield index, key, outcome.value, True
+            continue
+        if outcome.kind == FAILED and isinstance(outcome.value, OSError):
+            # no permission, locked, gone: this file only
+            yield index, key, unread(path, name, campaign, outcome.value), False
+            continue
+        try:
+            sub = unreadable(path, campaign, _failure(outcome, timeouts[position]), name)
+        except OSError as exc:
+            sub = unread(path, name, campaign, exc)
+        yield index, key, sub, False
+
+
+def _failure(outcome: Outcome, seconds: float) -> str:
+    """What went wrong reading one file, for the office and the unit (never the
+    library's English, never the office's paths)."""
+    if outcome.kind == TIMED_OUT:
+        return f"读取超过 {seconds:.0f} 秒仍未完成，已停止读取"
+    if outcome.kind == OUT_OF_MEMORY:
+        return (
+            f"读取需要超过 {MEMORY_BUDGET // 2**30} GB 内存，远超填报表的需要，已停止读取"
+        )
+    if outcome.kind == CRASHED:
+        return "读取时读取程序异常退出"
+    return explain(outcome.value)  # Chinese; the original only with SIYI_DEBUG=1
+
+
+def unread(path: Path, name: str, campaign: Campaign, exc: OSError) -> Submission:
+    """A file the office's machine could not open (no permission, locked by another
+    program): one problem line; the other files go on."""
+    sub = Submission(
+        path=path,
+        name=name,
+        sha256="",
+        size=0,
+        mtime=dt.datetime(1970, 1, 1),
+        unit=unit_from_name(Path(name).stem, campaign),
+    )
+    sub.issues.append(Where(file=name).issue(Code.FILE_LOCKED, detail=os_reason(exc)))
+    sub.status = FileStatus.UNREAD
+    return sub
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the operating system refused a file, in words the office reads."""
+    import errno
+
+    reasons = {
+        errno.EACCES: "没有读取权限，或文件正被其他程序占用",
+        errno.EPERM: "没有读取权限，或文件正被其他程序占用",
+        errno.ENOENT: "文件在读取时已被移走或删除",
+        errno.EISDIR: "这是文件夹而不是文件",
+        errno.EBUSY: "文件正被其他程序占用",
+        errno.ENOSPC: "磁盘已满",
+        errno.EROFS: "文件夹只读",
+        errno.ENAMETOOLONG: "文件名过长",
+    }
+    return reasons.get(exc.errno or 0, "文件无法读取（系统拒绝访问）")

@@ -1,7 +1,7 @@
 """Read cell values out of a workbook. Every read of a returned or master file goes here.
 
 The rest of siyi sees plain :class:`SheetData` (values with their number formats and
-positions), so the underlying reader can change. openpyxl in read-only mode is used;
+positions), so the underlying reader can change. The package's XML is read directly;
 any failure of the library (``BadZipFile``, ``zlib.error``, XML errors, ``KeyError`` on a
 missing part…) or of the disk (no read permission, a file locked by Excel) becomes a
 :class:`ReadError` with a Chinese explanation (:func:`siyi_xlsx.errors.explain`).
@@ -21,9 +21,15 @@ from xml.etree.ElementTree import fromstring, iterparse
 
 from siyi_xlsx.errors import NotSpreadsheetError, ReadError, explain
 from siyi_xlsx.read import guard
-
-CALENDAR_WINDOWS_1900 = dt.datetime(1899, 12, 30)
-CALENDAR_MAC_1904 = dt.datetime(1904, 1, 1)
+from siyi_xlsx.read.numfmt import (
+    BUILTIN_FORMATS,
+    MAC_EPOCH,
+    WINDOWS_EPOCH,
+    from_excel,
+    from_iso,
+    is_date_format,
+    is_duration_format,
+)
 
 MAX_COLUMNS = 64  # siyi's sheets have at most ~15 columns; a hostile dimension is ignored
 MAX_ROWS = 20000
@@ -161,7 +167,7 @@ def _read_package(
             and el.get("date1904", "").lower() in ("1", "true")
             for el in book.iter()
         )
-        epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+        epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
         strings_part = next(
             (t for t, kind in targets.values() if kind == "sharedStrings"),
             "xl/sharedStrings.xml",
@@ -274,12 +280,6 @@ def _shared_strings(archive: zipfile.ZipFile, name: str) -> list[str]:
 def _cell_formats(archive: zipfile.ZipFile, name: str) -> list[tuple[str, bool, bool]]:
     """For each cell style (index ``s``): its number format, whether it shows a date
     and whether a duration."""
-    from openpyxl.styles.numbers import (
-        BUILTIN_FORMATS,
-        is_date_format,
-        is_timedelta_format,
-    )
-
     root = _xml(archive, name)
     custom: dict[int, str] = {}
     out: list[tuple[str, bool, bool]] = []
@@ -298,20 +298,18 @@ def _cell_formats(archive: zipfile.ZipFile, name: str) -> list[tuple[str, bool, 
                 except ValueError:
                     number = 0
                 code = custom.get(number) or BUILTIN_FORMATS.get(number, "General")
-                out.append((code, is_date_format(code), is_timedelta_format(code)))
+                out.append((code, is_date_format(code), is_duration_format(code)))
     return out
 
 
 def _modified(archive: zipfile.ZipFile) -> dt.datetime | None:
     """The document's last save time (UTC, naive); None when missing or forged (a year
     outside 1990–2100, as a tampered file may carry)."""
-    from openpyxl.utils.datetime import from_ISO8601
-
     root = _xml(archive, "docProps/core.xml")
     for el in root:
         if _local(el.tag) == "modified" and el.text:
             try:
-                value = from_ISO8601(el.text.strip())
+                value = from_iso(el.text)
             except (ValueError, OverflowError, TypeError):
                 return None
             if not isinstance(value, dt.datetime):
@@ -440,8 +438,6 @@ class _SheetReader:
     def _value(
         self, kind: str, text: str, fmt: str, is_date: bool, is_duration: bool
     ) -> tuple[Any, str]:
-        from openpyxl.utils.datetime import from_excel, from_ISO8601
-
         if kind == "n":
             try:
                 number: Any = (
@@ -451,7 +447,7 @@ class _SheetReader:
                 return text, fmt
             if is_date:
                 try:
-                    return from_excel(number, self.epoch, timedelta=is_duration), fmt
+                    return from_excel(number, self.epoch, is_duration), fmt
                 except (OverflowError, ValueError):
                     # 20220630 typed into a date cell: keep the number the unit typed
                     return number, "General"
@@ -465,9 +461,12 @@ class _SheetReader:
             return text.strip() in ("1", "true"), fmt
         if kind == "d":
             try:
-                return from_ISO8601(text), fmt
+                value = from_iso(text)
             except (ValueError, OverflowError):
                 return text, fmt
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
+            return value, fmt
         return text, fmt  # "str" (a formula's text result) and "e" (#DIV/0!…)
 
     def _formula(self, f: Any, row: int, column: int) -> str:
