@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import CellFormulaTuple
 
 from siyi_xlsx.schema.layout import FIRST_DATA_ROW
 from siyi_xlsx.schema.rules import excel_helpers
@@ -21,10 +20,11 @@ from siyi_xlsx.schema.selfcheck import (
     typed_columns,
 )
 from siyi_xlsx.schema.sheets import INPUT, SheetSchema
+from siyi_xlsx.write.fastbook import ROW_MARK, put_helper_rows
 from siyi_xlsx.write.xlsx import Formats
 
 SELF_CHECK_SHEET = "自查"
-_ROW = "\x00"  # stands for the row number while a formula is rendered once per column
+_ROW = ROW_MARK  # stands for the row number while a formula is rendered once per column
 _FILLED = "filled:row"  # the helper of a free list saying the row holds anything
 
 
@@ -98,10 +98,12 @@ def add_self_checks(
         if free:
             status = f"IF({refs[_FILLED]}=0,0,{status})"
         formulas.append((_index(letters[check.status]), "=" + status))
-    for row in range(first, last + 1):
-        number = str(row + 1)
-        for index, formula in formulas:
-            _put_formula(ws, row, index, formula.replace(_ROW, number))
+    put_helper_rows(
+        ws,
+        first,
+        last,
+        [(index, formula.removeprefix("=")) for index, formula in formulas],
+    )
     first_helper = min(index for index, _ in formulas)
     ws.set_column(first_helper, col - 1, None, None, {"hidden": True})
     sheet_ref = "'" + schema.sheet + "'!"
@@ -204,16 +206,6 @@ def _colour(ws: Any, fmt: Formats, first: int, last: int, col: int, status: str)
                 "stop_if_true": True,
             },
         )
-
-
-def _put_formula(ws: Any, row: int, col: int, formula: str) -> None:
-    """Store a helper formula as written, with a cached result of 0. XlsxWriter's
-    write_formula scans each formula with regular expressions for Excel 365 functions
-    (dynamic arrays, prefixes); the helper formulas use none of them, and the scans over
-    some 9,000 formulas per workbook took most of the time of ``siyi issue``."""
-    if ws._check_dimensions(row, col):
-        raise ValueError(f"helper cell ({row}, {col}) is outside the worksheet")
-    ws.table[row][col] = CellFormulaTuple(formula.removeprefix("="), None, 0)
 
 
 def _index(letter: str) -> int:

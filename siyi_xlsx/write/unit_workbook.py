@@ -29,6 +29,7 @@ from siyi_xlsx.schema.meta import encode_snapshot, fingerprint
 from siyi_xlsx.schema.selfcheck import clean
 from siyi_xlsx.statuses import ReportedMilestoneState
 from siyi_xlsx.write import naming
+from siyi_xlsx.write.fastbook import FastFormats, fast_workbook
 from siyi_xlsx.write.inspection import write_order_pages
 from siyi_xlsx.write.selfcheck import (
     add_form_checks,
@@ -40,7 +41,6 @@ from siyi_xlsx.write.xlsx import (
     Formats,
     ListSheet,
     add_validation,
-    atomic_workbook,
     protect,
     write_cell,
     write_key_values,
@@ -221,8 +221,8 @@ def write_unit_workbook(
     # 销号审核: a turned-down application goes back to the unit with the office's words
     notes = reset_applications(rows, campaign, getattr(last, "as_of", None))
     path = out_dir / safe_file_name(format_text(spec["file_name"], campaign, unit))
-    with atomic_workbook(path, created=now) as book:
-        fmt = Formats(book)
+    with fast_workbook(path, created=now) as book:
+        fmt = FastFormats(book)
         sheets = {}
         for sheet_spec in spec["sheets"]:
             sheets[sheet_spec["name"]] = book.add_worksheet(sheet_spec["name"])
