@@ -179,17 +179,22 @@ class FastWorksheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._helper_last: dict[int, int] = {}  # row → last column of its HelperRow
+        self._blanks: dict[int, Any] = {}  # a format's blank cell, by the format's id
 
     def write_blank(self, *args: Any, **kwargs: Any) -> int:
         # XlsxWriter's A1-notation decorator and checks cost more than the cell itself
-        # (a unit workbook prepares some 2,500 blank input cells)
+        # (a unit workbook prepares some 2,500 blank input cells): one blank cell per
+        # format, stored wherever it is written
         if len(args) == 4 and args[0].__class__ is int and not self.constant_memory:
             row, col, _, cell_format = args
             if cell_format is None:
                 return 0
             if self._check_dimensions(row, col):
                 return -1
-            self.table[row][col] = CellBlankTuple(cell_format)
+            blank = self._blanks.get(id(cell_format))
+            if blank is None or blank.format is not cell_format:
+                blank = self._blanks[id(cell_format)] = CellBlankTuple(cell_format)
+            self.table[row][col] = blank
             return 0
         return super().write_blank(*args, **kwargs)
 

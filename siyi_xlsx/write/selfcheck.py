@@ -62,48 +62,12 @@ def add_self_checks(
     if absent:
         raise ValueError(f"{schema.schema_id}: no helper column for {sorted(absent)}")
     first, last = FIRST_DATA_ROW, FIRST_DATA_ROW + n_rows - 1
-    typed = typed_columns(schema)
-    checks = [
-        check
-        for column in schema.columns
-        if column.role == INPUT
-        and (check := column_check(column, schema, as_of, typed)) is not None
-    ]
-    letters = {c.name: xl_col_to_name(i) for i, c in enumerate(schema.columns)}
-    letters.update({name: xl_col_to_name(i) for name, i in (helpers or {}).items()})
-    col = max([len(schema.columns) - 1, *(helpers or {}).values()]) + 1
-    free = schema.raw.get("x-rows") == "free"
-    if free:  # whether the row holds anything: an empty row has nothing to fix
-        letters[_FILLED] = xl_col_to_name(col)
-        col += 1
-    for check in checks:
-        for name, _ in (*check.helpers, (check.status, "")):
-            letters[name] = xl_col_to_name(col)
-            col += 1
-    placed.letters, placed.next_col = letters, col
+    compiled = _compile(schema, as_of, helpers or {})
+    checks, letters, col, formulas = compiled
+    placed.letters, placed.next_col = dict(letters), col
     if not checks:
         return placed
-    refs = {name: f"${letter}{_ROW}" for name, letter in letters.items()}
-    formulas: list[tuple[int, str]] = []
-    if free:
-        everything = "&".join(refs[c.name] for c in schema.columns)
-        formulas.append(
-            (_index(letters[_FILLED]), f"=IF(LEN({clean(everything)})>0,1,0)")
-        )
-    for check in checks:
-        own = f"{letters[check.column.name]}{_ROW}"
-        for name, template in check.helpers:
-            formulas.append((_index(letters[name]), "=" + fill(template, refs, own)))
-        status = status_formula(check, refs, own)
-        if free:
-            status = f"IF({refs[_FILLED]}=0,0,{status})"
-        formulas.append((_index(letters[check.status]), "=" + status))
-    put_helper_rows(
-        ws,
-        first,
-        last,
-        [(index, formula.removeprefix("=")) for index, formula in formulas],
-    )
+    put_helper_rows(ws, first, last, formulas)
     first_helper = min(index for index, _ in formulas)
     ws.set_column(first_helper, col - 1, None, None, {"hidden": True})
     sheet_ref = "'" + schema.sheet + "'!"
@@ -116,6 +80,57 @@ def add_self_checks(
             count_row(schema.sheet, check.column.title, statuses, check.words)
         )
     return placed
+
+
+_Compiled = tuple[list[Any], dict[str, str], int, list[tuple[int, str]]]
+# a sheet's checks, helper letters and formulas: the same in every workbook of a run
+_COMPILED: dict[tuple[Any, ...], tuple[SheetSchema, _Compiled]] = {}
+
+
+def _compile(schema: SheetSchema, as_of: dt.date, helpers: dict[str, int]) -> _Compiled:
+    """The checks of ``schema``'s input columns, every helper's column letter, the
+    column after the last helper, and the helper formulas ((column, text with
+    :data:`ROW_MARK` for the row number)); remembered by schema, date and helpers."""
+    key = (schema.schema_id, id(schema), as_of, tuple(sorted(helpers.items())))
+    known = _COMPILED.get(key)
+    if known is not None and known[0] is schema:
+        return known[1]
+    typed = typed_columns(schema)
+    checks = [
+        check
+        for column in schema.columns
+        if column.role == INPUT
+        and (check := column_check(column, schema, as_of, typed)) is not None
+    ]
+    letters = {c.name: xl_col_to_name(i) for i, c in enumerate(schema.columns)}
+    letters.update({name: xl_col_to_name(i) for name, i in helpers.items()})
+    col = max([len(schema.columns) - 1, *helpers.values()]) + 1
+    free = schema.raw.get("x-rows") == "free"
+    if free:  # whether the row holds anything: an empty row has nothing to fix
+        letters[_FILLED] = xl_col_to_name(col)
+        col += 1
+    for check in checks:
+        for name, _ in (*check.helpers, (check.status, "")):
+            letters[name] = xl_col_to_name(col)
+            col += 1
+    refs = {name: f"${letter}{_ROW}" for name, letter in letters.items()}
+    formulas: list[tuple[int, str]] = []
+    if free:
+        everything = "&".join(refs[c.name] for c in schema.columns)
+        formulas.append((_index(letters[_FILLED]), f"IF(LEN({clean(everything)})>0,1,0)"))
+    for check in checks:
+        own = f"{letters[check.column.name]}{_ROW}"
+        for name, template in check.helpers:
+            formulas.append((_index(letters[name]), fill(template, refs, own)))
+        status = status_formula(check, refs, own)
+        if free:
+            status = f"IF({refs[_FILLED]}=0,0,{status})"
+        formulas.append((_index(letters[check.status]), status))
+    compiled = (checks, letters, col, formulas)
+    if len(_COMPILED) > 1000:
+        _COMPILED.clear()
+    _COMPILED[key] = (schema, compiled)
+    return compiled
 
 
 def add_form_checks(

@@ -16,7 +16,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
-from siyi_xlsx import __version__, progress
+from siyi_xlsx import __version__
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.compute.closing import reset_applications
 from siyi_xlsx.compute.previous import PeriodTables
@@ -30,6 +30,7 @@ from siyi_xlsx.schema.selfcheck import clean
 from siyi_xlsx.statuses import ReportedMilestoneState
 from siyi_xlsx.write import naming
 from siyi_xlsx.write.fastbook import FastFormats, fast_workbook
+from siyi_xlsx.write.forked import map_forked
 from siyi_xlsx.write.inspection import write_order_pages
 from siyi_xlsx.write.selfcheck import (
     add_form_checks,
@@ -138,9 +139,7 @@ def _carry_problems(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any
     """Prefill 问题清单 with the unit's problems of the last period still open (not 已整改)."""
     problems = last.problems
     if not problems.empty and "unit_code" in problems:
-        still_open = problems[
-            (problems["unit_code"] == unit.code) & (problems["status"] != "已整改")
-        ]
+        still_open = _open_problems(problems).get(unit.code, [])
         fields = (
             "task_id",
             "description",
@@ -160,8 +159,23 @@ def _carry_problems(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any
                 if p.get("deadline")
                 else None,
             }
-            for p in still_open.to_dict("records")
+            for p in still_open
         ]
+
+
+_open_by_unit: tuple[Any, dict[Any, list[dict[str, Any]]]] = (None, {})
+
+
+def _open_problems(problems: Any) -> dict[Any, list[dict[str, Any]]]:
+    """The last period's problems not 已整改, by unit code, in their order (worked out
+    once for all the units of a run)."""
+    global _open_by_unit
+    if _open_by_unit[0] is not problems:
+        by_unit: dict[Any, list[dict[str, Any]]] = {}
+        for record in problems[problems["status"] != "已整改"].to_dict("records"):
+            by_unit.setdefault(record["unit_code"], []).append(record)
+        _open_by_unit = (problems, by_unit)
+    return _open_by_unit[1]
 
 
 def safe_file_name(text: str) -> str:
@@ -179,15 +193,17 @@ def write_unit_workbooks(
 ) -> list[UnitWorkbook]:
     """Write one workbook per lead unit into ``out_dir``, carrying over each unit's
     accepted values of the ``last`` period so that it updates rather than re-types, and
-    adding the pages of its open 督办单."""
+    adding the pages of its open 督办单. A unit whose tasks are all 已销号 has nothing to
+    report and gets none. The workbooks are written by one worker process per core
+    (:mod:`siyi_xlsx.write.forked`)."""
     now = now or dt.datetime.now().replace(microsecond=0)
-    return [
-        write_unit_workbook(
-            campaign, unit, out_dir, now, last, inspection.open_orders_of(unit.name)
-        )
-        for unit in progress.track(campaign.lead_units(), "生成各单位填报表")
-        if not campaign.all_closed(unit)  # nothing to report (all 已销号)
-    ]
+    units = [u for u in campaign.lead_units() if not campaign.all_closed(u)]
+
+    def write(unit: Unit) -> UnitWorkbook:
+        orders = inspection.open_orders_of(unit.name)
+        return write_unit_workbook(campaign, unit, out_dir, now, last, orders)
+
+    return map_forked(write, units, "生成各单位填报表")
 
 
 def format_text(text: str, campaign: Campaign, unit: Unit) -> str:
