@@ -69,39 +69,92 @@ ROW_MARK = "\x00"  # stands for the row number in a formula of a helper row
 
 class HelperRow(NamedTuple):
     """One row of hidden helper formulas, held as a single cell of the first column of
-    ``block``: written as XlsxWriter writes each formula with a cached result of 0."""
+    ``block``; ``top`` on the block's first row, which carries the formulas' text."""
 
     block: HelperBlock
     format: None = None
+    top: bool = False
 
 
 class HelperBlock:
-    """Formulas repeated on consecutive rows of adjacent columns, the row number in
-    their text written as :data:`ROW_MARK`; rendered to XML once per sheet."""
+    """Formulas repeated on the rows ``first_row``..``last_row`` of adjacent columns,
+    the row number in their text written as :data:`ROW_MARK`. Each is written as an
+    Excel shared formula: its text once on the first row and, on the rows below, a
+    reference to it that every spreadsheet application reads as the same formula moved
+    down (relative row references follow the row). A formula that would not read the
+    same once moved (see :func:`shareable`) is written in full on every row. Rendered
+    to XML once per sheet."""
 
-    def __init__(self, formulas: list[tuple[int, str]]) -> None:
+    def __init__(
+        self, formulas: list[tuple[int, str]], first_row: int, last_row: int, ws: Any
+    ) -> None:
         self.formulas = sorted(formulas)
         self.cols = [col for col, _ in self.formulas]
         self.first, self.last = self.cols[0], self.cols[-1]
-        self._xml: str | None = None
+        self.first_row, self.last_row = first_row, last_row
+        self.shared: dict[int, int] = {}  # column → shared formula index in the sheet
+        if last_row > first_row:
+            for col, formula in self.formulas:
+                if shareable(formula):
+                    self.shared[col] = ws._next_shared
+                    ws._next_shared += 1
+        self._xml: dict[bool, str] = {}
 
-    def xml(self, ws: Worksheet, number: str, row_format: Any) -> str:
+    def xml(self, ws: Worksheet, number: str, row_format: Any, top: bool) -> str:
         if row_format:  # a row format is every cell's style: render this row alone
-            return self._render(ws, row_format).replace(ROW_MARK, number)
-        if self._xml is None:
-            self._xml = self._render(ws, None)
-        return self._xml.replace(ROW_MARK, number)
+            return self._render(ws, row_format, top).replace(ROW_MARK, number)
+        if top not in self._xml:
+            self._xml[top] = self._render(ws, None, top)
+        return self._xml[top].replace(ROW_MARK, number)
 
-    def _render(self, ws: Worksheet, row_format: Any) -> str:
+    def _render(self, ws: Worksheet, row_format: Any, top: bool) -> str:
         parts = []
         for col, formula in self.formulas:
-            attr = f' r="{_letter(col)}{ROW_MARK}"'
+            letter = _letter(col)
+            attr = f' r="{letter}{ROW_MARK}"'
             if row_format:
                 attr += f' s="{row_format._get_xf_index()}"'
             elif col in ws.col_info and ws.col_info[col].column_format is not None:
                 attr += f' s="{ws.col_info[col].column_format._get_xf_index()}"'
-            parts.append(f"<c{attr}><f>{_escape(formula)}</f><v>0</v></c>")
+            index = self.shared.get(col)
+            if index is None:
+                parts.append(f"<c{attr}><f>{_escape(formula)}</f><v>0</v></c>")
+            elif top:
+                area = f"{letter}{self.first_row + 1}:{letter}{self.last_row + 1}"
+                parts.append(
+                    f'<c{attr}><f t="shared" ref="{area}" si="{index}">'
+                    f"{_escape(formula)}</f><v>0</v></c>"
+                )
+            else:
+                parts.append(f'<c{attr}><f t="shared" si="{index}"/><v>0</v></c>')
         return "".join(parts)
+
+
+_SHAREABLE: dict[str, bool] = {}
+
+
+def shareable(formula: str) -> bool:
+    """Whether ``formula`` (with :data:`ROW_MARK` for its row number) reads the same on
+    every row as its first row's text moved down, as a spreadsheet moves a shared
+    formula: every relative row reference is the row's own (absolute ones stay). Checked
+    with openpyxl's formula translator, which moves references as Excel does; remembered
+    per formula text."""
+    known = _SHAREABLE.get(formula)
+    if known is None:
+        from openpyxl.formula.translate import Translator
+
+        top = "=" + formula.replace(ROW_MARK, "4")
+        try:
+            known = all(
+                Translator(top, origin="A4").translate_formula(f"A{row}")
+                == "=" + formula.replace(ROW_MARK, str(row))
+                for row in (5, 13, 1000)
+            )
+        except Exception:  # noqa: BLE001 - a formula it cannot move is not shared
+            known = False
+        if len(_SHAREABLE) < 10_000:
+            _SHAREABLE[formula] = known
+    return known
 
 
 def put_helper_rows(
@@ -110,20 +163,21 @@ def put_helper_rows(
     """Write ``formulas`` ((column, text with :data:`ROW_MARK` for the 1-based row
     number)) on every row from ``first`` to ``last``, each with a cached result of 0 and
     without XlsxWriter's formula scans (the formulas use no Excel 365 function). On a
-    :class:`FastWorksheet` a row is one :class:`HelperRow` cell."""
+    :class:`FastWorksheet` a row is one :class:`HelperRow` cell and the formulas are
+    shared (:class:`HelperBlock`); elsewhere each cell holds its formula in full."""
     if not formulas:
         return
     cols = sorted(col for col, _ in formulas)
     if ws._check_dimensions(first, cols[0]) or ws._check_dimensions(last, cols[-1]):
         raise ValueError(f"helper cells ({first}..{last}, {cols}) outside the worksheet")
     if isinstance(ws, FastWorksheet) and cols == list(range(cols[0], cols[-1] + 1)):
-        block = HelperBlock(formulas)
-        cell = HelperRow(block)
         for row in range(first, last + 1):
-            cells = ws.table[row]
-            if any(c in cells for c in cols):
+            if any(c in ws.table[row] for c in cols):
                 raise ValueError(f"helper cells of row {row} already written")
-            cells[block.first] = cell
+        block = HelperBlock(formulas, first, last, ws)
+        top, below = HelperRow(block, None, True), HelperRow(block)
+        for row in range(first, last + 1):
+            ws.table[row][block.first] = top if row == first else below
             ws._helper_last[row] = block.last
         return
     for row in range(first, last + 1):
@@ -180,6 +234,7 @@ class FastWorksheet(Worksheet):
         super().__init__()
         self._helper_last: dict[int, int] = {}  # row → last column of its HelperRow
         self._blanks: dict[int, Any] = {}  # a format's blank cell, by the format's id
+        self._next_shared = 0  # the index of the sheet's next shared formula
 
     def write_blank(self, *args: Any, **kwargs: Any) -> int:
         # XlsxWriter's A1-notation decorator and checks cost more than the cell itself
@@ -240,7 +295,7 @@ class FastWorksheet(Worksheet):
             cell = cells[col]
             kind = cell.__class__.__name__
             if kind == "HelperRow":
-                parts.append(cell.block.xml(self, number, row_format))
+                parts.append(cell.block.xml(self, number, row_format, cell.top))
                 continue
             if kind not in ("Number", "Datetime", "String", "Formula", "Blank"):
                 fh, self.fh = self.fh, io.StringIO()
