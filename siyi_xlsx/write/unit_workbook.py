@@ -29,7 +29,7 @@ from siyi_xlsx.schema.meta import encode_snapshot, fingerprint
 from siyi_xlsx.schema.selfcheck import clean
 from siyi_xlsx.statuses import ReportedMilestoneState
 from siyi_xlsx.write import naming
-from siyi_xlsx.write.fastbook import FastFormats, fast_workbook
+from siyi_xlsx.write.fastbook import FastFormats, fast_workbook, prepare_blank_rows
 from siyi_xlsx.write.forked import map_forked
 from siyi_xlsx.write.inspection import write_order_pages
 from siyi_xlsx.write.selfcheck import (
@@ -285,6 +285,7 @@ def _write_table_sheet(
     note = f"{schema.description}{spec['legend']}"
     free = schema.schema_id in LIST_SHEETS
     sheet_rows = rows.get(schema.schema_id, [])
+    validations = len(ws.validations)
     last_row = write_table(
         ws,
         fmt,
@@ -294,8 +295,9 @@ def _write_table_sheet(
         note=note,
         lists=lists,
         freeze_cols=2 if not free else 1,
-        blank_rows=LIST_BLANK_ROWS if free else 0,
     )
+    if free:  # write_table's blank_rows=LIST_BLANK_ROWS, without a call per cell
+        prepare_blank_rows(ws, fmt, schema, last_row, LIST_BLANK_ROWS, lists, validations)
     n_rows = LIST_BLANK_ROWS + len(sheet_rows) if free else len(sheet_rows)
     helpers = (
         _write_ledger_helpers(ws, schema, rows)
