@@ -6,14 +6,16 @@ inherit it without pickling; each job sends only its position and gets back a sm
 result. Every file is still written atomically by the worker that writes it (a temporary
 file moved into place), so a worker that fails or is stopped leaves no half-written file.
 
-Where fork is not available (Windows, macOS' default), with one core, or with
-``SIYI_WORKERS=0`` or ``1``, the jobs run one after another in the command's own process.
+Outside Linux (Windows has no fork; on macOS, forking a process that has loaded system
+frameworks is unsafe), with one core, or with ``SIYI_WORKERS=0`` or ``1``, the jobs run
+one after another in the command's own process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -52,11 +54,7 @@ def map_forked(func: Callable[[T], R], items: Sequence[T], label: str) -> list[R
     the items not yet done."""
     progress.start(label, len(items))
     count = worker_count(len(items))
-    if (
-        count <= 1
-        or len(items) < MIN_JOBS
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if count <= 1 or len(items) < MIN_JOBS or not sys.platform.startswith("linux"):
         return [_advancing(func(item)) for item in items]
     results: dict[int, R] = {}
     global _job
