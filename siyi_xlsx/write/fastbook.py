@@ -172,8 +172,9 @@ def put_helper_rows(
     if ws._check_dimensions(first, cols[0]) or ws._check_dimensions(last, cols[-1]):
         raise ValueError(f"helper cells ({first}..{last}, {cols}) outside the worksheet")
     if isinstance(ws, FastWorksheet) and cols == list(range(cols[0], cols[-1] + 1)):
+        columns = frozenset(cols)
         for row in range(first, last + 1):
-            if any(c in ws.table[row] for c in cols):
+            if not columns.isdisjoint(ws.table[row]):
                 raise ValueError(f"helper cells of row {row} already written")
         block = HelperBlock(formulas, first, last, ws)
         top, below = HelperRow(block, None, True), HelperRow(block)
@@ -275,7 +276,7 @@ class FastWorksheet(Worksheet):
             self._write_row(row, span, info)
             row_format = info.row_format if info is not None else None
             number = str(row + 1)
-            if all(cell.__class__ in _REPEATED for cell in cells.values()):
+            if _REPEATED.issuperset(map(type, cells.values())):
                 key = (row_format, *sorted(cells.items()))
                 xml = memo.get(key)
                 if xml is None:
