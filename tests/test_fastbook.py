@@ -87,6 +87,12 @@ def test_helper_rows_read_back_row_by_row(tmp_path):
         f'=IF($A{r}="","",1)' for r in range(4, 8)
     ]
     assert ws.cell(7, 4).value == "=$A7+$A$1+B1"
+    with pytest.raises(ValueError, match="overlaps helper formulas"):
+        with fast_workbook(tmp_path / "overlap.xlsx") as book:
+            ws = book.add_worksheet("s")
+            put_helper_rows(ws, 3, 6, formulas)
+            ws.write_number(4, 3, 1)  # over a helper formula: not written silently
+    assert not (tmp_path / "overlap.xlsx").exists()
 
 
 class _Bar:

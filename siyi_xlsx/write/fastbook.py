@@ -293,11 +293,15 @@ class FastWorksheet(Worksheet):
         (a cell type it has and this does not is written by XlsxWriter itself)."""
         parts = []
         xf = self._xf
+        covered = -1  # the last column of the helper formulas written on this row
         for col in sorted(cells):
             cell = cells[col]
+            if col <= covered:  # a cell written over helper formulas
+                raise ValueError(f"cell ({row}, {col}) overlaps helper formulas")
             kind = cell.__class__.__name__
             if kind == "HelperRow":
                 parts.append(cell.block.xml(self, number, row_format, cell.top))
+                covered = cell.block.last
                 continue
             if kind not in ("Number", "Datetime", "String", "Formula", "Blank"):
                 fh, self.fh = self.fh, io.StringIO()
