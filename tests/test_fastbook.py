@@ -15,11 +15,19 @@ import openpyxl
 import pytest
 
 from siyi_xlsx import progress
+from siyi_xlsx import schema as schemas
 from siyi_xlsx.read.master import load_campaign
 from siyi_xlsx.write import fastbook, unit_workbook
-from siyi_xlsx.write.fastbook import ROW_MARK, fast_workbook, put_helper_rows, shareable
+from siyi_xlsx.write.fastbook import (
+    ROW_MARK,
+    FastFormats,
+    fast_workbook,
+    prepare_blank_rows,
+    put_helper_rows,
+    shareable,
+)
 from siyi_xlsx.write.forked import map_forked
-from siyi_xlsx.write.xlsx import Formats, atomic_workbook
+from siyi_xlsx.write.xlsx import Formats, ListSheet, atomic_workbook, write_table
 
 NOW = dt.datetime(2022, 9, 20, 9, 0)
 
@@ -146,3 +154,23 @@ def test_the_parts_are_deflated_at_the_fast_level(tmp_path):
     deflate = zlib.compressobj(fastbook.COMPRESS_LEVEL, zlib.DEFLATED, -15)
     assert info.compress_size == len(deflate.compress(data) + deflate.flush())
     assert fastbook.COMPRESS_LEVEL == 1
+
+
+def test_prepared_blank_rows_are_write_tables_own(tmp_path):
+    schema = schemas.load("unit_problems")
+    rows = [{"problem_id": "P1", "description": "问题"}]
+    for name in ("table", "prepared"):
+        with fast_workbook(tmp_path / f"{name}.xlsx") as book:
+            fmt, lists = FastFormats(book), ListSheet(book)
+            ws = book.add_worksheet(schema.sheet)
+            options = {"title": "t", "note": "n", "lists": lists}
+            if name == "table":
+                write_table(ws, fmt, schema, rows, blank_rows=7, **options)
+            else:
+                since = len(ws.validations)
+                last = write_table(ws, fmt, schema, rows, **options)
+                prepare_blank_rows(ws, fmt, schema, last, 7, lists, since)
+    with zipfile.ZipFile(tmp_path / "table.xlsx") as a:
+        with zipfile.ZipFile(tmp_path / "prepared.xlsx") as b:
+            for name in a.namelist():
+                assert a.read(name) == b.read(name), name
