@@ -8,7 +8,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
-from siyi_xlsx import __version__, progress
+from siyi_xlsx import __version__
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.read.evaluations import (
     EVALUATOR_FORMAT,
@@ -20,6 +20,8 @@ from siyi_xlsx.read.master import Campaign
 from siyi_xlsx.resources import template
 from siyi_xlsx.schema.layout import FIRST_DATA_ROW, META_SHEET
 from siyi_xlsx.schema.meta import fingerprint
+from siyi_xlsx.write.fastbook import FastFormats, fast_workbook
+from siyi_xlsx.write.forked import map_forked
 from siyi_xlsx.write.selfcheck import (
     SelfChecks,
     add_form_checks,
@@ -40,17 +42,19 @@ from siyi_xlsx.write.xlsx import (
 def write_evaluator_workbooks(
     campaign: Campaign, out_dir: Path, now: dt.datetime
 ) -> list[Path]:
+    """One 评分表 per evaluator (专班小组, 战线领导), written by one worker process per
+    core (:mod:`siyi_xlsx.write.forked`)."""
     spec = template("evaluator_workbook")
     schema = schemas.load("eval_scores")
-    paths = []
-    for ev in progress.track(evaluators(campaign), "生成考评打分表"):
+
+    def write(ev: Any) -> Path:
         label = KIND_LABEL[ev.kind]
         path = out_dir / safe_file_name(
             f"{campaign.settings.year}年{label}表_{ev.name}.xlsx"
         )
         rows = evaluator_rows(campaign, ev)
-        with atomic_workbook(path, created=now) as book:
-            fmt = Formats(book)
+        with fast_workbook(path, created=now) as book:
+            fmt = FastFormats(book)
             intro = book.add_worksheet("填报说明")
             check = book.add_worksheet("自查")
             ws = book.add_worksheet(schema.sheet)
@@ -129,8 +133,9 @@ def write_evaluator_workbooks(
             meta.very_hidden()
             meta.protect()
             intro.activate()
-        paths.append(path)
-    return paths
+        return path
+
+    return map_forked(write, evaluators(campaign), "生成考评打分表")
 
 
 def _ballot_checks(

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import CellFormulaTuple
 
 from siyi_xlsx.schema.layout import FIRST_DATA_ROW
 from siyi_xlsx.schema.rules import excel_helpers
@@ -21,10 +20,11 @@ from siyi_xlsx.schema.selfcheck import (
     typed_columns,
 )
 from siyi_xlsx.schema.sheets import INPUT, SheetSchema
+from siyi_xlsx.write.fastbook import ROW_MARK, put_helper_rows
 from siyi_xlsx.write.xlsx import Formats
 
 SELF_CHECK_SHEET = "自查"
-_ROW = "\x00"  # stands for the row number while a formula is rendered once per column
+_ROW = ROW_MARK  # stands for the row number while a formula is rendered once per column
 _FILLED = "filled:row"  # the helper of a free list saying the row holds anything
 
 
@@ -62,46 +62,12 @@ def add_self_checks(
     if absent:
         raise ValueError(f"{schema.schema_id}: no helper column for {sorted(absent)}")
     first, last = FIRST_DATA_ROW, FIRST_DATA_ROW + n_rows - 1
-    typed = typed_columns(schema)
-    checks = [
-        check
-        for column in schema.columns
-        if column.role == INPUT
-        and (check := column_check(column, schema, as_of, typed)) is not None
-    ]
-    letters = {c.name: xl_col_to_name(i) for i, c in enumerate(schema.columns)}
-    letters.update({name: xl_col_to_name(i) for name, i in (helpers or {}).items()})
-    col = max([len(schema.columns) - 1, *(helpers or {}).values()]) + 1
-    free = schema.raw.get("x-rows") == "free"
-    if free:  # whether the row holds anything: an empty row has nothing to fix
-        letters[_FILLED] = xl_col_to_name(col)
-        col += 1
-    for check in checks:
-        for name, _ in (*check.helpers, (check.status, "")):
-            letters[name] = xl_col_to_name(col)
-            col += 1
-    placed.letters, placed.next_col = letters, col
+    compiled = _compile(schema, as_of, helpers or {})
+    checks, letters, col, formulas = compiled
+    placed.letters, placed.next_col = dict(letters), col
     if not checks:
         return placed
-    refs = {name: f"${letter}{_ROW}" for name, letter in letters.items()}
-    formulas: list[tuple[int, str]] = []
-    if free:
-        everything = "&".join(refs[c.name] for c in schema.columns)
-        formulas.append(
-            (_index(letters[_FILLED]), f"=IF(LEN({clean(everything)})>0,1,0)")
-        )
-    for check in checks:
-        own = f"{letters[check.column.name]}{_ROW}"
-        for name, template in check.helpers:
-            formulas.append((_index(letters[name]), "=" + fill(template, refs, own)))
-        status = status_formula(check, refs, own)
-        if free:
-            status = f"IF({refs[_FILLED]}=0,0,{status})"
-        formulas.append((_index(letters[check.status]), "=" + status))
-    for row in range(first, last + 1):
-        number = str(row + 1)
-        for index, formula in formulas:
-            _put_formula(ws, row, index, formula.replace(_ROW, number))
+    put_helper_rows(ws, first, last, formulas)
     first_helper = min(index for index, _ in formulas)
     ws.set_column(first_helper, col - 1, None, None, {"hidden": True})
     sheet_ref = "'" + schema.sheet + "'!"
@@ -114,6 +80,57 @@ def add_self_checks(
             count_row(schema.sheet, check.column.title, statuses, check.words)
         )
     return placed
+
+
+_Compiled = tuple[list[Any], dict[str, str], int, list[tuple[int, str]]]
+# a sheet's checks, helper letters and formulas: the same in every workbook of a run
+_COMPILED: dict[tuple[Any, ...], tuple[SheetSchema, _Compiled]] = {}
+
+
+def _compile(schema: SheetSchema, as_of: dt.date, helpers: dict[str, int]) -> _Compiled:
+    """The checks of ``schema``'s input columns, every helper's column letter, the
+    column after the last helper, and the helper formulas ((column, text with
+    :data:`ROW_MARK` for the row number)); remembered by schema, date and helpers."""
+    key = (schema.schema_id, id(schema), as_of, tuple(sorted(helpers.items())))
+    known = _COMPILED.get(key)
+    if known is not None and known[0] is schema:
+        return known[1]
+    typed = typed_columns(schema)
+    checks = [
+        check
+        for column in schema.columns
+        if column.role == INPUT
+        and (check := column_check(column, schema, as_of, typed)) is not None
+    ]
+    letters = {c.name: xl_col_to_name(i) for i, c in enumerate(schema.columns)}
+    letters.update({name: xl_col_to_name(i) for name, i in helpers.items()})
+    col = max([len(schema.columns) - 1, *helpers.values()]) + 1
+    free = schema.raw.get("x-rows") == "free"
+    if free:  # whether the row holds anything: an empty row has nothing to fix
+        letters[_FILLED] = xl_col_to_name(col)
+        col += 1
+    for check in checks:
+        for name, _ in (*check.helpers, (check.status, "")):
+            letters[name] = xl_col_to_name(col)
+            col += 1
+    refs = {name: f"${letter}{_ROW}" for name, letter in letters.items()}
+    formulas: list[tuple[int, str]] = []
+    if free:
+        everything = "&".join(refs[c.name] for c in schema.columns)
+        formulas.append((_index(letters[_FILLED]), f"IF(LEN({clean(everything)})>0,1,0)"))
+    for check in checks:
+        own = f"{letters[check.column.name]}{_ROW}"
+        for name, template in check.helpers:
+            formulas.append((_index(letters[name]), fill(template, refs, own)))
+        status = status_formula(check, refs, own)
+        if free:
+            status = f"IF({refs[_FILLED]}=0,0,{status})"
+        formulas.append((_index(letters[check.status]), status))
+    compiled = (checks, letters, col, formulas)
+    if len(_COMPILED) > 1000:
+        _COMPILED.clear()
+    _COMPILED[key] = (schema, compiled)
+    return compiled
 
 
 def add_form_checks(
@@ -204,16 +221,6 @@ def _colour(ws: Any, fmt: Formats, first: int, last: int, col: int, status: str)
                 "stop_if_true": True,
             },
         )
-
-
-def _put_formula(ws: Any, row: int, col: int, formula: str) -> None:
-    """Store a helper formula as written, with a cached result of 0. XlsxWriter's
-    write_formula scans each formula with regular expressions for Excel 365 functions
-    (dynamic arrays, prefixes); the helper formulas use none of them, and the scans over
-    some 9,000 formulas per workbook took most of the time of ``siyi issue``."""
-    if ws._check_dimensions(row, col):
-        raise ValueError(f"helper cell ({row}, {col}) is outside the worksheet")
-    ws.table[row][col] = CellFormulaTuple(formula.removeprefix("="), None, 0)
 
 
 def _index(letter: str) -> int:

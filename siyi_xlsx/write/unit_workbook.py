@@ -16,7 +16,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
-from siyi_xlsx import __version__, progress
+from siyi_xlsx import __version__
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.compute.closing import reset_applications
 from siyi_xlsx.compute.previous import PeriodTables
@@ -29,6 +29,8 @@ from siyi_xlsx.schema.meta import encode_snapshot, fingerprint
 from siyi_xlsx.schema.selfcheck import clean
 from siyi_xlsx.statuses import ReportedMilestoneState
 from siyi_xlsx.write import naming
+from siyi_xlsx.write.fastbook import FastFormats, fast_workbook, prepare_blank_rows
+from siyi_xlsx.write.forked import map_forked
 from siyi_xlsx.write.inspection import write_order_pages
 from siyi_xlsx.write.selfcheck import (
     add_form_checks,
@@ -40,7 +42,6 @@ from siyi_xlsx.write.xlsx import (
     Formats,
     ListSheet,
     add_validation,
-    atomic_workbook,
     protect,
     write_cell,
     write_key_values,
@@ -138,9 +139,7 @@ def _carry_problems(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any
     """Prefill 问题清单 with the unit's problems of the last period still open (not 已整改)."""
     problems = last.problems
     if not problems.empty and "unit_code" in problems:
-        still_open = problems[
-            (problems["unit_code"] == unit.code) & (problems["status"] != "已整改")
-        ]
+        still_open = _open_problems(problems).get(unit.code, [])
         fields = (
             "task_id",
             "description",
@@ -160,8 +159,23 @@ def _carry_problems(rows: dict[str, list[dict[str, Any]]], unit: Unit, last: Any
                 if p.get("deadline")
                 else None,
             }
-            for p in still_open.to_dict("records")
+            for p in still_open
         ]
+
+
+_open_by_unit: tuple[Any, dict[Any, list[dict[str, Any]]]] = (None, {})
+
+
+def _open_problems(problems: Any) -> dict[Any, list[dict[str, Any]]]:
+    """The last period's problems not 已整改, by unit code, in their order (worked out
+    once for all the units of a run)."""
+    global _open_by_unit
+    if _open_by_unit[0] is not problems:
+        by_unit: dict[Any, list[dict[str, Any]]] = {}
+        for record in problems[problems["status"] != "已整改"].to_dict("records"):
+            by_unit.setdefault(record["unit_code"], []).append(record)
+        _open_by_unit = (problems, by_unit)
+    return _open_by_unit[1]
 
 
 def safe_file_name(text: str) -> str:
@@ -179,15 +193,17 @@ def write_unit_workbooks(
 ) -> list[UnitWorkbook]:
     """Write one workbook per lead unit into ``out_dir``, carrying over each unit's
     accepted values of the ``last`` period so that it updates rather than re-types, and
-    adding the pages of its open 督办单."""
+    adding the pages of its open 督办单. A unit whose tasks are all 已销号 has nothing to
+    report and gets none. The workbooks are written by one worker process per core
+    (:mod:`siyi_xlsx.write.forked`)."""
     now = now or dt.datetime.now().replace(microsecond=0)
-    return [
-        write_unit_workbook(
-            campaign, unit, out_dir, now, last, inspection.open_orders_of(unit.name)
-        )
-        for unit in progress.track(campaign.lead_units(), "生成各单位填报表")
-        if not campaign.all_closed(unit)  # nothing to report (all 已销号)
-    ]
+    units = [u for u in campaign.lead_units() if not campaign.all_closed(u)]
+
+    def write(unit: Unit) -> UnitWorkbook:
+        orders = inspection.open_orders_of(unit.name)
+        return write_unit_workbook(campaign, unit, out_dir, now, last, orders)
+
+    return map_forked(write, units, "生成各单位填报表")
 
 
 def format_text(text: str, campaign: Campaign, unit: Unit) -> str:
@@ -221,8 +237,8 @@ def write_unit_workbook(
     # 销号审核: a turned-down application goes back to the unit with the office's words
     notes = reset_applications(rows, campaign, getattr(last, "as_of", None))
     path = out_dir / safe_file_name(format_text(spec["file_name"], campaign, unit))
-    with atomic_workbook(path, created=now) as book:
-        fmt = Formats(book)
+    with fast_workbook(path, created=now) as book:
+        fmt = FastFormats(book)
         sheets = {}
         for sheet_spec in spec["sheets"]:
             sheets[sheet_spec["name"]] = book.add_worksheet(sheet_spec["name"])
@@ -269,6 +285,7 @@ def _write_table_sheet(
     note = f"{schema.description}{spec['legend']}"
     free = schema.schema_id in LIST_SHEETS
     sheet_rows = rows.get(schema.schema_id, [])
+    validations = len(ws.validations)
     last_row = write_table(
         ws,
         fmt,
@@ -278,8 +295,9 @@ def _write_table_sheet(
         note=note,
         lists=lists,
         freeze_cols=2 if not free else 1,
-        blank_rows=LIST_BLANK_ROWS if free else 0,
     )
+    if free:  # write_table's blank_rows=LIST_BLANK_ROWS, without a call per cell
+        prepare_blank_rows(ws, fmt, schema, last_row, LIST_BLANK_ROWS, lists, validations)
     n_rows = LIST_BLANK_ROWS + len(sheet_rows) if free else len(sheet_rows)
     helpers = (
         _write_ledger_helpers(ws, schema, rows)
