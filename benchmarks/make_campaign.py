@@ -111,7 +111,9 @@ def build_master(units: int, seed: int = 2022) -> dict[str, list[dict]]:
             members = [x for x in team["members"].split("、") if x in kept_units]
             if team["name"] not in teams_used or not members:
                 continue
-            head = team["leader_unit"] if team["leader_unit"] in kept_units else members[0]
+            head = (
+                team["leader_unit"] if team["leader_unit"] in kept_units else members[0]
+            )
             out["teams"].append(
                 {
                     "code": f"{team['code']}G{group + 1:03d}",
@@ -164,9 +166,7 @@ def group_map(base: dict, group: int, names: Any) -> dict[str, dict[str, str]]:
     people += [leader["name"] for leader in base["leaders"]]
     return {
         "unit": {u["name"]: u["name"] + suffix for u in base["units"]},
-        "task": {
-            t["task_id"]: f"G{group + 1:03d}-{t['task_id']}" for t in base["tasks"]
-        },
+        "task": {t["task_id"]: f"G{group + 1:03d}-{t['task_id']}" for t in base["tasks"]},
         "team": {t["name"]: t["name"] + suffix for t in base["teams"]},
         "person": {p: names() for p in dict.fromkeys(people)},
     }
@@ -312,7 +312,9 @@ def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     targets.update(
         {
             a: b
-            for b, a in re.findall(r'<Relationship [^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels)
+            for b, a in re.findall(
+                r'<Relationship [^>]*Target="([^"]+)"[^>]*Id="([^"]+)"', rels
+            )
         }
     )
     out = {}
@@ -352,7 +354,7 @@ def write_return(
     tmp.replace(target)
 
 
-TASK_ID = re.compile(r"\bZD[0-9]{3}\b")
+TASK_ID = re.compile(r"\bG[0-9]{3}-ZD[0-9]{3}\b")
 
 
 def remap(value: Any, names: dict[str, str], task_of: dict[str, str]) -> Any:
@@ -375,38 +377,54 @@ def _fill_job(job: dict) -> None:
 # ------------------------------------------------------------------ the campaign
 
 
-def generate(units: int, folder: Path, seed: int = 20220930, workers: int = 0) -> dict:
+def generate(
+    units: int, folder: Path, seed: int = 20220930, workers: int = 0, refill: bool = False
+) -> dict:
     """Write the campaign into ``folder`` (master, issued/, returned/); return the manifest."""
-    from siyi_xlsx.write.master import write_master
-
     from make_samples import SETTINGS
+
+    from siyi_xlsx.api import make_folders
+    from siyi_xlsx.write.master import write_master
 
     workers = workers or os.cpu_count() or 1
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
     data = build_master(units)
-    write_master(folder / "任务总表.xlsx", data, SETTINGS)
     period = SETTINGS["period"]
-    for sub in (f"issued/{period}", f"returned/{period}", f"output/{period}"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    timings["master_s"] = time.perf_counter() - started
     codes = [u["code"] for u in data["units"]]
-    t = time.perf_counter()
-    paths = issue_all(folder, codes, folder / "issued" / period, workers)
-    timings["issue_s"] = time.perf_counter() - t
+    issued_dir = folder / "issued" / period
+    if refill:  # keep the master and the issued workbooks, fill again
+        paths = {}
+        for path in issued_dir.glob("*.xlsx"):
+            code = path.stem.split("_")[2]
+            paths[code] = str(path)
+        shutil.rmtree(folder / "returned" / period, ignore_errors=True)
+        (folder / "returned" / period).mkdir(parents=True)
+    else:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        write_master(folder / "任务总表.xlsx", data, SETTINGS)
+        make_folders(folder, period)
+        timings["master_s"] = time.perf_counter() - started
+        t = time.perf_counter()
+        paths = issue_all(folder, codes, issued_dir, workers)
+        timings["issue_s"] = time.perf_counter() - t
     missing = [c for c in codes if c not in paths]
     if missing:
         raise RuntimeError(f"no workbook issued for {missing[:5]}")
 
     # fill each position of group 0 once
     t = time.perf_counter()
+    numbers = range(1, min(GROUP, units) + 1)
+    with cf.ProcessPoolExecutor(workers) as pool:
+        filled = pool.map(
+            fill_position,
+            [Path(paths[unit_code(0, n)]) for n in numbers],
+            [random.Random(seed + n) for n in numbers],
+        )
+        base = dict(zip(numbers, filled, strict=True))
     rng = random.Random(seed)
-    base = {}
-    for number in range(1, min(GROUP, units) + 1):
-        base[number] = fill_position(Path(paths[unit_code(0, number)]), rng)
     timings["fill_positions_s"] = time.perf_counter() - t
 
     # names of group 0 -> group g, to remap the filled values
@@ -418,7 +436,7 @@ def generate(units: int, folder: Path, seed: int = 20220930, workers: int = 0) -
     tasks_by_group: dict[int, dict[str, str]] = {}
     for task in data["tasks"]:
         g, local = task["task_id"].split("-")
-        tasks_by_group.setdefault(int(g[1:]) - 1, {})[local] = task["task_id"]
+        tasks_by_group.setdefault(int(g[1:]) - 1, {})[f"G001-{local}"] = task["task_id"]
 
     def people(code: str) -> list[str]:
         u = by_code[code]
@@ -477,16 +495,30 @@ def generate(units: int, folder: Path, seed: int = 20220930, workers: int = 0) -
     return manifest
 
 
-def cached_campaign(units: int, fresh: bool = False, quiet: bool = False) -> Path:
-    """The cached N-unit campaign folder, generated when missing or ``fresh``."""
+def cached_campaign(
+    units: int, fresh: bool = False, quiet: bool = False, refill: bool = False
+) -> Path:
+    """The cached N-unit campaign folder, generated when missing or ``fresh``; ``refill``
+    keeps its master and issued workbooks and fills the returns again."""
     home = CACHE / f"N{units}"
     folder = home / "campaign"
     manifest_path = home / "manifest.json"
-    if not fresh and manifest_path.is_file() and folder.is_dir():
+    if not fresh and not refill and manifest_path.is_file() and folder.is_dir():
         return folder
     if not quiet:
         print(f"generating a {units}-unit campaign in {folder} ...", flush=True)
-    manifest = generate(units, folder)
+    old = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest = generate(units, folder, refill=refill)
+    if refill:  # the issue time is the original generation's
+        kept = {
+            k: v
+            for k, v in old.get("timings", {}).items()
+            if k in ("master_s", "issue_s")
+        }
+        manifest["timings"] = {**kept, **manifest["timings"]}
+        manifest["timings"]["total_s"] = round(
+            sum(manifest["timings"].values()) - manifest["timings"]["total_s"], 1
+        )
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     if not quiet:
         print(
@@ -502,8 +534,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--fresh", action="store_true", help="regenerate even if cached")
+    parser.add_argument(
+        "--refill", action="store_true", help="keep the issued workbooks, fill them again"
+    )
     args = parser.parse_args()
-    print(cached_campaign(args.units, args.fresh))
+    print(cached_campaign(args.units, args.fresh, refill=args.refill))
 
 
 if __name__ == "__main__":
