@@ -10,7 +10,9 @@ subprocess, in a fresh copy of the campaign folder (master and returned files on
 store or cache), and the K rounds are interleaved; the median is printed:
 
 * ``siyi issue``: every lead unit's workbook (and the evaluators' forms);
-* ``siyi run`` on the returned files, from an empty store;
+* ``siyi run --json`` on the returned files, from an empty store; its report is checked
+  against the campaign's manifest (every return generated with an error is flagged, no
+  clean one is);
 * the parse floor: fastexcel reading every sheet of every returned file, and python-calamine;
 * a naive pandas consolidation: ``read_excel`` of the 台账 sheet per file, concat,
   ``to_excel``, cut at ``--pandas-cap`` seconds (then reported as "> cap");
@@ -96,7 +98,7 @@ def run_measured(
         cmd,
         cwd=cwd,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.PIPE,
         start_new_session=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -118,8 +120,13 @@ def run_measured(
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out: list[bytes] = []
-    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
-    reader.start()
+    err: list[bytes] = []
+    readers = [
+        threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True),
+        threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
     cut = False
     try:
         proc.wait(timeout=cap)
@@ -130,9 +137,12 @@ def run_measured(
     wall = time.perf_counter() - start
     stop.set()
     sampler.join()
-    reader.join(5)
+    for reader in readers:
+        reader.join(5)
     text = b"".join(out).decode("utf-8", "replace")
-    return Measure(wall, peak["tree"], peak["single"], proc.returncode, cut, text)
+    m = Measure(wall, peak["tree"], peak["single"], proc.returncode, cut, text)
+    m.extra["stderr"] = b"".join(err).decode("utf-8", "replace")[-2000:]
+    return m
 
 
 # ------------------------------------------------------------------ the floor and pandas
@@ -214,7 +224,7 @@ def one_round(
             path.unlink(missing_ok=True)
     shutil.rmtree(work / "output", ignore_errors=True)
     (work / "output" / period).mkdir(parents=True)
-    got["run"] = run_measured([SIYI, "run", str(work), "--quiet"])
+    got["run"] = run_measured([SIYI, "run", str(work), "--json"])
     got["fastexcel"] = run_measured([PY, "-c", FASTEXCEL, str(returned)])
     got["calamine"] = run_measured([PY, "-c", CALAMINE, str(returned)])
     if not skip_pandas:
@@ -227,6 +237,28 @@ def one_round(
         [SIYI, "check", "--campaign", str(work), str(returned / check_file)]
     )
     return got
+
+
+def verify_run(report: str, manifest: dict) -> str:
+    """Whether ``siyi run`` found an error in exactly the returns generated with one."""
+    try:
+        data = json.loads(report)
+    except ValueError:
+        return "siyi run gave no JSON report"
+    planted = {f["file"]: f["error"] for f in manifest["files"] if f["returned"]}
+    found = {u["file"]: u["errors"] for u in data["units"] if u.get("file")}
+    missed = [f for f, e in planted.items() if e and not found.get(f)]
+    extra = [f for f, e in planted.items() if not e and found.get(f)]
+    unread = [f for f in planted if f not in found]
+    counts = data["counts"]
+    text = (
+        f"{counts['files']} files read, {counts['errors']} errors, "
+        f"{counts['warnings']} warnings ({', '.join(f'{k} {v}' for k, v in counts['by_code'].items())}); "
+        f"returns with a generated error flagged: {sum(1 for e in planted.values() if e) - len(missed)}"
+        f" of {sum(1 for e in planted.values() if e)}; clean returns with an error: {len(extra)};"
+        f" returns not matched to a unit: {len(unread)}"
+    )
+    return text
 
 
 def clean_file(campaign: Path) -> str:
@@ -287,8 +319,7 @@ def summarize(result: dict, cap: float) -> dict:
         name: fig(name)
         for name in ("issue", "run", "fastexcel", "calamine", "pandas", "check")
     }
-    said = rounds[-1]["run"].stdout.splitlines()
-    out["run_said"] = [x.strip() for x in said if x.startswith(("读取", "发现"))]
+    out["run_said"] = verify_run(rounds[-1]["run"].stdout, manifest)
     out["units"] = units
     out["files"] = files
     out["cap"] = cap
@@ -356,8 +387,7 @@ def ratios(s: dict) -> list[str]:
             )
         else:
             out.append(f"- naive pandas / `siyi run`: {p['wall'] / run:.1f}×")
-    if s["run_said"]:
-        out.append("- `siyi run` said: " + " ".join(s["run_said"]))
+    out.append(f"- `siyi run --json`: {s['run_said']}")
     gen = s["generation"]
     if gen:
         out.append(
@@ -390,16 +420,23 @@ def machine() -> str:
 
 
 def revision() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+    """HEAD, and the last commit that changed siyi itself (not the benchmark)."""
+
+    def git(*args: str) -> str:
+        try:
+            out = subprocess.run(
+                ["git", "-C", str(ROOT), *args],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        except (OSError, subprocess.CalledProcessError):
+            return "?"
         return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
+
+    head = git("rev-parse", "--short", "HEAD")
+    code = git("log", "-1", "--format=%h", "--", "siyi_xlsx", "schemas", "templates")
+    return f"{head} (siyi code last changed in {code})"
 
 
 def write_benchmarks(summaries: list[dict], repeat: int) -> None:
@@ -412,7 +449,7 @@ def write_benchmarks(summaries: list[dict], repeat: int) -> None:
         heading,
         "",
         f"`python benchmarks/bench_scale.py --units {' '.join(str(s['units']) for s in summaries)}"
-        f" --repeat {repeat}` at commit {revision()}. Machine: {machine()}.",
+        f" --repeat {repeat}`, siyi code at commit {revision()}. Machine: {machine()}.",
         "",
     ]
     for s in summaries:
@@ -455,7 +492,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="regenerate the campaigns")
     parser.add_argument("--write", action="store_true", help="record in BENCHMARKS.md")
     args = parser.parse_args()
-    print(f"machine: {machine()}; siyi at {revision()}", flush=True)
+    print(f"machine: {machine()}; siyi code at commit {revision()}", flush=True)
     summaries = []
     for units in args.units:
         result = bench_size(
