@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import statistics
@@ -93,6 +94,7 @@ def run_measured(
 ) -> Measure:
     """Run ``cmd``; its wall time and the peak RSS of its process tree."""
     peak = {"tree": 0, "single": 0}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
@@ -140,7 +142,13 @@ def run_measured(
     for reader in readers:
         reader.join(5)
     text = b"".join(out).decode("utf-8", "replace")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     m = Measure(wall, peak["tree"], peak["single"], proc.returncode, cut, text)
+    # CPU seconds of the process and the descendants it waited for: steadier than the
+    # wall time when other jobs share the machine
+    m.extra["cpu"] = (after.ru_utime - before.ru_utime) + (
+        after.ru_stime - before.ru_stime
+    )
     m.extra["stderr"] = b"".join(err).decode("utf-8", "replace")[-2000:]
     return m
 
@@ -205,8 +213,11 @@ def work_copy(campaign: Path, work: Path) -> Path:
     return work
 
 
+MEASURES = ("issue", "run", "fastexcel", "calamine", "pandas", "check")
+
+
 def one_round(
-    campaign: Path, work: Path, cap: float, skip_pandas: bool, check_file: str
+    campaign: Path, work: Path, cap: float, measures: set[str], check_file: str
 ) -> dict[str, Measure]:
     from make_samples import SETTINGS
 
@@ -214,7 +225,8 @@ def one_round(
     returned = work / "returned" / period
     got: dict[str, Measure] = {}
     work_copy(campaign, work)
-    got["issue"] = run_measured([SIYI, "issue", str(work)])
+    if "issue" in measures:
+        got["issue"] = run_measured([SIYI, "issue", str(work)])
     # siyi run from an empty store: nothing cached from issue or an earlier round
     for leftover in ("siyi.sqlite", "siyi.sqlite-wal", "siyi.sqlite-shm", ".siyi"):
         path = work / leftover
@@ -224,18 +236,22 @@ def one_round(
             path.unlink(missing_ok=True)
     shutil.rmtree(work / "output", ignore_errors=True)
     (work / "output" / period).mkdir(parents=True)
-    got["run"] = run_measured([SIYI, "run", str(work), "--json"])
-    got["fastexcel"] = run_measured([PY, "-c", FASTEXCEL, str(returned)])
-    got["calamine"] = run_measured([PY, "-c", CALAMINE, str(returned)])
-    if not skip_pandas:
+    if "run" in measures:
+        got["run"] = run_measured([SIYI, "run", str(work), "--json"])
+    if "fastexcel" in measures:
+        got["fastexcel"] = run_measured([PY, "-c", FASTEXCEL, str(returned)])
+    if "calamine" in measures:
+        got["calamine"] = run_measured([PY, "-c", CALAMINE, str(returned)])
+    if "pandas" in measures:
         got["pandas"] = run_measured(
             [PY, "-c", PANDAS, str(returned), str(work / "pandas_汇总.xlsx")], cap=cap
         )
         lines = [x for x in got["pandas"].stdout.split() if x.isdigit()]
         got["pandas"].extra["files_read"] = int(lines[-1]) if lines else 0
-    got["check"] = run_measured(
-        [SIYI, "check", "--campaign", str(work), str(returned / check_file)]
-    )
+    if "check" in measures:
+        got["check"] = run_measured(
+            [SIYI, "check", "--campaign", str(work), str(returned / check_file)]
+        )
     return got
 
 
@@ -267,7 +283,7 @@ def clean_file(campaign: Path) -> str:
 
 
 def bench_size(
-    units: int, repeat: int, cap: float, skip_pandas: bool, fresh: bool
+    units: int, repeat: int, cap: float, measures: set[str], fresh: bool
 ) -> dict:
     campaign = cached_campaign(units, fresh)
     manifest = json.loads((campaign.parent / "manifest.json").read_text())
@@ -275,11 +291,11 @@ def bench_size(
     rounds = []
     for k in range(repeat):
         print(f"N={units}: round {k + 1} of {repeat} ...", flush=True)
-        got = one_round(campaign, work, cap, skip_pandas, clean_file(campaign))
+        got = one_round(campaign, work, cap, measures, clean_file(campaign))
         for name, m in got.items():
             note = " (cut)" if m.cut else ""
             print(
-                f"  {name:<10} {m.wall:8.1f} s  rss tree {m.rss_tree / 2**20:7.0f} MB"
+                f"  {name:<10} {m.wall:8.1f} s  cpu {m.extra['cpu']:8.1f} s  rss tree {m.rss_tree / 2**20:7.0f} MB"
                 f"  single {m.rss_single / 2**20:7.0f} MB  exit {m.returncode}{note}",
                 flush=True,
             )
@@ -308,6 +324,7 @@ def summarize(result: dict, cap: float) -> dict:
         return {
             "wall": median([m.wall for m in ms]),
             "walls": [m.wall for m in ms],
+            "cpu": median([m.extra.get("cpu", 0.0) for m in ms]),
             "tree": max(m.rss_tree for m in ms),
             "single": max(m.rss_single for m in ms),
             "cut": any(m.cut for m in ms),
@@ -319,7 +336,9 @@ def summarize(result: dict, cap: float) -> dict:
         name: fig(name)
         for name in ("issue", "run", "fastexcel", "calamine", "pandas", "check")
     }
-    out["run_said"] = verify_run(rounds[-1]["run"].stdout, manifest)
+    out["run_said"] = (
+        verify_run(rounds[-1]["run"].stdout, manifest) if "run" in rounds[-1] else ""
+    )
     out["units"] = units
     out["files"] = files
     out["cap"] = cap
@@ -329,10 +348,10 @@ def summarize(result: dict, cap: float) -> dict:
 
 def fmt_row(label: str, f: dict | None, count: int, unit: str) -> str:
     if f is None:
-        return f"| {label} | not run | | | |"
+        return f"| {label} | not run | | | | |"
     walls = ", ".join(f"{w:.1f}" for w in f["walls"])
     if count == 1:  # one file: the wall time is the figure
-        return f"| {label} | {f['wall']:.1f} s | | {f['tree'] / 2**20:.0f} MB | {f['single'] / 2**20:.0f} MB |"
+        return f"| {label} | {f['wall']:.1f} s | {f['cpu']:.1f} s | | {f['tree'] / 2**20:.0f} MB | {f['single'] / 2**20:.0f} MB |"
     if f["cut"]:
         wall = f"> {f['wall']:.0f} s (cut; {f['files_read']} of {count} files read)"
         rate = f"< {f['files_read'] / f['wall']:.1f}"
@@ -340,7 +359,7 @@ def fmt_row(label: str, f: dict | None, count: int, unit: str) -> str:
         wall = f"{f['wall']:.1f} s" + (f" ({walls})" if len(f["walls"]) > 1 else "")
         rate = f"{count / f['wall']:.1f}"
     return (
-        f"| {label} | {wall} | {rate} {unit}/s | {f['tree'] / 2**20:.0f} MB |"
+        f"| {label} | {wall} | {f['cpu']:.1f} s | {rate} {unit}/s | {f['tree'] / 2**20:.0f} MB |"
         f" {f['single'] / 2**20:.0f} MB |"
     )
 
@@ -348,8 +367,8 @@ def fmt_row(label: str, f: dict | None, count: int, unit: str) -> str:
 def table(s: dict) -> list[str]:
     n, files = s["units"], s["files"]
     lines = [
-        "| measure | wall (median) | rate | peak RSS, process tree | peak RSS, one process |",
-        "|---|---|---|---|---|",
+        "| measure | wall (median) | CPU, process tree | rate | peak RSS, process tree | peak RSS, one process |",
+        "|---|---|---|---|---|---|",
         fmt_row(f"`siyi issue` ({n} unit workbooks)", s["issue"], n, "workbooks"),
         fmt_row(
             f"`siyi run`, empty store ({files} returned files)", s["run"], files, "files"
@@ -370,14 +389,21 @@ def table(s: dict) -> list[str]:
 
 
 def ratios(s: dict) -> list[str]:
+    if not (s["run"] and s["fastexcel"] and s["calamine"]):
+        return ["- ratios need `run`, `fastexcel` and `calamine`"]
     run = s["run"]["wall"]
+    cpu = s["run"]["cpu"]
     out = [
-        f"- `siyi run` / fastexcel: {run / s['fastexcel']['wall']:.0f}×; "
-        f"/ python-calamine: {run / s['calamine']['wall']:.0f}×",
+        f"- `siyi run` / fastexcel: {run / s['fastexcel']['wall']:.0f}× wall, "
+        f"{cpu / max(s['fastexcel']['cpu'], 1e-9):.0f}× CPU; / python-calamine: "
+        f"{run / s['calamine']['wall']:.0f}× wall, {cpu / max(s['calamine']['cpu'], 1e-9):.0f}× CPU",
         f"- per returned file: `siyi run` {run / s['files'] * 1000:.0f} ms, "
-        f"fastexcel {s['fastexcel']['wall'] / s['files'] * 1000:.1f} ms; "
-        f"per issued workbook: {s['issue']['wall'] / s['units'] * 1000:.0f} ms",
+        f"fastexcel {s['fastexcel']['wall'] / s['files'] * 1000:.1f} ms",
     ]
+    if s["issue"]:
+        out.append(
+            f"- per issued workbook: {s['issue']['wall'] / s['units'] * 1000:.0f} ms"
+        )
     p = s["pandas"]
     if p:
         if p["cut"]:
@@ -385,8 +411,15 @@ def ratios(s: dict) -> list[str]:
                 f"- naive pandas / `siyi run`: > {p['wall'] / run:.1f}× "
                 f"(cut at {s['cap']:.0f} s after {p['files_read']} of {s['files']} files)"
             )
+        elif p["wall"] >= run:
+            out.append(
+                f"- naive pandas / `siyi run`: {p['wall'] / run:.1f}× (siyi faster)"
+            )
         else:
-            out.append(f"- naive pandas / `siyi run`: {p['wall'] / run:.1f}×")
+            out.append(
+                f"- `siyi run` / naive pandas: {run / p['wall']:.1f}× wall, "
+                f"{cpu / max(p['cpu'], 1e-9):.1f}× CPU (the naive script is faster)"
+            )
     out.append(f"- `siyi run --json`: {s['run_said']}")
     gen = s["generation"]
     if gen:
@@ -475,11 +508,14 @@ def write_benchmarks(summaries: list[dict], repeat: int) -> None:
 
 
 def growth(summaries: list[dict]) -> list[str]:
-    parts = [
-        f"{s['units']} units: run {s['run']['wall'] / s['files'] * 1000:.0f} ms a file, "
-        f"issue {s['issue']['wall'] / s['units'] * 1000:.0f} ms a workbook"
-        for s in summaries
-    ]
+    parts = []
+    for s in summaries:
+        part = f"{s['units']} units:"
+        if s["run"]:
+            part += f" run {s['run']['wall'] / s['files'] * 1000:.0f} ms a file"
+        if s["issue"]:
+            part += f", issue {s['issue']['wall'] / s['units'] * 1000:.0f} ms a workbook"
+        parts.append(part)
     return ["Growth (cost per file at each size): " + "; ".join(parts) + "."]
 
 
@@ -489,15 +525,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--pandas-cap", type=float, default=900.0)
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=MEASURES,
+        help="run only these measures (the table shows the others as not run)",
+    )
     parser.add_argument("--fresh", action="store_true", help="regenerate the campaigns")
     parser.add_argument("--write", action="store_true", help="record in BENCHMARKS.md")
     args = parser.parse_args()
     print(f"machine: {machine()}; siyi code at commit {revision()}", flush=True)
     summaries = []
     for units in args.units:
-        result = bench_size(
-            units, args.repeat, args.pandas_cap, args.skip_pandas, args.fresh
+        measures = set(args.only or MEASURES) - (
+            {"pandas"} if args.skip_pandas else set()
         )
+        result = bench_size(units, args.repeat, args.pandas_cap, measures, args.fresh)
         summaries.append(summarize(result, args.pandas_cap))
     for s in summaries:
         print()
