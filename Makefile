@@ -4,12 +4,16 @@ PY := $(VENV)/bin/python
 SIYI := $(VENV)/bin/siyi
 PYTHON ?= python3
 
-.PHONY: demo test lint format samples docs bench clean
+.PHONY: demo test lint format samples docs bench bench-sample clean
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.bench: $(VENV)/.base
+	$(PY) -m pip install -q -e ".[bench]"
 	touch $@
 
 $(VENV)/.test: $(VENV)/.base
@@ -46,7 +50,12 @@ samples: $(VENV)/.base
 docs: $(VENV)/.base
 	$(SIYI) docs > docs/格式说明.md
 
-bench: $(VENV)/.base
+# a generated 1000-unit campaign (cached in benchmarks/.cache/); BENCH_ARGS="--units 1000 8000 --write"
+BENCH_ARGS ?= --units 1000
+bench: $(VENV)/.bench
+	$(PY) benchmarks/bench_scale.py $(BENCH_ARGS)
+
+bench-sample: $(VENV)/.base
 	$(PY) benchmarks/bench_run.py
 
 clean:
