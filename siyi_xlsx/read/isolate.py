@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -71,7 +72,9 @@ def run_isolated(
     outcome)`` as jobs finish (not in order). ``func`` and what it reads are inherited
     by fork; each job's arguments and result must pickle."""
     count = worker_count(len(jobs))
-    if count == 0 or "fork" not in multiprocessing.get_all_start_methods():
+    # fork is Linux's: Windows has none, and on macOS forking a process that has
+    # loaded system frameworks is unsafe; there the files are read in-process
+    if count == 0 or not sys.platform.startswith("linux"):
         yield from _in_process(func, jobs)
         return
     pending = deque(range(len(jobs)))
