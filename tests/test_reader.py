@@ -123,7 +123,8 @@ def test_formulas_are_noted_with_their_cached_result(tmp_path):
         sheet_data.cell(2, 1).value is None
         and sheet_data.cell(2, 1).formula == "=SUM(A1)"
     )
-    assert sheet_data.cell(2, 3).formula == "=A2*2"  # a shared formula, moved down a row
+    # a formula shared with the cell above: its text, and where it comes from
+    assert sheet_data.cell(2, 3).formula == "=A1*2（与 C1 共用的公式）"
 
 
 def test_prefixes_missing_references_and_the_1904_calendar(tmp_path):

@@ -470,21 +470,21 @@ class _SheetReader:
         return text, fmt  # "str" (a formula's text result) and "e" (#DIV/0!…)
 
     def _formula(self, f: Any, row: int, column: int) -> str:
+        """The formula's text. A cell that shares the formula of another (``t="shared"``,
+        as Excel and siyi's own templates store a column of like formulas) shows that
+        cell's text with a note: only whether a cell holds a formula matters to the
+        rules, and rewriting each shared formula for its own cell cost more than the
+        rest of the reading together."""
         text = f.text or ""
         if f.get("t") == "shared":
             index = f.get("si", "")
             if text:
                 self.shared[index] = (f"{column_letter(column)}{row}", text)
             elif index in self.shared:
-                from openpyxl.formula.translate import Translator
-
                 origin, master = self.shared[index]
-                try:
-                    return Translator(f"={master}", origin).translate_formula(
-                        f"{column_letter(column)}{row}"
-                    )
-                except Exception:  # noqa: BLE001 - a formula we cannot rewrite is still one
-                    return f"={master}"
+                return f"={master}（与 {origin} 共用的公式）"
+            else:
+                return "=（共用公式）"
         return f"={text}"
 
 
