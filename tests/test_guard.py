@@ -104,7 +104,8 @@ def test_a_compressed_bomb_in_a_metadata_part_is_refused(issued, tmp_path):
 
 
 def test_millions_of_empty_cells_are_refused(issued, tmp_path, monkeypatch):
-    monkeypatch.setattr(guard, "MAX_CELLS", 500)  # the same scan, a smaller sheet
+    # the same scan, a smaller sheet
+    monkeypatch.setattr(guard, "RETURNED", guard.Limits(cells=500))
     padding = b"".join(f'<c r="B{n}" s="1"/>'.encode() for n in range(5, 1000))
 
     def edit(xml: bytes) -> bytes:

@@ -186,3 +186,17 @@ def test_chinese_builtin_date_formats_are_dates(tmp_path):
         (1, 2): dt.datetime(2022, 6, 30),
         (1, 3): 44742,
     }
+
+
+def test_the_office_master_may_be_a_province_long(tmp_path):
+    # 8,000 units' 推进表 runs to about 55,000 rows: beyond a returned file's limit,
+    # within the office's own; the master is read whole
+    from siyi_xlsx.read import guard
+
+    rows = '<row r="1"><c r="A1"><v>1</v></c></row><row r="55000"><c r="A55000"><v>2</v></c></row>'
+    path = _book(tmp_path / "m.xlsx", rows)
+    with pytest.raises(ReadError, match="20000"):
+        read_workbook(path)
+    book = read_workbook(path, limits=guard.OFFICE)
+    assert _values(book) == {(1, 1): 1, (55000, 1): 2}
+    assert not book.sheets["数据"].truncated

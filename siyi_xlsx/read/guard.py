@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 MAX_MEMBERS = 1000  # parts in the zip (a template has about 30)
@@ -26,6 +27,26 @@ MAX_CELLS = 1_000_000  # cells written in one sheet, empty ones included
 SCAN_CHUNK = 1 << 20
 
 REQUIRED = ("[Content_Types].xml", "xl/workbook.xml")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a workbook may be; beyond it, the file is refused before any parser."""
+
+    members: int = MAX_MEMBERS
+    part_bytes: int = MAX_PART_BYTES
+    total_bytes: int = MAX_TOTAL_BYTES
+    ratio: int = MAX_RATIO
+    row: int = MAX_ROW
+    column: int = MAX_COLUMN
+    cells: int = MAX_CELLS
+
+
+RETURNED = Limits()  # a unit's file, an evaluator's ballot, a survey: from outside
+# the office's own workbooks (任务总表, 督导检查): a province's master holds tens of
+# thousands of 推进表 rows (8,000 units: about 55,000), so only Excel's own row limit
+# and generous sizes apply; the DOCTYPE and encoding checks stay
+OFFICE = Limits(part_bytes=1 << 30, total_bytes=2 << 30, row=1_048_576, cells=100_000_000)
 _DOCTYPE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 # only what may be beyond the limits is matched, so a normal sheet costs one C-level
 # search per chunk: a row number of 5 digits or more (then compared with MAX_ROW), and a
@@ -41,9 +62,11 @@ class UnsafeWorkbook(Exception):
     """The file is far outside what a filled template can be (the message says how)."""
 
 
-def check(path: Path) -> None:
+def check(path: Path, limits: Limits | None = None) -> None:
     """Raise :class:`UnsafeWorkbook` when ``path`` (a zip) is far outside a filled
-    template; return quietly otherwise (other damage is left to the reader)."""
+    template; return quietly otherwise (other damage is left to the reader).
+    ``limits`` default to a returned file's (:data:`RETURNED`)."""
+    limits = limits or RETURNED
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
@@ -51,7 +74,12 @@ def check(path: Path) -> None:
     with archive:
         members = archive.infolist()
         problem = directory_problem(
-            members, MAX_MEMBERS, MAX_PART_BYTES, MAX_TOTAL_BYTES, MAX_RATIO, "部件"
+            members,
+            limits.members,
+            limits.part_bytes,
+            limits.total_bytes,
+            limits.ratio,
+            "部件",
         )
         if problem:
             raise UnsafeWorkbook(problem)
@@ -60,7 +88,9 @@ def check(path: Path) -> None:
             raise UnsafeWorkbook("文件缺少必需的部件 [Content_Types].xml，已损坏")
         for member in members:
             if member.filename.endswith((".xml", ".rels", ".vml")):
-                _scan(archive, member, member.filename.startswith("xl/worksheets/"))
+                _scan(
+                    archive, member, member.filename.startswith("xl/worksheets/"), limits
+                )
 
 
 def directory_problem(
@@ -87,7 +117,9 @@ def directory_problem(
     return ""
 
 
-def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, sheet: bool) -> None:
+def _scan(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, sheet: bool, limits: Limits
+) -> None:
     """Stream the part once: no DOCTYPE or ENTITY anywhere; in a sheet, the highest row
     and column and the number of cells within the limits. Reads at most
     :data:`MAX_PART_BYTES`, whatever the zip header claims."""
@@ -97,7 +129,7 @@ def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, sheet: bool) -> Non
         with archive.open(member) as part:
             while chunk := part.read(SCAN_CHUNK):
                 read += len(chunk)
-                if read > MAX_PART_BYTES:
+                if read > limits.part_bytes:
                     raise UnsafeWorkbook(
                         f"部件 {member.filename} 比它声明的大小更大，已损坏或被篡改"
                     )
@@ -112,7 +144,7 @@ def _scan(archive: zipfile.ZipFile, member: zipfile.ZipInfo, sheet: bool) -> Non
                     )
                 if sheet:
                     cells += _cell_tags(chunk)
-                    _check_extent(text, member.filename, cells)
+                    _check_extent(text, member.filename, cells, limits)
                 tail = text[-256:]  # a tag cut between two chunks is seen whole next time
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
         return  # a damaged or encrypted part: the reader says so
@@ -133,22 +165,22 @@ def _not_utf8(head: bytes) -> bool:
     return head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4]
 
 
-def _check_extent(text: bytes, name: str, cells: int) -> None:
-    if cells > MAX_CELLS:
+def _check_extent(text: bytes, name: str, cells: int, limits: Limits) -> None:
+    if cells > limits.cells:
         raise UnsafeWorkbook(
-            f"工作表 {name} 中写有超过 {MAX_CELLS:,} 个单元格（多为空白格式），远超填报表的大小"
+            f"工作表 {name} 中写有超过 {limits.cells:,} 个单元格（多为空白格式），远超填报表的大小"
         )
     for match in _ROW.finditer(text):
         row = int(match.group(1))
-        if row > MAX_ROW:
+        if row > limits.row:
             raise UnsafeWorkbook(
-                f"工作表 {name} 有内容写到了第 {row} 行，超过 {MAX_ROW} 行的上限；请删除多余的行后重新保存"
+                f"工作表 {name} 有内容写到了第 {row} 行，超过 {limits.row} 行的上限；请删除多余的行后重新保存"
             )
     for match in _CELL.finditer(text):
         column = _column_number(match.group(1))
-        if column > MAX_COLUMN:
+        if column > limits.column:
             raise UnsafeWorkbook(
-                f"工作表 {name} 有内容写到了第 {column} 列（{match.group(1).decode()} 列），超过 {MAX_COLUMN} 列的上限；请删除多余的列后重新保存"
+                f"工作表 {name} 有内容写到了第 {column} 列（{match.group(1).decode()} 列），超过 {limits.column} 列的上限；请删除多余的列后重新保存"
             )
 
 

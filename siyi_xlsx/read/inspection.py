@@ -10,6 +10,7 @@ from typing import Any
 from siyi_xlsx import schema as schemas
 from siyi_xlsx.errors import Code, Issue, ReadError
 from siyi_xlsx.names import did_you_mean
+from siyi_xlsx.read import guard
 from siyi_xlsx.read.tables import Where, read_form, read_table
 from siyi_xlsx.read.workbook import SheetData, read_workbook
 from siyi_xlsx.schema.rows import schema_issues
@@ -40,7 +41,7 @@ def load_inspection(campaign: Any) -> Inspection:
         return result
     where = Where(file=INSPECTION_FILE, unit="督导检查组")
     try:
-        book = read_workbook(path)
+        book = read_workbook(path, limits=guard.OFFICE)  # the office's own file
     except ReadError as exc:
         result.issues.append(where.issue(Code.FILE_UNREADABLE, detail=str(exc)))
         return result

@@ -19,6 +19,7 @@ from siyi_xlsx.advice import not_a_campaign
 from siyi_xlsx.errors import CampaignError, Code, Issue, ReadError
 from siyi_xlsx.names import suggest
 from siyi_xlsx.period import Period, period_range
+from siyi_xlsx.read import guard
 from siyi_xlsx.read.normalize import split_list
 from siyi_xlsx.read.tables import Table, TableRow, Where, read_form, read_table
 from siyi_xlsx.read.workbook import SheetData, read_workbook
@@ -276,7 +277,7 @@ def load_campaign(folder: Path) -> Campaign:
     if not path.is_file():
         raise not_a_campaign(folder, MASTER_FILE)
     try:
-        book = read_workbook(path)
+        book = read_workbook(path, limits=guard.OFFICE)  # the office's own file
     except ReadError as exc:
         raise CampaignError(f"任务总表无法打开（{exc}）：{path}") from exc
     where = Where(file=MASTER_FILE, unit="领导小组办公室")

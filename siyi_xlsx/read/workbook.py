@@ -106,13 +106,17 @@ def sniff(path: Path) -> str:
 
 
 def read_workbook(
-    path: Path, skip: Collection[str] = (), widths: Mapping[str, int] | None = None
+    path: Path,
+    skip: Collection[str] = (),
+    widths: Mapping[str, int] | None = None,
+    limits: guard.Limits | None = None,
 ) -> WorkbookData:
     """Read all cell values of an .xlsx file, or raise :class:`ReadError`. Sheets named
     in ``skip`` are listed (name and state) but their cells are not parsed. In a sheet
     named in ``widths``, formula cells right of that column are left out: the issued
     templates keep their hidden self-check formulas there (thousands per workbook), and
-    nothing the unit fills lies there."""
+    nothing the unit fills lies there. ``limits`` are the guard's (a returned file's by
+    default; the office's own master may be far larger)."""
     try:
         empty = path.stat().st_size == 0
         kind = sniff(path)
@@ -127,7 +131,8 @@ def read_workbook(
     if kind != "xlsx":
         raise NotSpreadsheetError("不是 Excel 工作簿")
     try:
-        guard.check(path)  # a bomb or a hostile extent never reaches the parser
+        limits = limits or guard.RETURNED
+        guard.check(path, limits)  # a bomb or a hostile extent never reaches the parser
     except guard.UnsafeWorkbook as exc:
         raise ReadError(f"{exc}，不是正常的填报表，未读取") from exc
     try:
@@ -138,7 +143,7 @@ def read_workbook(
             raise NotSpreadsheetError(
                 "压缩包中没有 Excel 工作簿内容，可能是 Word、WPS 文字或其他文件"
             )
-        return _read_package(path, skip, widths)
+        return _read_package(path, skip, widths, limits.row)
     except ReadError:
         raise
     except Exception as exc:  # the library's failures are many and undocumented
@@ -146,7 +151,10 @@ def read_workbook(
 
 
 def _read_package(
-    path: Path, skip: Collection[str] = (), widths: Mapping[str, int] | None = None
+    path: Path,
+    skip: Collection[str] = (),
+    widths: Mapping[str, int] | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> WorkbookData:
     """One streaming pass over each sheet's XML: values, number formats and formulas.
 
@@ -196,6 +204,7 @@ def _read_package(
                 epoch,
                 not title.startswith("_"),
                 (widths or {}).get(title, MAX_COLUMNS),
+                max_rows,
             )
             if archive.getinfo(target[0]).file_size <= TREE_BYTES:
                 reader.read_rows(_tree_rows(fromstring(archive.read(target[0]))))
@@ -353,10 +362,11 @@ class _SheetReader:
         epoch: dt.datetime,
         formulas: bool,
         width: int = MAX_COLUMNS,
+        max_rows: int = MAX_ROWS,
     ) -> None:
         self.data, self.strings, self.formats = data, strings, formats
         self.epoch, self.formulas = epoch, formulas
-        self.width = width
+        self.width, self.max_rows = width, max_rows
         self.shared: dict[
             str, tuple[str, str]
         ] = {}  # shared formula index -> (origin, text)
@@ -368,7 +378,7 @@ class _SheetReader:
                 row_number = int(el.get("r", ""))
             except ValueError:
                 row_number += 1
-            if row_number > MAX_ROWS:
+            if row_number > self.max_rows:
                 self.data.truncated = True
                 break
             cells = self._row(el, row_number)
