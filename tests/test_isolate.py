@@ -104,3 +104,20 @@ def test_a_file_that_kills_its_reader_gets_one_message(
         i.message for i in result.issues if i.file == good.name
     ]
     assert good.exists()
+
+
+def test_a_worker_killed_while_idle_is_replaced(monkeypatch):
+    monkeypatch.setenv(isolate.WORKERS_ENV, "1")
+    original = isolate._Worker.__init__
+
+    def doomed(self, func):
+        original(self, func)
+        if not getattr(isolate, "_killed_one", False):
+            isolate._killed_one = True
+            self.process.kill()  # as the system's out-of-memory killer might
+            self.process.join()
+
+    monkeypatch.setattr(isolate._Worker, "__init__", doomed)
+    monkeypatch.setattr(isolate, "_killed_one", False, raising=False)
+    outcomes = dict(run_isolated(_job, [("a",), ("b",)]))
+    assert {i: o.value for i, o in outcomes.items()} == {0: "A", 1: "B"}

@@ -81,11 +81,16 @@ def run_isolated(
     workers = [_Worker(func) for _ in range(count)]
     try:
         while pending or any(w.job is not None for w in workers):
-            for worker in workers:
+            for position, worker in enumerate(workers):
                 if worker.job is None and pending:
                     index = pending.popleft()
                     limit = timeouts[index] if timeouts else TIMEOUT_SECONDS
-                    worker.give(index, jobs[index], limit)
+                    try:
+                        worker.give(index, jobs[index], limit)
+                    except OSError:  # it died while idle (killed from outside)
+                        worker.stop()
+                        workers[position] = _Worker(func)
+                        workers[position].give(index, jobs[index], limit)
             yield from _collect(workers, func)
     finally:
         for worker in workers:
@@ -154,9 +159,9 @@ class _Worker:
         self.deadline = 0.0
 
     def give(self, index: int, job: tuple[Any, ...], timeout: float) -> None:
+        self.conn.send(job)
         self.job = index
         self.deadline = time.monotonic() + timeout
-        self.conn.send(job)
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -173,6 +178,11 @@ class _Worker:
 
 
 def _serve(conn: Any, func: Callable[..., Any]) -> None:
+    import faulthandler
+
+    # a reader that aborts is expected here and reported as one file's failure, not
+    # with a Python stack dump on the console (pytest and PYTHONFAULTHANDLER turn it on)
+    faulthandler.disable()
     _limit_memory()
     while True:
         try:
