@@ -264,6 +264,14 @@ def run(
     )
     for row in result.returns:
         row["return_copy"] = result.return_copies.get(row["file"], "")
+    # the store before the three result workbooks: a store that cannot be written (a
+    # full disk) stops the run with the previous results and the previous run intact
+    store.save_run(
+        result,
+        frozen,
+        accepted_values(result.accepted()),
+        inputs_key(folder, returned),
+    )
     ledger_path, report_path = output / LEDGER_FILE, output / REPORT_FILE
     summary_path = output / SUMMARY_FILE
     writers = (
@@ -285,12 +293,6 @@ def run(
             result.outputs.append(path)
         except OutputBlockedError as exc:
             blocked.append(str(exc))
-    store.save_run(
-        result,
-        frozen,
-        accepted_values(result.accepted()),
-        inputs_key(folder, returned),
-    )
     if blocked:
         written = "、".join(p.name for p in result.outputs) or "无"
         raise OutputBlockedError(

@@ -131,3 +131,23 @@ def test_a_store_write_killed_half_way_is_rolled_back_by_the_next_command(tmp_pa
     with open_store(tmp_path) as store:
         rows = store.db.execute("SELECT period FROM bulletins").fetchall()
     assert rows == [("2022Q2",)]
+
+
+def test_a_full_store_stops_the_run_before_the_results_change(small, monkeypatch):
+    from siyi_xlsx import api
+    from siyi_xlsx.store.db import Store
+
+    small.fill("U01")
+    api.run(small.folder)
+    ledger = next((small.folder / "output").rglob("汇总台账.xlsx"))
+    before = ledger.read_bytes()
+    small.fill("U02")
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "siyi.sqlite")
+
+    monkeypatch.setattr(Store, "save_run", full)
+    with pytest.raises(OSError):
+        api.run(small.folder)
+    # the store keeps the last run and the results stay the ones that match it
+    assert ledger.read_bytes() == before
