@@ -501,8 +501,12 @@ def unit_returns(
     attached = attached or {}
     first_seen = first_seen or {}
     rows = []
+    by_unit: dict[str, list[Submission]] = {}
+    for sub in subs:
+        if sub.unit:
+            by_unit.setdefault(sub.unit.code, []).append(sub)
     for unit in campaign.units.values():
-        everything = [s for s in subs if s.unit and s.unit.code == unit.code]
+        everything = by_unit.get(unit.code, [])
         mine = [s for s in everything if s.status in (ACCEPTED, SUPERSEDED, REJECTED)]
         used = next((s for s in mine if s.status == ACCEPTED), None)
         others = [s.name for s in everything if s is not used]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -205,13 +206,26 @@ class Campaign:
         return self.folder / MASTER_FILE
 
     def unit_by_name(self, name: str) -> Unit | None:
-        for unit in self.units.values():
-            if unit.name == name:
-                return unit
-        return None
+        return self._units_by_name.get(name)
 
     def tasks_of(self, unit: Unit) -> list[Task]:
-        return [t for t in self.tasks.values() if t.lead_unit == unit.name]
+        return list(self._tasks_by_lead.get(unit.name, ()))
+
+    # indexes built on first use (a province has thousands of units: a scan of every
+    # task for every unit is quadratic); the master is never changed once read
+    @cached_property
+    def _units_by_name(self) -> dict[str, Unit]:
+        out: dict[str, Unit] = {}
+        for unit in self.units.values():
+            out.setdefault(unit.name, unit)  # the first, as the scan did
+        return out
+
+    @cached_property
+    def _tasks_by_lead(self) -> dict[str, list[Task]]:
+        out: dict[str, list[Task]] = {}
+        for task in self.tasks.values():
+            out.setdefault(task.lead_unit, []).append(task)
+        return out
 
     def indicators_for(self, unit: Unit) -> list[Indicator]:
         return [i for i in self.indicators.values() if i.applies(unit)]

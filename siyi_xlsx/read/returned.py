@@ -244,9 +244,12 @@ def _identify(sub: Submission, book: WorkbookData, campaign: Campaign) -> bool:
 def unit_from_name(stem: str, campaign: Campaign) -> Unit | None:
     """Fallback: a unit code as a whole token, else the longest unit name in the file name."""
     tokens = set(re.split(r"[_\-\s（）()【】\[\]]+", stem))
-    for code, unit in campaign.units.items():
-        if code in tokens:
-            return unit
+    codes = [code for code in tokens if code in campaign.units]  # not a scan of units
+    if len(codes) == 1:
+        return campaign.units[codes[0]]
+    if codes:  # several codes in one name: the first unit in the master's order
+        order = list(campaign.units)
+        return campaign.units[min(codes, key=order.index)]
     matches = [u for u in campaign.units.values() if u.name in stem]
     return max(matches, key=lambda u: len(u.name)) if matches else None
 
