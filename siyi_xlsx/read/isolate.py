@@ -21,6 +21,7 @@ campaign fast.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -183,6 +184,10 @@ def _serve(conn: Any, func: Callable[..., Any]) -> None:
     # a reader that aborts is expected here and reported as one file's failure, not
     # with a Python stack dump on the console (pytest and PYTHONFAULTHANDLER turn it on)
     faulthandler.disable()
+    # what the batch had loaded when it forked is never freed here: keep the garbage
+    # collector from walking (and copying, page by page) that whole heap every time
+    # the parser's own objects trigger a full collection
+    gc.freeze()
     _limit_memory()
     while True:
         try:

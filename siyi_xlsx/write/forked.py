@@ -13,6 +13,7 @@ one after another in the command's own process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -61,7 +62,9 @@ def map_forked(func: Callable[[T], R], items: Sequence[T], label: str) -> list[R
     _job = (func, items)
     try:
         pool = ProcessPoolExecutor(
-            max_workers=count, mp_context=multiprocessing.get_context("fork")
+            max_workers=count,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=gc.freeze,  # the inherited heap is not the workers' garbage
         )
         try:
             waiting = {pool.submit(_run, index): index for index in range(len(items))}
