@@ -27,6 +27,7 @@ from siyi_xlsx.read.tables import (
     HEADER_SCAN_ROWS,
     TableRow,
     Where,
+    _blank,  # one rule for a blank cell, the table reader's
     find_header,
     read_form,
     read_row,
@@ -673,15 +674,6 @@ def _same_row(same: TableRow, r: int, letters: list[tuple[str, str]]) -> TableRo
     return TableRow(
         r, dict(same.values), {c: f"{letter}{r}" for c, letter in letters}, dict(same.raw)
     )
-
-
-def _blank(cell: RawCell | None) -> bool:
-    """As ``read_table`` sees a cell: empty, or spaces only (a formula is not blank)."""
-    if cell is None:
-        return True
-    if cell.formula:
-        return False
-    return cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
 
 
 CSV_CHUNK = 1 << 16  # characters decoded at a time when finding a CSV's encoding

@@ -165,6 +165,7 @@ def _data_rows(
 
 
 def _blank(cell: RawCell | None) -> bool:
+    """Empty, or spaces only (a formula is not blank): how a table sees a cell."""
     if cell is None:
         return True
     if cell.formula:

@@ -32,7 +32,12 @@ from xlsxwriter.worksheet import CellBlankTuple, CellFormulaTuple, Worksheet
 
 from siyi_xlsx.schema.layout import FIRST_DATA_ROW
 from siyi_xlsx.schema.sheets import INPUT, Column, SheetSchema
-from siyi_xlsx.write.xlsx import FIXED_TIME, Formats, ListSheet, add_validation, landing
+from siyi_xlsx.write.xlsx import (
+    Formats,
+    ListSheet,
+    add_validation,
+    atomic_workbook,
+)
 
 # zlib level of the zip parts: level 1 deflates about three times faster than the
 # default 6, and an issued workbook grows by about a fifth (measured on the 44 sample
@@ -373,20 +378,8 @@ class _LevelledZipInfo(zipfile.ZipInfo):
 def fast_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Workbook]:
     """:func:`siyi_xlsx.write.xlsx.atomic_workbook` with a :class:`FastWorkbook`: it
     lands at ``path`` only if writing succeeds."""
-    with landing(path) as tmp:
-        book = FastWorkbook(
-            tmp,
-            {
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-                "in_memory": True,
-            },
-        )
-        book.set_properties({"created": created or FIXED_TIME, "author": "siyi"})
-        book.set_calc_mode("auto")
+    with atomic_workbook(path, created, FastWorkbook, in_memory=True) as book:
         yield book
-        book.close()
 
 
 class FastFormats(Formats):

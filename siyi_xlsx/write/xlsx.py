@@ -81,15 +81,22 @@ def blocked(path: Path, exc: OSError) -> OutputBlockedError:
 
 
 @contextlib.contextmanager
-def atomic_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Workbook]:
-    """Yield an xlsxwriter Workbook that lands at ``path`` only if writing succeeds."""
+def atomic_workbook(
+    path: Path,
+    created: dt.datetime | None = None,
+    workbook_class: type[Workbook] | None = None,
+    **options: Any,
+) -> Iterator[Workbook]:
+    """Yield an xlsxwriter Workbook (or ``workbook_class``, with extra ``options``) that
+    lands at ``path`` only if writing succeeds."""
     with landing(path) as tmp:
-        book = xlsxwriter.Workbook(
+        book = (workbook_class or xlsxwriter.Workbook)(
             tmp,
             {
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
+                **options,
             },
         )
         # A fixed creation time keeps re-runs on the same inputs byte-stable.
