@@ -200,3 +200,28 @@ def test_the_office_master_may_be_a_province_long(tmp_path):
     book = read_workbook(path, limits=guard.OFFICE)
     assert _values(book) == {(1, 1): 1, (55000, 1): 2}
     assert not book.sheets["数据"].truncated
+
+
+def test_helper_formulas_right_of_the_data_are_cut_and_the_rest_kept(tmp_path):
+    # width 3: formulas in D and beyond are the template's helpers; values there, a
+    # formula inside the width, a cell without a reference and a prefixed part are kept
+    sheet = (
+        '<row r="1"><c r="A1" s="1"/><c r="B1"><f>1+1</f><v>2</v></c>'
+        '<c r="D1" s="3"><f>COUNTIF(A1:C1,"&gt;=2")</f><v>0</v></c>'
+        '<c r="E1"><f t="shared" si="0" ref="E1:E2">A1</f><v>0</v></c>'
+        '<c r="AA1" t="str"><f>"x"</f><v>x</v></c>'
+        '<c r="F1" t="inlineStr"><is><t>备注</t></is></c></row>'
+        '<row r="2"><c r="A2"><v>7</v></c><c><v>8</v></c><c r="C2" s="2"/>'
+        '<c r="E2"><f t="shared" si="0"/><v>0</v></c></row>'
+    )
+    path = _book(tmp_path / "a.xlsx", sheet)
+    book = read_workbook(path, widths={"数据": 3})
+    values = _values(book)
+    assert values == {(1, 2): 2, (1, 6): "备注", (2, 1): 7, (2, 2): 8}
+    assert book.sheets["数据"].rows[1][2].formula == "=1+1"
+    wide = _values(read_workbook(path))
+    assert wide[(1, 4)] == 0 and wide[(1, 27)] == "x" and wide[(2, 5)] == 0
+    prefixed = _book(
+        tmp_path / "p.xlsx", sheet.replace("<", "<x:").replace("<x:/", "</x:"), prefix="x"
+    )
+    assert _values(read_workbook(prefixed, widths={"数据": 3})) == values

@@ -207,7 +207,11 @@ def _read_package(
                 max_rows,
             )
             if archive.getinfo(target[0]).file_size <= TREE_BYTES:
-                reader.read_rows(_tree_rows(fromstring(archive.read(target[0]))))
+                raw = _EMPTY_CELL.sub(b"", archive.read(target[0]))
+                helpers = _helper_cells(reader.width)
+                if helpers is not None:
+                    raw = helpers.sub(b"", raw)
+                reader.read_rows(_tree_rows(fromstring(raw)))
             else:  # a big part is streamed: each row's elements are freed once read
                 with archive.open(target[0]) as part:
                     reader.read_rows(_streamed_rows(part))
@@ -496,6 +500,28 @@ class _SheetReader:
             else:
                 return "=（共用公式）"
         return f"={text}"
+
+
+# A styled empty cell with its reference (``<c r="B7" s="5"/>``): the reader skips it,
+# and a template's prepared rows are mostly such cells, so they are cut before parsing.
+# A cell without a reference is kept: the next one's column is counted from it.
+_EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"[^>]*/>')
+
+
+@functools.cache
+def _helper_cells(width: int) -> re.Pattern[bytes] | None:
+    """A pattern for the formula cells right of column ``width``, as the office suites
+    write them (``<c r="T5" s="3"><f>…</f><v>0</v></c>``), so they are cut from the
+    part's bytes before the parser builds them: the reader would drop them anyway,
+    and the templates' hidden self-check columns hold most of a workbook's cells.
+    Only the plain form is matched (reference first, formula the first child; both
+    always so in the suites' output); any other form is parsed and dropped as before.
+    ``None`` when no filter applies (a width of 26 columns or more)."""
+    if width >= 26:
+        return None
+    first = chr(ord("A") + width)  # the first column right of the data
+    columns = rb"(?:[" + first.encode() + rb"-Z]|[A-Z]{2,3})"
+    return re.compile(rb'<c r="' + columns + rb'[0-9]+"[^>]*><f[ >/].*?</c>', re.DOTALL)
 
 
 @functools.cache
