@@ -4,35 +4,31 @@ The copy keeps the unit's values, the template's validations, protection and met
 so once corrected it is accepted as a normal return. Faulty cells are filled red (errors)
 or orange (reminders) and carry a Chinese comment; a first sheet 退回修改清单 lists every
 problem with a link to its cell. The returned original is never touched.
+
+The copy is written by patching the unit's own package (:mod:`return_patch`): a few
+XML parts are edited or added and every other part is kept byte for byte, which takes
+milliseconds. A package that path does not handle (a namespace prefix, the unit's own
+comments on a marked sheet, a 退回件 sent back again) is written by openpyxl instead, a
+full round trip of the workbook that gives the same copy.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import warnings
 from pathlib import Path
 from typing import Any
 
-from openpyxl.comments import Comment
-from openpyxl.formatting.formatting import ConditionalFormattingList
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.worksheet.hyperlink import Hyperlink
-
-from siyi_xlsx.errors import ERROR, Issue, Report
+from siyi_xlsx.errors import ERROR, Issue
 from siyi_xlsx.write import naming
+from siyi_xlsx.write import return_marks as marks
+from siyi_xlsx.write.return_marks import LIST_SHEET, MARK
+from siyi_xlsx.write.return_patch import patched_copy
 from siyi_xlsx.write.xlsx import landing
 
 RETURN_DIR = "退回件"
-LIST_SHEET = "退回修改清单"
 PREFIX = "【退回修改】"
-
-RED = PatternFill("solid", fgColor="FFFF7C80")
-ORANGE = PatternFill("solid", fgColor="FFFFD966")
-HEADER = PatternFill("solid", fgColor="FFD9E1F2")
-THIN = Side(style="thin", color="FF999999")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+__all__ = ["LIST_SHEET", "MARK", "PREFIX", "RETURN_DIR", "write_return_copy"]
 
 
 def return_copy_name(name: str) -> str:
@@ -64,7 +60,29 @@ def write_return_copy(
     source: Path, name: str, unit: str, issues: list[Issue], out_dir: Path
 ) -> Path | None:
     """Write the annotated copy of ``source``; None when the file cannot be opened at all."""
+    target = out_dir / return_copy_name(name)
+    try:
+        data = patched_copy(source, name, unit, issues)
+    except Exception:  # any surprise in the package: the full round trip below
+        data = None
+    if data is not None:
+        with landing(target) as tmp:
+            Path(tmp).write_bytes(data)
+        return target
+    book = _round_trip(source, name, unit, issues)
+    if book is None:
+        return None
+    with landing(target) as tmp:
+        book.save(tmp)
+    return target
+
+
+def _round_trip(source: Path, name: str, unit: str, issues: list[Issue]) -> Any:
+    """The copy as an openpyxl workbook, or None when openpyxl cannot open the file."""
     import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import PatternFill
 
     try:
         with warnings.catch_warnings():
@@ -74,58 +92,31 @@ def write_return_copy(
         return None
     if LIST_SHEET in book.sheetnames:  # a 退回件 sent back again: start a fresh list
         book.remove(book[LIST_SHEET])
-    ordered = sorted(issues, key=lambda i: (i.severity != ERROR,))
-    notes: dict[tuple[str, str], list[Issue]] = {}
-    for issue in ordered:
-        if issue.sheet in book.sheetnames and issue.cell:
-            notes.setdefault((issue.sheet, issue.cell), []).append(issue)
+    ordered = marks.ordered(issues)
     _clear_old_marks(book)
-    for (sheet, address), found in notes.items():
+    for (sheet, address), found in marks.notes(ordered, set(book.sheetnames)).items():
         ws = book[sheet]
         cell = _anchor(ws, address)
-        fill = RED if any(i.severity == ERROR for i in found) else ORANGE
-        # red while the cell still holds what was reported; corrected, it clears itself
-        rule = FormulaRule(
-            formula=[f"AND({MARK},{_still_there(cell)})"], fill=fill, stopIfTrue=True
-        )
+        color = marks.fill_of(found)
+        formula = marks.rule_formula(cell.coordinate, cell.value, cell.data_type == "f")
+        fill = PatternFill("solid", fgColor=color, bgColor=color)
+        rule = FormulaRule(formula=[formula], fill=fill, stopIfTrue=True)
         ws.conditional_formatting.add(cell.coordinate, rule)
-        text = "\n".join(f"【{i.severity}】{i.message}" for i in found)
-        comment = Comment(text, "siyi")
-        comment.width, comment.height = 320, 60 + 40 * len(found)
+        comment = Comment(marks.comment_text(found), marks.AUTHOR)
+        comment.width, comment.height = marks.comment_size(found)
         cell.comment = comment
     _list_sheet(book, name, unit, ordered)
-    target = out_dir / return_copy_name(name)
-    with landing(target) as tmp:
-        book.save(tmp)
-    return target
-
-
-MARK = 'N("siyi")=0'  # a harmless term that identifies siyi's marks on the next round
-
-
-def _still_there(cell: Any) -> str:
-    """A condition that holds while ``cell`` keeps its present (faulty) content."""
-    ref, value = cell.coordinate, cell.value
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return f"LEN(TRIM({ref}))=0"
-    if cell.data_type == "f":
-        return f"ISFORMULA({ref})"
-    if isinstance(value, bool):
-        return f"{ref}={'TRUE' if value else 'FALSE'}"
-    if isinstance(value, dt.datetime | dt.date):
-        return f"INT(N({ref}))=DATE({value.year},{value.month},{value.day})"
-    if isinstance(value, int | float):
-        return f"N({ref})={value!r}"
-    text = str(value)[:100].replace('"', '""')
-    return f'LEFT({ref},{len(str(value)[:100])})="{text}"'
+    return book
 
 
 def _clear_old_marks(book: Any) -> None:
     """Remove the comments and marks an earlier round of siyi left in a 退回件 sent back."""
+    from openpyxl.formatting.formatting import ConditionalFormattingList
+
     for ws in book.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if cell.comment is not None and cell.comment.author == "siyi":
+                if cell.comment is not None and cell.comment.author == marks.AUTHOR:
                     cell.comment = None
         kept = ConditionalFormattingList()
         for block in ws.conditional_formatting:
@@ -144,57 +135,45 @@ def _anchor(ws: Any, address: str) -> Any:
 
 
 def _list_sheet(book: Any, name: str, unit: str, issues: list[Issue]) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    def solid(color: str) -> PatternFill:
+        return PatternFill("solid", fgColor=color)
+
+    thin = Side(style="thin", color=marks.GREY)
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
     ws = book.create_sheet(LIST_SHEET, 0)
-    errors = Report.of(issues).errors
-    ws["A1"] = f"{unit} 填报表退回修改清单"
+    ws["A1"] = marks.title(unit)
     ws["A1"].font = Font(name="黑体", size=14, bold=True)
-    ws["A2"] = (
-        f"原文件：{name}。共 {errors} 处错误（红色单元格，须修改）、{len(issues) - errors} 处提醒（橙色单元格）。"
-        "请点击“单元格”列跳转修改，改好后直接保存本文件（保持 .xlsx 格式）重新报送；本页无需删除。"
-    )
+    ws["A2"] = marks.intro(name, issues)
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:G2")
     ws.row_dimensions[2].height = 45
-    headers = (
-        "序号",
-        "工作表",
-        "单元格",
-        "字段",
-        "填报值",
-        "严重程度",
-        "问题说明（如何修改）",
-    )
-    widths = (6, 14, 9, 16, 18, 9, 70)
-    for col, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
+    for col, (text, width) in enumerate(
+        zip(marks.HEADERS, marks.WIDTHS, strict=True), start=1
+    ):
         cell = ws.cell(3, col, text)
-        cell.font, cell.fill, cell.border = Font(bold=True), HEADER, BOX
+        cell.font, cell.fill, cell.border = Font(bold=True), solid(marks.HEADER), box
         ws.column_dimensions[cell.column_letter].width = width
-    for row, issue in enumerate(issues, start=4):
-        values = (
-            row - 3,
-            issue.sheet,
-            issue.cell,
-            issue.field,
-            issue.value,
-            issue.severity,
-            issue.message,
-        )
-        for col, value in enumerate(values, start=1):
+    sheets = set(book.sheetnames)
+    for number, issue in enumerate(issues, start=1):
+        row = marks.FIRST_ROW + number - 1
+        for col, value in enumerate(marks.list_row(number, issue), start=1):
             cell = ws.cell(row, col, value if value != "" else None)
             if isinstance(value, str):
-                cell.data_type = (
-                    "s"  # a unit's text is shown as text, never run as a formula
-                )
-            cell.border = BOX
+                cell.data_type = "s"  # a unit's text is shown as text, never run
+            cell.border = box
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if issue.sheet in book.sheetnames and issue.cell:
+        if issue.sheet in sheets and issue.cell:
             link = ws.cell(row, 3)
             # an internal link (location), which Excel, WPS and LibreOffice all follow
             link.hyperlink = Hyperlink(
-                ref=link.coordinate, location=f"'{issue.sheet}'!{issue.cell}"
+                ref=link.coordinate, location=marks.link_location(issue)
             )
-            link.font = Font(color="FF0563C1", underline="single")
-        ws.cell(row, 6).fill = RED if issue.severity == ERROR else ORANGE
+            link.font = Font(color=marks.LINK, underline="single")
+        fill = marks.RED if issue.severity == ERROR else marks.ORANGE
+        ws.cell(row, 6).fill = solid(fill)
     ws.freeze_panes = "A4"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = 9
