@@ -139,3 +139,34 @@ def test_text_that_looks_like_a_formula_stays_text(small, tmp_path):
     c = Campaign(folder)
     ws = openpyxl.load_workbook(c.issued("U01"))["重点工作台账"]
     assert ws["D4"].data_type == "s" and ws["D4"].value.startswith("=HYPERLINK")
+
+
+def test_an_issued_workbook_reads_without_its_helper_cells(small):
+    """The hidden self-check helpers start HELPER_GAP columns right of the data, so the
+    reader cuts every one of them before parsing and keeps the data columns whole."""
+    from siyi_xlsx.read.master import load_campaign
+    from siyi_xlsx.read.returned import NO_DATA_SHEETS, _widths
+    from siyi_xlsx.read.workbook import read_workbook
+
+    campaign = load_campaign(small.folder)
+    widths = _widths(campaign)
+    path = small.issued("U01")
+    cut = read_workbook(path, skip=NO_DATA_SHEETS, widths=widths)
+    whole = read_workbook(path, skip=NO_DATA_SHEETS)
+    for sheet, width in widths.items():
+        columns = {c for row in cut.sheets[sheet].rows.values() for c in row}
+        assert max(columns) <= width - 2, sheet  # nothing right of the data is read
+        helpers = {c for row in whole.sheets[sheet].rows.values() for c in row}
+        assert max(helpers) > width, sheet  # the template has helpers there
+        data = {
+            (r, c): cell.value
+            for r, row in whole.sheets[sheet].rows.items()
+            for c, cell in row.items()
+            if c <= width
+        }
+        kept = {
+            (r, c): cell.value
+            for r, row in cut.sheets[sheet].rows.items()
+            for c, cell in row.items()
+        }
+        assert kept == data, sheet

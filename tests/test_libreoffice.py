@@ -114,11 +114,12 @@ def test_self_check_counts_red_cells_when_opened_in_libreoffice(small, tmp_path)
         and counts["自评分"] == 1
     )
     assert book_right["自查"]["A2"].value.startswith("已全部填好")
-    # the red-cell rules and the helpers they read survive LibreOffice's save
+    # the red-cell rules and the helpers they read survive LibreOffice's save (the
+    # helpers start two columns right of the data: K and L stay empty)
     rules = book_wrong["推进表"].conditional_formatting
-    assert any(r.formula[0] == "$M4>=2" for cf in rules for r in cf.rules)
+    assert any(r.formula[0] == "$O4>=2" for cf in rules for r in cf.rules)
     helpers = openpyxl.load_workbook(tmp_path / "lo" / wrong.name)["推进表"]
-    assert "DATE(2022,9,30)" in helpers["M4"].value
+    assert "DATE(2022,9,30)" in helpers["O4"].value
 
 
 def test_issued_and_return_copies_survive_xls_and_ods_conversion(small, tmp_path):

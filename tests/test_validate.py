@@ -286,3 +286,23 @@ def test_blank_rows_inserted_inside_a_table_are_skipped(small):
     small.fill("U01", mutate=gap)
     result = small.analyse()
     assert not result.issues, [i.text() for i in result.issues]
+
+
+def test_checking_leaves_the_file_as_read_and_gives_the_same_each_time(small):
+    import copy
+
+    from siyi_xlsx.check.validate import check
+    from siyi_xlsx.read.master import load_campaign
+    from siyi_xlsx.read.returned import ingest
+
+    path = small.fill(
+        "U01",
+        {("重点工作台账", "T1", "完成进度(%)"): "过半", ("考评册", "KP02", "自评分"): 45},
+    )
+    campaign = load_campaign(small.folder)
+    sub = ingest(path, campaign)
+    as_read = copy.deepcopy(sub)
+    first, second = check(sub, campaign), check(sub, campaign)
+    assert sub == as_read
+    assert first == second and first.issues and first.issues != sub.issues
+    assert first.tables["unit_ledger"].rows[0] is not sub.tables["unit_ledger"].rows[0]

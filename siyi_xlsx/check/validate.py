@@ -11,7 +11,7 @@ workbook's red cells are compiled from.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from siyi_xlsx import schema as schemas
 from siyi_xlsx.check.tamper import check_tamper
 from siyi_xlsx.errors import Code, Issue
 from siyi_xlsx.read.returned import ACCEPTED, REJECTED, Submission, read_files
+from siyi_xlsx.read.tables import Table
 from siyi_xlsx.schema.meta import decode_snapshot
 from siyi_xlsx.schema.rules import check_row
 from siyi_xlsx.statuses import ReportedMilestoneState
@@ -33,9 +34,42 @@ UNIT_SCHEDULE = schemas.load("unit_schedule")  # 推进表
 def check(sub: Submission, campaign: Any) -> Submission:
     """The file as checked: a copy of ``sub`` with the rows to use and every problem
     found (see :func:`check_submission`); ``sub`` itself stays as it was read."""
-    checked = copy.deepcopy(sub)
+    checked = _copy(sub)
     check_submission(checked, campaign)
     return checked
+
+
+def _copy(sub: Submission) -> Submission:
+    """A copy of ``sub`` that the checks may change: every container the checks fill
+    or trim is new; the values in them (text, numbers, dates, frozen issues) are
+    shared. A deep copy gave the same and cost a tenth of a file's whole reading."""
+
+    def table(t: Table) -> Table:
+        rows = [
+            dataclasses.replace(
+                r,
+                values=dict(r.values),
+                cells=dict(r.cells),
+                raw=dict(r.raw),
+                invalid=set(r.invalid),
+            )
+            for r in t.rows
+        ]
+        return dataclasses.replace(t, columns=dict(t.columns), rows=rows)
+
+    return dataclasses.replace(
+        sub,
+        meta=dict(sub.meta),
+        tables={k: table(t) for k, t in sub.tables.items()},
+        form=dict(sub.form),
+        issues=list(sub.issues),
+        ledger=dict(sub.ledger),
+        responsibility=dict(sub.responsibility),
+        schedule=dict(sub.schedule),
+        evaluation=dict(sub.evaluation),
+        lists={k: [dict(r) for r in v] for k, v in sub.lists.items()},
+        order_feedback={k: dict(v) for k, v in sub.order_feedback.items()},
+    )
 
 
 def check_file(path: Path, campaign: Any) -> Submission:

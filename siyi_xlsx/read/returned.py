@@ -31,7 +31,7 @@ from siyi_xlsx.read.master import Campaign, Unit
 from siyi_xlsx.read.tables import Table, Where, find_header, read_form, read_table
 from siyi_xlsx.read.workbook import SheetData, WorkbookData, read_workbook, sniff
 from siyi_xlsx.resources import template
-from siyi_xlsx.schema.layout import LIST_SHEETS, META_SHEET, UNIT_SHEETS
+from siyi_xlsx.schema.layout import HELPER_GAP, LIST_SHEETS, META_SHEET, UNIT_SHEETS
 from siyi_xlsx.schema.sheets import header_key
 from siyi_xlsx.statuses import FileStatus
 
@@ -106,7 +106,7 @@ NO_DATA_SHEETS = frozenset({"填报说明", "自查", "_lists"})
 
 
 # columns a unit may have inserted before the hidden self-check columns of a sheet
-WIDTH_SLACK = 2
+WIDTH_SLACK = HELPER_GAP
 
 
 def _widths(campaign: Campaign) -> dict[str, int]:

@@ -14,3 +14,8 @@ LIST_SHEETS = ("unit_problems", "unit_hard_problems", "unit_advance")
 LIST_BLANK_ROWS = 100
 HEADER_ROW = 2  # 0-based: row 1 title, row 2 note, row 3 header
 FIRST_DATA_ROW = 3
+# Empty columns between a data sheet's last column and its hidden self-check helpers.
+# The reader keeps formulas this far right of the data (a unit may have inserted a
+# column); the helpers beyond are cut before parsing, so in an issued workbook none of
+# the thousands of helper cells is read.
+HELPER_GAP = 2

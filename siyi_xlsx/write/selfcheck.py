@@ -10,7 +10,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
-from siyi_xlsx.schema.layout import FIRST_DATA_ROW
+from siyi_xlsx.schema.layout import FIRST_DATA_ROW, HELPER_GAP
 from siyi_xlsx.schema.rules import excel_helpers
 from siyi_xlsx.schema.selfcheck import (
     clean,
@@ -104,7 +104,7 @@ def _compile(schema: SheetSchema, as_of: dt.date, helpers: dict[str, int]) -> _C
     ]
     letters = {c.name: xl_col_to_name(i) for i, c in enumerate(schema.columns)}
     letters.update({name: xl_col_to_name(i) for name, i in helpers.items()})
-    col = max([len(schema.columns) - 1, *helpers.values()]) + 1
+    col = max([len(schema.columns) - 1 + HELPER_GAP, *helpers.values()]) + 1
     free = schema.raw.get("x-rows") == "free"
     if free:  # whether the row holds anything: an empty row has nothing to fix
         letters[_FILLED] = xl_col_to_name(col)

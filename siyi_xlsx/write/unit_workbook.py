@@ -24,7 +24,13 @@ from siyi_xlsx.read.inspection import Inspection
 from siyi_xlsx.read.master import Campaign, Unit
 from siyi_xlsx.read.prefill import unit_rows
 from siyi_xlsx.resources import template
-from siyi_xlsx.schema.layout import LIST_BLANK_ROWS, LIST_SHEETS, META_SHEET, UNIT_SHEETS
+from siyi_xlsx.schema.layout import (
+    HELPER_GAP,
+    LIST_BLANK_ROWS,
+    LIST_SHEETS,
+    META_SHEET,
+    UNIT_SHEETS,
+)
 from siyi_xlsx.schema.meta import encode_snapshot, fingerprint
 from siyi_xlsx.schema.selfcheck import clean
 from siyi_xlsx.statuses import ReportedMilestoneState
@@ -373,7 +379,8 @@ def _write_ledger_helpers(
     top, bottom = FIRST_DATA_ROW + 1, FIRST_DATA_ROW + max(len(ms), 1)
     tasks = f"'{sched.sheet}'!${col['task_id']}${top}:${col['task_id']}${bottom}"
     states = f"'{sched.sheet}'!${col['state']}${top}:${col['state']}${bottom}"
-    open_col, last_col = len(schema.columns), len(schema.columns) + 1
+    open_col = len(schema.columns) + HELPER_GAP
+    last_col = open_col + 1
     last_row_of = {
         r["task_id"]: FIRST_DATA_ROW + 1 + i for i, r in enumerate(ms)
     }  # later rows win
