@@ -269,18 +269,25 @@ def _relationships(archive: zipfile.ZipFile, name: str) -> dict[str, tuple[str, 
 def _text_of(el: Any) -> str:
     """A string item (<si> or <is>): its plain text and its runs, phonetic hints left out."""
     pieces: list[str] = []
+    tags = _TAGS
     for child in el:
-        tag = _local(child.tag)
+        tag = tags.get(child.tag) or _local(child.tag)
         if tag == "t":
             pieces.append(child.text or "")
         elif tag == "r":
             for t in child:
-                if _local(t.tag) == "t":
+                if (tags.get(t.tag) or _local(t.tag)) == "t":
                     pieces.append(t.text or "")
     return "".join(pieces)
 
 
 def _shared_strings(archive: zipfile.ZipFile, name: str) -> list[str]:
+    if archive.getinfo(name).file_size <= TREE_BYTES:  # parsed whole: faster
+        return [
+            _text_of(el).replace("x005F_", "")
+            for el in fromstring(archive.read(name))
+            if (_TAGS.get(el.tag) or _local(el.tag)) == "si"
+        ]
     strings: list[str] = []
     with archive.open(name) as part:
         for _, el in iterparse(part, events=("end",)):
