@@ -155,6 +155,11 @@ def _file_key(path: Path, name: str, master: str) -> str:
     ).hexdigest()
 
 
+# files read are kept in the store's cache this many at a time, so that a province's
+# thousands of pickled files are never all in memory together
+CACHE_BATCH = 200
+
+
 def _analyse(
     folder: Path,
     store: Store,
@@ -189,8 +194,12 @@ def _analyse(
         found[index] = sub
         if whole and sub.read_path is None:  # a converted copy is temporary: never cached
             fresh.append((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)))
+            if len(fresh) >= CACHE_BATCH:  # stored as they come: not all held at once
+                store.cache_files(fresh)
+                fresh.clear()
         progress.advance()
     subs: list[Submission] = [s for s in found if s is not None]
+    del found  # the files as read are dropped once checked (check works on a copy)
     store.cache_files(fresh, hits)
     subs = settle_leftovers(subs, store.read_elsewhere(campaign.settings.period))
     subs = [
