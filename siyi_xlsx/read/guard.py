@@ -54,23 +54,25 @@ _DOCTYPE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 # (a sheet's only attributes named r are a row's number and a cell's reference)
 # (a literal start keeps the search fast; single quotes, which no office suite writes,
 # are caught by the reader's own limits: MAX_ROWS and MAX_COLUMNS)
-_ROW = re.compile(rb' r="(\d{5,})"')
-_CELL = re.compile(rb' r="(G[S-Z]|[H-Z][A-Z]|[A-Z]{3,})(\d+)"')
+# (one pattern for both, so each chunk is searched once)
+_FAR = re.compile(rb' r="(?:(\d{5,})|(G[S-Z]|[H-Z][A-Z]|[A-Z]{3,})\d+)"')
 
 
 class UnsafeWorkbook(Exception):
     """The file is far outside what a filled template can be (the message says how)."""
 
 
-def check(path: Path, limits: Limits | None = None) -> None:
+def check(path: Path, limits: Limits | None = None) -> dict[str, bytes]:
     """Raise :class:`UnsafeWorkbook` when ``path`` (a zip) is far outside a filled
-    template; return quietly otherwise (other damage is left to the reader).
+    template; otherwise return the XML parts it read whole (those of one chunk), so
+    that the reader need not inflate them again (other damage is left to the reader).
     ``limits`` default to a returned file's (:data:`RETURNED`)."""
     limits = limits or RETURNED
+    whole: dict[str, bytes] = {}
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return  # the reader says what is wrong with it
+        return whole  # the reader says what is wrong with it
     with archive:
         members = archive.infolist()
         problem = directory_problem(
@@ -88,9 +90,14 @@ def check(path: Path, limits: Limits | None = None) -> None:
             raise UnsafeWorkbook("文件缺少必需的部件 [Content_Types].xml，已损坏")
         for member in members:
             if member.filename.endswith((".xml", ".rels", ".vml")):
-                _scan(
+                data = _scan(
                     archive, member, member.filename.startswith("xl/worksheets/"), limits
                 )
+                if data is not None:
+                    whole[member.filename] = data
+                else:  # a later entry of the same name is the one the reader gets
+                    whole.pop(member.filename, None)
+    return whole
 
 
 def directory_problem(
@@ -119,12 +126,14 @@ def directory_problem(
 
 def _scan(
     archive: zipfile.ZipFile, member: zipfile.ZipInfo, sheet: bool, limits: Limits
-) -> None:
+) -> bytes | None:
     """Stream the part once: no DOCTYPE or ENTITY anywhere; in a sheet, the highest row
     and column and the number of cells within the limits. Reads at most
-    :data:`MAX_PART_BYTES`, whatever the zip header claims."""
+    :data:`MAX_PART_BYTES`, whatever the zip header claims. The part's bytes when it
+    was read in one chunk, else None."""
     read = cells = 0
     tail = b""
+    first = None
     try:
         with archive.open(member) as part:
             while chunk := part.read(SCAN_CHUNK):
@@ -146,8 +155,10 @@ def _scan(
                     cells += _cell_tags(chunk)
                     _check_extent(text, member.filename, cells, limits)
                 tail = text[-256:]  # a tag cut between two chunks is seen whole next time
+                first = chunk if read == len(chunk) else None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
-        return  # a damaged or encrypted part: the reader says so
+        return None  # a damaged or encrypted part: the reader says so
+    return first
 
 
 def _cell_tags(chunk: bytes) -> int:
@@ -170,17 +181,19 @@ def _check_extent(text: bytes, name: str, cells: int, limits: Limits) -> None:
         raise UnsafeWorkbook(
             f"工作表 {name} 中写有超过 {limits.cells:,} 个单元格（多为空白格式），远超填报表的大小"
         )
-    for match in _ROW.finditer(text):
-        row = int(match.group(1))
-        if row > limits.row:
-            raise UnsafeWorkbook(
-                f"工作表 {name} 有内容写到了第 {row} 行，超过 {limits.row} 行的上限；请删除多余的行后重新保存"
-            )
-    for match in _CELL.finditer(text):
-        column = _column_number(match.group(1))
+    for match in _FAR.finditer(text):
+        digits, letters = match.groups()
+        if digits is not None:
+            row = int(digits)
+            if row > limits.row:
+                raise UnsafeWorkbook(
+                    f"工作表 {name} 有内容写到了第 {row} 行，超过 {limits.row} 行的上限；请删除多余的行后重新保存"
+                )
+            continue
+        column = _column_number(letters)
         if column > limits.column:
             raise UnsafeWorkbook(
-                f"工作表 {name} 有内容写到了第 {column} 列（{match.group(1).decode()} 列），超过 {limits.column} 列的上限；请删除多余的列后重新保存"
+                f"工作表 {name} 有内容写到了第 {column} 列（{letters.decode()} 列），超过 {limits.column} 列的上限；请删除多余的列后重新保存"
             )
 
 

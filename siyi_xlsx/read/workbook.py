@@ -132,7 +132,8 @@ def read_workbook(
         raise NotSpreadsheetError("不是 Excel 工作簿")
     try:
         limits = limits or guard.RETURNED
-        guard.check(path, limits)  # a bomb or a hostile extent never reaches the parser
+        # a bomb or a hostile extent never reaches the parser
+        parts = guard.check(path, limits)
     except guard.UnsafeWorkbook as exc:
         raise ReadError(f"{exc}，不是正常的填报表，未读取") from exc
     try:
@@ -143,7 +144,7 @@ def read_workbook(
             raise NotSpreadsheetError(
                 "压缩包中没有 Excel 工作簿内容，可能是 Word、WPS 文字或其他文件"
             )
-        return _read_package(path, skip, widths, limits.row)
+        return _read_package(path, skip, widths, limits.row, parts)
     except ReadError:
         raise
     except Exception as exc:  # the library's failures are many and undocumented
@@ -155,8 +156,10 @@ def _read_package(
     skip: Collection[str] = (),
     widths: Mapping[str, int] | None = None,
     max_rows: int = MAX_ROWS,
+    parts: Mapping[str, bytes] | None = None,
 ) -> WorkbookData:
     """One streaming pass over each sheet's XML: values, number formats and formulas.
+    ``parts`` are XML parts already inflated (by the guard), by name.
 
     The guard has already bounded every part, refused DOCTYPE, ENTITY and any encoding
     but UTF-8, and bounded each sheet's extent, so the standard library's C parser
@@ -180,7 +183,12 @@ def _read_package(
             (t for t, kind in targets.values() if kind == "sharedStrings"),
             "xl/sharedStrings.xml",
         )
-        strings = _shared_strings(archive, strings_part) if strings_part in names else []
+        parts = parts or {}
+        strings = (
+            _shared_strings(archive, strings_part, parts.get(strings_part))
+            if strings_part in names
+            else []
+        )
         styles_part = next(
             (t for t, kind in targets.values() if kind == "styles"), "xl/styles.xml"
         )
@@ -207,7 +215,8 @@ def _read_package(
                 max_rows,
             )
             if archive.getinfo(target[0]).file_size <= TREE_BYTES:
-                raw = _EMPTY_CELL.sub(b"", archive.read(target[0]))
+                raw = parts.get(target[0]) or archive.read(target[0])
+                raw = _EMPTY_CELL.sub(b"", raw)
                 helpers = _helper_cells(reader.width)
                 if helpers is not None:
                     raw = helpers.sub(b"", raw)
@@ -281,11 +290,13 @@ def _text_of(el: Any) -> str:
     return "".join(pieces)
 
 
-def _shared_strings(archive: zipfile.ZipFile, name: str) -> list[str]:
-    if archive.getinfo(name).file_size <= TREE_BYTES:  # parsed whole: faster
-        return [
+def _shared_strings(
+    archive: zipfile.ZipFile, name: str, data: bytes | None = None
+) -> list[str]:
+    if data is not None or archive.getinfo(name).file_size <= TREE_BYTES:
+        return [  # parsed whole: faster
             _text_of(el).replace("x005F_", "")
-            for el in fromstring(archive.read(name))
+            for el in fromstring(data or archive.read(name))
             if (_TAGS.get(el.tag) or _local(el.tag)) == "si"
         ]
     strings: list[str] = []
