@@ -137,13 +137,6 @@ def read_workbook(
     except guard.UnsafeWorkbook as exc:
         raise ReadError(f"{exc}，不是正常的填报表，未读取") from exc
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-        names = {m.filename for m in members}
-        if "xl/workbook.xml" not in names:
-            raise NotSpreadsheetError(
-                "压缩包中没有 Excel 工作簿内容，可能是 Word、WPS 文字或其他文件"
-            )
         return _read_package(path, skip, widths, limits.row, parts)
     except ReadError:
         raise
@@ -171,6 +164,10 @@ def _read_package(
     """
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
+        if "xl/workbook.xml" not in names:
+            raise NotSpreadsheetError(
+                "压缩包中没有 Excel 工作簿内容，可能是 Word、WPS 文字或其他文件"
+            )
         book = _xml(archive, "xl/workbook.xml")
         targets = _relationships(archive, "xl/_rels/workbook.xml.rels")
         date1904 = any(
