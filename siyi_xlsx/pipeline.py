@@ -19,7 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from siyi_xlsx import progress
-from siyi_xlsx.check.validate import check, check_file  # noqa: F401 - siyi check's
+from siyi_xlsx.check.validate import (  # noqa: F401 - siyi check's
+    check,
+    check_file,
+    check_submission,
+)
 from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.previous import accepted_values
 from siyi_xlsx.compute.progress import build_tables
@@ -199,13 +203,17 @@ def _analyse(
                 fresh.clear()
         progress.advance()
     subs: list[Submission] = [s for s in found if s is not None]
-    del found  # the files as read are dropped once checked (check works on a copy)
+    del found
     store.cache_files(fresh, hits)
     subs = settle_leftovers(subs, store.read_elsewhere(campaign.settings.period))
-    subs = [
-        check(sub, campaign) if sub.status == ACCEPTED else sub
-        for sub in pick_newest(subs)
-    ]
+    subs = pick_newest(subs)
+    seen: set[int] = set()
+    for sub in subs:
+        # checked in place, not copied: the file as read is in the store's cache, and a
+        # province's files are then held once, not twice
+        if sub.status == ACCEPTED and id(sub) not in seen:
+            check_submission(sub, campaign)
+        seen.add(id(sub))
     accepted = {s.unit.code: s for s in subs if s.status == ACCEPTED and s.unit}
     tasks, milestones = build_tables(campaign, accepted)
     previous = store.earlier_periods(campaign.settings.period, campaign.settings.as_of)
