@@ -227,6 +227,10 @@ def one_round(
     work_copy(campaign, work)
     if "issue" in measures:
         got["issue"] = run_measured([SIYI, "issue", str(work)])
+        # every workbook it writes: the units' and the evaluators' forms (考评表)
+        got["issue"].extra["workbooks"] = sum(
+            1 for _ in (work / "issued" / period).rglob("*.xlsx")
+        )
     # siyi run from an empty store: nothing cached from issue or an earlier round
     for leftover in ("siyi.sqlite", "siyi.sqlite-wal", "siyi.sqlite-shm", ".siyi"):
         path = work / leftover
@@ -330,6 +334,7 @@ def summarize(result: dict, cap: float) -> dict:
             "cut": any(m.cut for m in ms),
             "files_read": min((m.extra.get("files_read", files) for m in ms), default=0),
             "exit": [m.returncode for m in ms],
+            "workbooks": max((m.extra.get("workbooks", 0) for m in ms), default=0),
         }
 
     out = {
@@ -364,12 +369,24 @@ def fmt_row(label: str, f: dict | None, count: int, unit: str) -> str:
     )
 
 
+def _issued(s: dict, units: int) -> str:
+    total = (s["issue"] or {}).get("workbooks") or units
+    if total == units:
+        return f"{units} unit workbooks"
+    return f"{total} workbooks: {units} units' and {total - units} evaluators' forms"
+
+
 def table(s: dict) -> list[str]:
     n, files = s["units"], s["files"]
     lines = [
         "| measure | wall (median) | CPU, process tree | rate | peak RSS, process tree | peak RSS, one process |",
         "|---|---|---|---|---|---|",
-        fmt_row(f"`siyi issue` ({n} unit workbooks)", s["issue"], n, "workbooks"),
+        fmt_row(
+            f"`siyi issue` ({_issued(s, n)})",
+            s["issue"],
+            (s["issue"] or {}).get("workbooks") or n,
+            "workbooks",
+        ),
         fmt_row(
             f"`siyi run`, empty store ({files} returned files)", s["run"], files, "files"
         ),
@@ -402,7 +419,8 @@ def ratios(s: dict) -> list[str]:
     ]
     if s["issue"]:
         out.append(
-            f"- per issued workbook: {s['issue']['wall'] / s['units'] * 1000:.0f} ms"
+            f"- per issued workbook: "
+            f"{s['issue']['wall'] / (s['issue'].get('workbooks') or s['units']) * 1000:.0f} ms"
         )
     p = s["pandas"]
     if p:
@@ -514,7 +532,8 @@ def growth(summaries: list[dict]) -> list[str]:
         if s["run"]:
             part += f" run {s['run']['wall'] / s['files'] * 1000:.0f} ms a file"
         if s["issue"]:
-            part += f", issue {s['issue']['wall'] / s['units'] * 1000:.0f} ms a workbook"
+            books = s["issue"].get("workbooks") or s["units"]
+            part += f", issue {s['issue']['wall'] / books * 1000:.0f} ms a workbook"
         parts.append(part)
     return ["Growth (cost per file at each size): " + "; ".join(parts) + "."]
 
