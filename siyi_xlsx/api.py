@@ -367,16 +367,19 @@ class DashboardResult:
     path: Path
 
 
-def dashboard(folder: Path, on_note: Note = _quiet) -> DashboardResult:
+def dashboard(
+    folder: Path, out_dir: Path | None = None, on_note: Note = _quiet
+) -> DashboardResult:
     """`siyi dashboard`: 领导看板.html, the period on one offline web page for the
-    leaders, into output/<期次>/发布/ (the same figures as 领导汇总.xlsx)."""
+    leaders (the same figures as 领导汇总.xlsx), into ``out_dir`` (by default
+    output/<期次>/发布/)."""
     from siyi_xlsx.pipeline import current_analysis
     from siyi_xlsx.write.dashboard import PUBLISH_DIR, write_dashboard
 
     with _store(folder, on_note) as store:
         result = current_analysis(folder, store)
-        target = output_dir(folder, result.campaign.settings.period) / PUBLISH_DIR
-        path = write_dashboard(folder, target, result)
+    period = result.campaign.settings.period
+    path = write_dashboard(out_dir or output_dir(folder, period) / PUBLISH_DIR, result)
     return DashboardResult(result, path)
 
 

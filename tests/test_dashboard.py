@@ -19,6 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from siyi_xlsx import api
 from siyi_xlsx.compute.progress import STATUS_ORDER
 from siyi_xlsx.statuses import ReturnStatus
 from siyi_xlsx.write.dashboard import (
@@ -28,7 +29,6 @@ from siyi_xlsx.write.dashboard import (
     _ranking_figure,
     _urgent_section,
     dashboard_html,
-    write_dashboard,
 )
 from siyi_xlsx.write.summary import SUMMARY_FILE
 
@@ -109,7 +109,7 @@ def page(sample_run, tmp_path_factory) -> Page:
     phone-width probe, and the two screenshots."""
     folder, result = sample_run
     work = tmp_path_factory.mktemp("dashboard")
-    path = write_dashboard(folder, work / "发布")
+    path = api.dashboard(folder, work / "发布").path
     html = path.read_text("utf-8")
     control = work / "control.html"
     control.write_text(CONTROL, "utf-8")

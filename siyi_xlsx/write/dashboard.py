@@ -61,22 +61,13 @@ MAX_RANKED = 60  # units drawn in the ranking chart; beyond, the lowest MAX_RANK
 DARK_TEXT = {"滞后", "未报送", "未开始"}  # light fills: their counts are written in black
 
 
-def write_dashboard(
-    folder: Path, out_dir: Path, analysis: Analysis | None = None
-) -> Path:
-    """Write 领导看板.html for the campaign ``folder``'s current period into ``out_dir``
-    (e.g. output/<期次>/发布/), atomically; return its path.
+def write_dashboard(out_dir: Path, analysis: Analysis) -> Path:
+    """Write 领导看板.html of ``analysis`` (the period as ``siyi run`` left it) into
+    ``out_dir`` (output/<期次>/发布/), atomically; return its path.
 
-    The analysis is the one kept by the last ``siyi run`` (read again only if an input has
-    changed). A caller that already holds the campaign store (a command inside
-    ``api._store``) passes its ``analysis``, because the campaign lock is not re-entrant.
-    """
-    if analysis is None:
-        from siyi_xlsx.pipeline import current_analysis
-        from siyi_xlsx.store.db import open_store
-
-        with open_store(folder) as store:
-            analysis = current_analysis(folder, store)
+    The analysis comes from the caller, who holds the campaign store (see
+    ``api.dashboard``): the writers come before the pipeline, and the campaign lock is
+    not re-entrant."""
     path = out_dir / DASHBOARD_FILE
     page = dashboard_html(analysis)
     with landing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
