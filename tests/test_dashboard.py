@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 
 from siyi_xlsx import api
-from siyi_xlsx.compute.progress import STATUS_ORDER
+from siyi_xlsx.compute.overview import DONE_RULE
+from siyi_xlsx.compute.progress import STATUS_ORDER, status_rules
 from siyi_xlsx.statuses import ReturnStatus
 from siyi_xlsx.write.dashboard import (
     DASHBOARD_FILE,
@@ -85,6 +86,7 @@ class Page:
     control_log: Path  # the same for a page that does ask the network
     probe: str  # the DOM of a copy measuring its own width at phone width
     shots: dict[str, Path]
+    pdf: Path  # as chromium prints it
     summary: Path  # 领导汇总.xlsx of the same run
 
 
@@ -104,9 +106,9 @@ PROBE = (
 
 @pytest.fixture(scope="module")
 def page(sample_run, tmp_path_factory) -> Page:
-    """The sample period's page, written as `siyi dashboard` does, then loaded by five
+    """The sample period's page, written as `siyi dashboard` does, then loaded by six
     browsers at once: the DOM offline with a network log, a control page with one, a
-    phone-width probe, and the two screenshots."""
+    phone-width probe, the two screenshots and a printout."""
     folder, result = sample_run
     work = tmp_path_factory.mktemp("dashboard")
     path = api.dashboard(folder, work / "发布").path
@@ -122,6 +124,7 @@ def page(sample_run, tmp_path_factory) -> Page:
     )
     net_log, control_log = work / "net.json", work / "control.json"
     shots = {k: work / f"{k}.png" for k in WIDTHS}
+    pdf = work / "print.pdf"
     runs = [
         _start(
             work / "p-dom",
@@ -155,6 +158,13 @@ def page(sample_run, tmp_path_factory) -> Page:
             )
             for k, w in WIDTHS.items()
         ),
+        _start(
+            work / "p-print",
+            path.as_uri(),
+            OFFLINE,
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+        ),
     ]
     for proc, sink in runs:
         try:
@@ -170,6 +180,7 @@ def page(sample_run, tmp_path_factory) -> Page:
         control_log,
         (work / "probe.dom.html").read_text("utf-8"),
         shots,
+        pdf,
         folder / "output" / result.campaign.settings.period / SUMMARY_FILE,
     )
 
@@ -388,6 +399,47 @@ def test_the_page_renders_at_phone_and_desktop_width(page):
     assert fonts.stdout.strip(), "没有中文字体：apt-get install fonts-noto-cjk"
 
 
+def _poppler(tool: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        if os.environ.get("SIYI_ALLOW_SKIP") == "1":
+            pytest.skip(f"{tool} 未安装（SIYI_ALLOW_SKIP=1）")
+        pytest.fail(f"{tool} 未安装：apt-get install poppler-utils（.ci/run 会安装）")
+    return found
+
+
+def test_the_page_prints_on_a4_without_cutting_a_chart(page):
+    info = subprocess.run(
+        [_poppler("pdfinfo"), str(page.pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "(A4)" in info
+    text = subprocess.run(
+        [_poppler("pdftotext"), str(page.pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pages = [re.sub(r"\s", "", p) for p in text.split("\f") if p.strip()]
+    assert 3 <= len(pages) <= 8
+    dom = parse(page.dom)
+    # the headline figures together on the first page
+    assert all(t.attrs["data-figure"] in pages[0] for t in dom.all(data_figure=None))
+
+    def page_of(words: str) -> int:
+        found = [n for n, p in enumerate(pages) if re.sub(r"\s", "", words) in p]
+        assert len(found) == 1, (words, found)
+        return found[0]
+
+    # a chart is never cut: its caption and its source line (below it) share a page
+    for figure in dom.all("figure", data_chart=None):
+        caption = figure.one("figcaption").text()
+        source = figure.one("p", **{"class": "source"}).text()
+        assert page_of(caption) == page_of(source), caption
+    # the lists and the rules each begin a page
+    for heading in ("最紧急的事项", "口径说明"):
+        assert pages[page_of(heading)].startswith(heading)
+
+
 # ------------------------------------------------------------ rules, in memory
 
 
@@ -427,6 +479,15 @@ def test_a_period_without_tasks_or_returns_still_gives_a_page(sample_run):
     assert "任务总表中还没有重点任务" in charts and "尚无已报送任务的牵头单位" in charts
     assert "没有滞后的" in dom.one(id="urgent").text()
     assert len(dom.one(id="missing").all("tr", data_unit=None)) == len(result.returns)
+
+
+def test_the_rules_read_as_in_the_ledger(sample_run):
+    _, result = sample_run
+    notes = parse(dashboard_html(result)).one(id="notes")
+    rules = status_rules(result.campaign.settings)
+    assert [dt.text() for dt in notes.all("dt")] == [k for k, _ in rules]
+    assert [dd.text() for dd in notes.all("dd")] == [v for _, v in rules]
+    assert DONE_RULE in notes.text()
 
 
 def _ranking(n: int) -> pd.DataFrame:

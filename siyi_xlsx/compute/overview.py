@@ -17,6 +17,8 @@ SEVERITY = {TaskStatus.SERIOUS: 0, TaskStatus.BEHIND: 1}
 # the tiles drawn in red when their figure is not zero
 ALARM_FIGURES = ("严重滞后", "逾期问题")
 RATE_LABEL = "正常推进率"
+# what the 已完成 tile counts, said wherever the tile is shown
+DONE_RULE = "“已完成”含已完成、申请销号和已销号的任务。"
 
 
 def open_problems(problems: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -55,7 +57,7 @@ def headline_figures(
     tasks: pd.DataFrame, n_open: int, n_overdue: int, n_soon: int
 ) -> list[tuple[str, int]]:
     """The tiles of 一页汇总, in order: (label, figure). 已完成 counts the tasks done,
-    applying for close-off (申请销号) and closed off (已销号)."""
+    applying for close-off (申请销号) and closed off (已销号): DONE_RULE."""
     counts = status_tally(tasks)
     done = (
         counts.get(TaskStatus.DONE, 0)

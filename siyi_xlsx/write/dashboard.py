@@ -22,6 +22,7 @@ import pandas as pd
 
 from siyi_xlsx.compute.overview import (
     ALARM_FIGURES,
+    DONE_RULE,
     RATE_LABEL,
     headline_figures,
     on_track_rate,
@@ -30,7 +31,6 @@ from siyi_xlsx.compute.overview import (
     urgent_tasks,
 )
 from siyi_xlsx.compute.progress import (
-    RATE_RULE,
     STATUS_ORDER,
     master_rank,
     status_counts,
@@ -161,7 +161,7 @@ def _charts_section(result: Analysis, tasks: pd.DataFrame) -> str:
         _ranking_figure(ranking),
     ]
     return (
-        '<section id="charts" class="page"><h2>图表</h2>\n'
+        '<section id="charts"><h2>图表</h2>\n'
         f'<div class="legend" aria-label="图例">{legend}</div>\n'
         f'<div class="charts">{"".join(figures)}</div>\n</section>'
     )
@@ -297,11 +297,10 @@ def _soon_section(soon: pd.DataFrame, s: Any) -> str:
 
 def _notes_section(s: Any) -> str:
     """How the figures are counted: the rules of the ledger's 说明 sheet."""
-    rules = [("正常推进率", RATE_RULE), *status_rules(s)]
-    items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rules)
+    items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in status_rules(s))
     return (
         '<section id="notes" class="page"><h2>口径说明</h2>\n'
-        "<p>“已完成”含申请销号和已销号的任务。未报送单位的任务不作判定，不计入正常推进率。</p>"
+        f"<p>{_e(DONE_RULE)}未报送单位的任务不作判定，不计入正常推进率。</p>"
         f'<dl class="rules">{items}</dl>\n</section>'
     )
 
@@ -530,15 +529,15 @@ footer{{max-width:1200px;margin:0 auto;padding:4px 14px 18px;color:#666;font-siz
 @media print{{
  *{{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
  body{{background:#fff;font-size:10pt}}
+ .tile .value{{font-size:1.35rem}}
  header.top{{background:none;color:#000;border-bottom:2px solid #000;padding:0 0 4px}}
  main{{max-width:none;padding:0}}
  section{{padding:0;margin:10px 0 0;border-radius:0}}
  section.page{{break-before:page}}
  h2{{break-after:avoid}}
  figure,.tile,tr,.returns,dl.rules dd{{break-inside:avoid}}
- .charts{{display:block}}
- figure{{margin:0 0 14px}}
- svg.chart,figure.wide svg.chart{{max-width:160mm}}
+ .charts{{grid-template-columns:1fr 1fr;gap:6mm 8mm}}
+ svg.chart,figure.wide svg.chart{{width:auto;height:auto;max-width:100%;max-height:230mm}}
  .scroll{{overflow:visible}}
  table.wide{{min-width:0}}
  thead{{display:table-header-group}}
