@@ -56,7 +56,7 @@ FONT_STACK = (
     '"WenQuanYi Micro Hei", sans-serif'
 )
 URGENT_SHOWN = 10  # as many as 一页汇总 lists
-MAX_ROWS = 50  # rows of a list on the page; the rest are in 领导汇总.xlsx
+MAX_ROWS = 50  # rows of a list on the page; the page says where the rest are
 MAX_RANKED = 60  # units drawn in the ranking chart; beyond, the lowest MAX_RANKED
 DARK_TEXT = {"滞后", "未报送", "未开始"}  # light fills: their counts are written in black
 
@@ -89,7 +89,7 @@ def dashboard_html(result: Analysis) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         # no request of any kind: a file on a share must not reach out, even by mistake
         '<meta http-equiv="Content-Security-Policy" '
-        "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
         '<meta name="generator" content="siyi">\n'
         f"<title>{_e(title)}（{_e(s.period)}）</title>\n<style>{CSS}</style>\n</head>\n"
     )
