@@ -25,9 +25,11 @@ from siyi_xlsx.compute.progress import STATUS_ORDER, status_rules
 from siyi_xlsx.statuses import ReturnStatus
 from siyi_xlsx.write.dashboard import (
     DASHBOARD_FILE,
+    MAX_BARS,
     MAX_RANKED,
     URGENT_SHOWN,
     _ranking_figure,
+    _status_figure,
     _urgent_section,
     dashboard_html,
 )
@@ -106,9 +108,10 @@ PROBE = (
 
 @pytest.fixture(scope="module")
 def page(sample_run, tmp_path_factory) -> Page:
-    """The sample period's page, written as `siyi dashboard` does, then loaded by six
-    browsers at once: the DOM offline with a network log, a control page with one, a
-    phone-width probe, the two screenshots and a printout."""
+    """The sample period's page, written as `siyi dashboard` does, then loaded by four
+    browsers at once: the page offline with a network log (its DOM, the phone screenshot
+    and a printout), the desktop screenshot, a control page with a network log, and a
+    phone-width probe."""
     folder, result = sample_run
     work = tmp_path_factory.mktemp("dashboard")
     path = api.dashboard(folder, work / "发布").path
@@ -126,13 +129,26 @@ def page(sample_run, tmp_path_factory) -> Page:
     shots = {k: work / f"{k}.png" for k in WIDTHS}
     pdf = work / "print.pdf"
     runs = [
+        # one browser builds the DOM, takes the phone screenshot and prints (a run can do
+        # all three), with no host name resolvable, keeping a log of its requests
         _start(
-            work / "p-dom",
+            work / "p-page",
             path.as_uri(),
             OFFLINE,
             f"--log-net-log={net_log}",
+            f"--screenshot={shots['phone']}",
+            f"--window-size={WIDTHS['phone']},2000",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
             "--dump-dom",
             out=work / "dom.html",
+        ),
+        _start(
+            work / "p-desktop",
+            path.as_uri(),
+            OFFLINE,
+            f"--screenshot={shots['desktop']}",
+            f"--window-size={WIDTHS['desktop']},2000",
         ),
         _start(
             work / "p-control",
@@ -144,26 +160,9 @@ def page(sample_run, tmp_path_factory) -> Page:
         _start(
             work / "p-probe",
             probe.as_uri(),
-            "--window-size=390,2000",
+            f"--window-size={WIDTHS['phone']},2000",
             "--dump-dom",
             out=work / "probe.dom.html",
-        ),
-        *(
-            _start(
-                work / f"p-{k}",
-                path.as_uri(),
-                OFFLINE,
-                f"--screenshot={shots[k]}",
-                f"--window-size={w},2000",
-            )
-            for k, w in WIDTHS.items()
-        ),
-        _start(
-            work / "p-print",
-            path.as_uri(),
-            OFFLINE,
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf}",
         ),
     ]
     for proc, sink in runs:
@@ -507,6 +506,31 @@ def test_the_ranking_chart_shows_every_unit_up_to_its_cap_then_the_lowest(n):
     assert len(drawn) == min(n, MAX_RANKED)
     assert drawn[-1] == f"单位{n - 1}"  # the lowest is always there, and named
     assert ("最低的" in figure.text()) == (n > MAX_RANKED)
+
+
+@pytest.mark.parametrize("n", [MAX_BARS, MAX_BARS + 1])
+def test_a_status_chart_shows_every_row_up_to_its_cap_then_the_latest(n):
+    table = pd.DataFrame(
+        [
+            {
+                "front_leader": f"领导{i}",
+                **{s: 0 for s in STATUS_ORDER},
+                "严重滞后": i % 3,
+            }
+            for i in range(n)
+        ]
+    )
+    table["合计"] = table[list(STATUS_ORDER)].sum(axis=1)
+    table.loc[len(table)] = {"front_leader": "合计", **table.sum(numeric_only=True)}
+    figure = parse(_status_figure("按战线领导", "状态", table, "front_leader", "位领导"))
+    drawn = [g.attrs["data-label"] for g in figure.all("g", data_label=None)]
+    if n <= MAX_BARS:  # all of them, in the table's order
+        assert drawn == [f"领导{i}" for i in range(n)]
+        assert "最多的" not in figure.text()
+    else:  # the most 严重滞后 first; ties in the table's order
+        latest = sorted(range(n), key=lambda i: -(i % 3))[:MAX_BARS]
+        assert drawn == [f"领导{i}" for i in latest]
+        assert f"最多的 {MAX_BARS} 位，共 {n} 位领导" in figure.text()
 
 
 @pytest.mark.parametrize("n", [URGENT_SHOWN, URGENT_SHOWN + 1])

@@ -57,7 +57,9 @@ FONT_STACK = (
 )
 URGENT_SHOWN = 10  # as many as 一页汇总 lists
 MAX_ROWS = 50  # rows of a list on the page; the page says where the rest are
-MAX_RANKED = 60  # units drawn in the ranking chart; beyond, the lowest MAX_RANKED
+MAX_RANKED = 40  # units drawn in the ranking chart; beyond, the lowest MAX_RANKED
+MAX_BARS = 20  # rows of a status chart; beyond, those with the most late tasks
+LATENESS = ["严重滞后", "滞后", "未报送"]  # what “the most late tasks” sorts by
 DARK_TEXT = {"滞后", "未报送", "未开始"}  # light fills: their counts are written in black
 
 
@@ -151,11 +153,9 @@ def _charts_section(result: Analysis, tasks: pd.DataFrame) -> str:
         for k in STATUS_ORDER
     )
     figures = [
-        _figure("按重点领域", "各重点领域任务状态", _stacked_bars(by_area, "area")),
-        _figure(
-            "按战线领导",
-            "各战线领导分管任务状态",
-            _stacked_bars(by_leader, "front_leader"),
+        _status_figure("按重点领域", "各重点领域任务状态", by_area, "area", "个领域"),
+        _status_figure(
+            "按战线领导", "各战线领导分管任务状态", by_leader, "front_leader", "位领导"
         ),
         _figure("趋势", "各期任务状态趋势", _trend_columns(trend(result, tasks))),
         _ranking_figure(ranking),
@@ -174,6 +174,18 @@ def _figure(sheet: str, caption: str, svg: str, wide: bool = False) -> str:
         f"<figcaption>{_e(caption)}</figcaption>{svg}"
         f'<p class="source">数据：{_e(SUMMARY_FILE)}“{_e(sheet)}”表</p></figure>'
     )
+
+
+def _status_figure(
+    sheet: str, caption: str, table: pd.DataFrame, by: str, counter: str
+) -> str:
+    """A status count table as a stacked bar chart: every row in the table's order, or,
+    beyond MAX_BARS rows, the MAX_BARS with the most 严重滞后 (then 滞后, 未报送)."""
+    rows = table[table[by] != "合计"] if not table.empty else table
+    if len(rows) > MAX_BARS:
+        rows = rows.sort_values(LATENESS, ascending=False, kind="stable").head(MAX_BARS)
+        caption += f"（严重滞后、滞后最多的 {MAX_BARS} {counter[0]}，共 {len(table) - 1} {counter}）"
+    return _figure(sheet, caption, _stacked_bars(rows, by))
 
 
 def _ranking_figure(ranking: pd.DataFrame) -> str:
@@ -326,10 +338,9 @@ def _more(total: int, where: str) -> str:
 FONT = 13  # px in the chart's own units; the charts scale with the screen
 
 
-def _stacked_bars(table: pd.DataFrame, by: str) -> str:
-    """One stacked bar per row of a status count table (its 合计 row left out), the row's
-    name above its bar, each segment's count in it, the total after it."""
-    rows = table[table[by] != "合计"] if not table.empty else table
+def _stacked_bars(rows: pd.DataFrame, by: str) -> str:
+    """One stacked bar per row of a status count table, the row's name above its bar,
+    each segment's count in it, the total after it."""
     if rows.empty:
         return '<p class="empty">任务总表中还没有重点任务。</p>'
     width, right, step = 360, 34, 38
