@@ -38,6 +38,7 @@ from siyi_xlsx.compute.progress import (
 )
 from siyi_xlsx.write.summary import (
     CHART_COLORS,
+    MAX_NAMES,
     SUMMARY_FILE,
     due_soon,
     return_line,
@@ -202,13 +203,16 @@ def _ranking_figure(ranking: pd.DataFrame) -> str:
         )
     caption = f"牵头单位正常推进率排名（{len(ranked)} 个单位）"
     if len(ranked) > MAX_RANKED:
+        caption = (
+            f"正常推进率最低的 {MAX_RANKED} 个牵头单位（共 {len(ranked)} 个参加排名）"
+        )
         ranked = ranked.tail(MAX_RANKED)
-        caption = f"正常推进率最低的 {MAX_RANKED} 个牵头单位（共 {len(ranking)} 个）"
     extra = ""
     if unranked:
         extra = (
             f'<p class="note">没有已报送任务、不参加排名的 {len(unranked)} 个单位：'
-            f"{_e('、'.join(unranked))}</p>"
+            f"{_e('、'.join(unranked[:MAX_NAMES]))}"
+            f"{'等' if len(unranked) > MAX_NAMES else ''}</p>"
         )
     return _figure("单位排名", caption, _ranking_bars(ranked) + extra)
 
@@ -545,7 +549,7 @@ footer{{max-width:1200px;margin:0 auto;padding:4px 14px 18px;color:#666;font-siz
  main{{max-width:none;padding:0}}
  section{{padding:0;margin:10px 0 0;border-radius:0}}
  section.page{{break-before:page}}
- h2{{break-after:avoid}}
+ h2,.legend{{break-after:avoid}}
  figure,.tile,tr,.returns,dl.rules dd{{break-inside:avoid}}
  .charts{{grid-template-columns:1fr 1fr;gap:6mm 8mm}}
  svg.chart,figure.wide svg.chart{{width:auto;height:auto;max-width:100%;max-height:230mm}}
