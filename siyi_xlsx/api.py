@@ -362,6 +362,28 @@ def report(folder: Path, on_note: Note = _quiet) -> ReportResult:
 
 
 @dataclass(frozen=True)
+class DashboardResult:
+    analysis: Analysis
+    path: Path
+
+
+def dashboard(
+    folder: Path, out_dir: Path | None = None, on_note: Note = _quiet
+) -> DashboardResult:
+    """`siyi dashboard`: 领导看板.html, the period on one offline web page for the
+    leaders (the same figures as 领导汇总.xlsx), into ``out_dir`` (by default
+    output/<期次>/发布/)."""
+    from siyi_xlsx.pipeline import current_analysis
+    from siyi_xlsx.write.dashboard import PUBLISH_DIR, write_dashboard
+
+    with _store(folder, on_note) as store:
+        result = current_analysis(folder, store)
+    period = result.campaign.settings.period
+    path = write_dashboard(out_dir or output_dir(folder, period) / PUBLISH_DIR, result)
+    return DashboardResult(result, path)
+
+
+@dataclass(frozen=True)
 class BulletinResult:
     path: Path
     table: pd.DataFrame = field(repr=False)

@@ -558,6 +558,18 @@ def report_cmd(folder: Path) -> None:
     click.echo(f"结果文件：\n  {result.path}")
 
 
+@main.command(name="dashboard", context_settings=CONTEXT)
+@campaign_argument
+def dashboard_cmd(folder: Path) -> None:
+    """领导看板：把本期的主要数字、图表、最紧急的事项、未报送单位和近期到期节点写成一个网页 output/<期次>/发布/领导看板.html（不联网，手机和电脑都能看，可打印；数字与领导汇总.xlsx 相同）。"""
+    from siyi_xlsx import api
+
+    with _progress("读取任务总表和上次运行的结果"):
+        result = api.dashboard(folder, on_note=_note)
+    _period_line(result.analysis.campaign.settings)
+    click.echo(f"已写出领导看板（用浏览器打开，不需要联网）：\n  {result.path}")
+
+
 @main.command(name="bulletin", context_settings=CONTEXT)
 @campaign_argument
 @click.option(

@@ -97,6 +97,7 @@ ALLOWED = {
     "score",
     "report",
     "bulletin",
+    "dashboard",
     "docs",
     "nope",
     "jsn",
