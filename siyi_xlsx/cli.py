@@ -586,6 +586,31 @@ def bulletin_cmd(folder: Path, period: str) -> None:
     click.echo(f"结果文件：\n  {result.path}")
 
 
+@main.command(name="publish", context_settings=CONTEXT)
+@campaign_argument
+def publish_cmd(folder: Path) -> None:
+    """发布：把本期的领导汇总、督导检查专报、催报通知和通报转成 PDF（用 LibreOffice），并生成考评结果公示和通报的公开版（xlsx 和 PDF），写到 output/<期次>/发布/。"""
+    from siyi_xlsx import api
+
+    with _progress("读取任务总表"):
+        result = api.publish(folder, on_note=_note)
+    click.echo(f"期次 {result.period}（数据截止 {result.as_of.isoformat()}）")
+    click.echo(f"发布文件夹：{result.folder}")
+    if result.pdfs:
+        click.echo("PDF：")
+        for path in result.pdfs:
+            click.echo(f"  {path.name}")
+    if result.public:
+        click.echo(
+            "公开版（只含单位名称、排名、等次或亮灯、表扬和批评，可在门户网站公开）："
+        )
+        for path in result.public:
+            click.echo(f"  {path.name}")
+    for note in result.notes:
+        click.echo(f"未生成：{note}")
+    sys.exit(0 if result.complete else 1)
+
+
 def _folder_and_period(first: str, second: str | None) -> tuple[Path, str]:
     """``siyi period [工作目录] 期次``: the period is the argument that names one."""
     if second is None:

@@ -22,7 +22,7 @@ from siyi_xlsx.compute.progress import (
     status_rules,
 )
 from siyi_xlsx.errors import Issue, Report, code_meaning
-from siyi_xlsx.read.master import Campaign
+from siyi_xlsx.read.master import Campaign, Settings
 from siyi_xlsx.write.xlsx import (
     Formats,
     as_of_workbook,
@@ -31,6 +31,7 @@ from siyi_xlsx.write.xlsx import (
     text_height,
     write_cell,
     write_key_values,
+    write_signature,
 )
 
 LEDGER_FILE = "汇总台账.xlsx"
@@ -105,6 +106,14 @@ MILESTONE_COLUMNS: list[tuple[str, str, float, str]] = [
 ]
 
 
+# what the tiles of 一页汇总 count (README and 汇总台账's 说明 quote it)
+TILE_RULE = (
+    "“已完成”= 全部节点已完成的任务 + 已销号（办公室已审核关闭）的任务；"
+    "单位申请销号、待办公室审核的任务单列为“申请销号”，不计入“已完成”。"
+    "重点任务数 = 已完成 + 申请销号 + 正常推进 + 未开始 + 滞后 + 严重滞后 + 未报送。"
+)
+
+
 def _value(value: Any) -> Any:
     """A frame value as a cell value: NaN blank, timestamps as dates."""
     if value is None:
@@ -134,7 +143,9 @@ def write_frame(
     ws.merge_range(first_row, 0, first_row, span, title, fmt.title)
     ws.set_row(first_row, 30)
     ws.merge_range(first_row + 1, 0, first_row + 1, span, note, fmt.note)
-    ws.set_row(first_row + 1, 30)
+    # tall enough for the whole note: a cut note loses its last sentences on paper
+    widths = sum(width for _, _, width, _ in columns[: span + 1])
+    ws.set_row(first_row + 1, max(18.0, text_height([(note, widths)], base=14, cap=120)))
     header = first_row + 2
     for col, (_, label, width, _) in enumerate(columns):
         ws.set_column(col, col, width)
@@ -157,7 +168,7 @@ def write_frame(
             write_cell(ws, row, col, value, cell_format)
             if isinstance(value, str):
                 heights.append((value, width))
-        ws.set_row(row, max(18.0, text_height(heights, cap=90)))
+        ws.set_row(row, max(18.0, text_height(heights, cap=240)))
         row += 1
     ws.autofilter(header, 0, max(row - 1, header), last_col)
     ws.freeze_panes(header + 1, freeze_cols)
@@ -304,6 +315,7 @@ def _write_explanation(
         ("年度 / 期次", f"{s.year} / {s.period}"),
         ("数据截止日期", s.as_of.isoformat()),
         *status_rules(s),
+        ("领导汇总“已完成”", TILE_RULE),
     ]
     row = write_key_values(ws, fmt, pairs, start_row=0)
     row += 1
@@ -480,6 +492,28 @@ def _write_inputs(book: Any, fmt: Formats, inputs: list[dict[str, Any]]) -> None
 
 
 REMINDER_FILE = "催报通知"
+# README quotes it; the notice's own note repeats it
+REMINDER_DATE_RULE = (
+    "催报通知的落款日期是生成的当天；补报截止日期过后才生成的（如补印往期的通知），"
+    "落款日期改为报送截止日期的次日，并要求在补报截止日期前补报或重新报送，"
+    "不会要求单位在已过的日期前报送。"
+)
+
+
+def notice_day(s: Settings, today: dt.date) -> dt.date:
+    """The date a 催报通知 carries (REMINDER_DATE_RULE): ``today``, or — once 补报截止日期
+    has passed too — the day after 报送截止日期, when a reminder is normally sent."""
+    by = s.resubmit_by
+    if s.return_deadline is None or by is None or today <= by:
+        return max(today, s.as_of)
+    if s.return_deadline < by:
+        return s.return_deadline + dt.timedelta(days=1)
+    return s.return_deadline
+
+
+def chinese_date(day: dt.date) -> str:
+    """``2022年10月11日``, as an office dates its documents."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def write_reminder(
@@ -495,7 +529,7 @@ def write_reminder(
     to meet (rules: :mod:`siyi_xlsx.compute.reminders`). Each unit's milestones due soon
     are named; ``milestones`` (the milestone detail) leaves out those reported done."""
     s = campaign.settings
-    when = when or reminders.today()
+    when = when or notice_day(s, reminders.today())
     soon = reminders.upcoming_milestones(
         campaign, reminders.done_milestones(milestones), when
     )
@@ -522,7 +556,7 @@ def write_reminder(
         if s.warn_days > 0
         else ""
     )
-    signature = f"“四个体系”领导小组办公室    {when.isoformat()}"
+    signature = f"“四个体系”领导小组办公室    {chinese_date(when)}"
     xlsx = folder / f"{REMINDER_FILE}.xlsx"
     with as_of_workbook(xlsx, s.as_of) as book:
         fmt = Formats(book)
@@ -542,7 +576,7 @@ def write_reminder(
         end_row = write_frame(
             ws, fmt, frame, columns, title=title, note=intro + soon_note
         )
-        ws.write_string(end_row + 1, 3, signature, fmt.plain)
+        write_signature(ws, fmt, end_row, len(columns) - 1, date_text=chinese_date(when))
         ws.set_landscape()
         if s.warn_days > 0:
             due_columns = [

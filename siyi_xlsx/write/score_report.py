@@ -179,7 +179,8 @@ def _chart(book: Any, n: int) -> None:
     )
     chart.set_title({"name": "各单位最终得分"})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True})
+    # a small font: LibreOffice drops every other name when the names overlap
+    chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 8}})
     chart.set_x_axis({"min": 0})
     chart.set_size({"width": 900, "height": max(400, 22 * n)})
     ws = book.add_worksheet("得分图")

@@ -477,10 +477,11 @@ def _headline_figures(
 ) -> None:
     """Rows 3–4: the task and problem counts in large type (serious ones in red when not
     zero), the milestones due soon, and the on-track rate (over the reported tasks)."""
-    done = counts.get("已完成", 0) + counts.get("申请销号", 0) + counts.get("已销号", 0)
     figures = [
         ("重点任务", len(tasks)),
-        ("已完成", done),
+        # TILE_RULE: 申请销号 awaits the office's review, so it has its own tile
+        ("已完成", counts.get("已完成", 0) + counts.get("已销号", 0)),
+        ("申请销号", counts.get("申请销号", 0)),
         ("正常推进", counts.get("正常推进", 0)),
         ("未开始", counts.get("未开始", 0)),
         ("滞后", counts.get("滞后", 0)),
@@ -506,11 +507,11 @@ def _headline_figures(
             3, col, value, red_big if label in ("严重滞后", "逾期问题") and value else big
         )
     ws.set_row(3, 36)
-    ws.merge_range(2, 10, 2, FRONT_LAST_COL, "正常推进率", fmt.header)
+    ws.write_string(2, FRONT_LAST_COL, "正常推进率", fmt.header)
     reported = len(tasks) - counts.get("未报送", 0) - counts.get("已销号", 0)
     late = counts.get("滞后", 0) + counts.get("严重滞后", 0)
     rate = f"{round(100 * (reported - late) / reported, 1):g}%" if reported else "—"
-    ws.merge_range(3, 10, 3, FRONT_LAST_COL, rate, big)
+    ws.write_string(3, FRONT_LAST_COL, rate, big)
 
 
 def _trend_chart(book: Any, ws: Any, n_periods: int) -> None:
@@ -544,15 +545,19 @@ def _ranking_chart(book: Any, ws: Any, n_units: int) -> None:
             "categories": ["单位排名", first, 1, last_row, 1],
             "values": ["单位排名", first, RATE_COLUMN, last_row, RATE_COLUMN],
             "fill": {"color": "#C00000"},
+            # a unit at 0 % has no bar: its figure still stands beside its name
+            "data_labels": {"value": True, "num_format": "0", "font": {"size": 8}},
         }
     )
     rank.set_title(
         {"name": f"正常推进率最低的 {shown} 个牵头单位", "name_font": {"size": 11}}
     )
     rank.set_legend({"none": True})
-    rank.set_y_axis({"reverse": True})
+    # a small font: LibreOffice drops every other name when the names overlap
+    rank.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 8}})
     rank.set_x_axis({"min": 0, "max": 100})
-    rank.set_size({"width": 470, "height": 260})
+    # 300 px: LibreOffice names all 12 bars at 8 pt (at 260 px it names every other)
+    rank.set_size({"width": 470, "height": 300})
     ws.insert_chart(21, 6, rank)
 
 
@@ -595,7 +600,10 @@ def _urgent_items(ws: Any, fmt: Formats, urgent: pd.DataFrame) -> None:
             fmt.fills["red" if item["status"] == "严重滞后" else "amber"],
         )
         ws.merge_range(r, 8, r, 11, item["reason"], fmt.cell)
-        ws.set_row(r, 30)
+        # as tall as the longest text needs: a cut reason loses its verdict
+        ws.set_row(
+            r, text_height([(item["title"], 34.5), (item["reason"], 46)], cap=45)
+        )
     if urgent.empty:
         ws.merge_range(
             start + 2,
@@ -630,6 +638,6 @@ def _bar(
         )
     chart.set_title({"name": title, "name_font": {"size": 11}})
     chart.set_legend({"position": "bottom"})
-    chart.set_y_axis({"reverse": True})
+    chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 8}})
     chart.set_size({"width": size[0], "height": size[1]})
     ws.insert_chart(at[0], at[1], chart)
