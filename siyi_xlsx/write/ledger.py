@@ -321,7 +321,8 @@ def _write_explanation(
     row += 1
     ws.write_string(row, 0, "输入文件", fmt.bold)
     row += 1
-    headers = ["文件", "识别单位", "处理结果", "大小(字节)", "SHA-256"]
+    # the file name in the wide column B: in column A it would wrap into a narrow tower
+    headers = ["识别单位", "文件", "处理结果", "大小(字节)", "SHA-256"]
     for col, text in enumerate(headers):
         ws.write_string(row, col, text, fmt.header)
     ws.set_column(2, 2, 14)
@@ -329,9 +330,10 @@ def _write_explanation(
     ws.set_column(4, 4, 66)
     for item in inputs:
         row += 1
-        for col, key in enumerate(("file", "unit", "result", "size", "sha256")):
+        for col, key in enumerate(("unit", "file", "result", "size", "sha256")):
             write_cell(ws, row, col, item.get(key), fmt.cell)
-    setup_print(ws, landscape=False)
+    # landscape: the SHA-256 column makes the file table wider than a portrait page
+    setup_print(ws, landscape=True)
 
 
 REPORT_COLUMNS: list[tuple[str, str, float, str]] = [
