@@ -494,7 +494,7 @@ def _write_inputs(book: Any, fmt: Formats, inputs: list[dict[str, Any]]) -> None
 
 
 REMINDER_FILE = "催报通知"
-# README quotes it; the notice's own note repeats it
+# the rule for the date a 催报通知 carries (README quotes it)
 REMINDER_DATE_RULE = (
     "催报通知的落款日期是生成的当天；补报截止日期过后才生成的（如补印往期的通知），"
     "落款日期改为报送截止日期的次日，并要求在补报截止日期前补报或重新报送，"

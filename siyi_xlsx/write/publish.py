@@ -202,13 +202,13 @@ def write_public_bulletin(source: Path, path: Path, settings: Any) -> Path:
         title = _title(book["通报"]) if "通报" in book.sheetnames else source.stem
         sections = []
         for sheet, heading in (
-            ("通报", "排名"),
+            ("通报", "各单位排名"),
             ("表扬", "表扬名单"),
             ("批评", "批评名单"),
         ):
-            if sheet not in book.sheetnames:
-                continue
-            tables = sheet_tables(book[sheet], PUBLIC_FIELDS[sheet])
+            # a list the workbook lacks is printed as （无）, never left out silently
+            found = sheet in book.sheetnames
+            tables = sheet_tables(book[sheet], PUBLIC_FIELDS[sheet]) if found else []
             rows = tables[0][1] if tables else []
             sections.append((heading, PUBLIC_FIELDS[sheet], rows))
     finally:

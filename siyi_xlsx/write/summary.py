@@ -601,9 +601,7 @@ def _urgent_items(ws: Any, fmt: Formats, urgent: pd.DataFrame) -> None:
         )
         ws.merge_range(r, 8, r, 11, item["reason"], fmt.cell)
         # as tall as the longest text needs: a cut reason loses its verdict
-        ws.set_row(
-            r, text_height([(item["title"], 34.5), (item["reason"], 46)], cap=45)
-        )
+        ws.set_row(r, text_height([(item["title"], 34.5), (item["reason"], 46)], cap=45))
     if urgent.empty:
         ws.merge_range(
             start + 2,
