@@ -107,13 +107,18 @@ def to_pdf(jobs: list[tuple[Path, Path]], processes: int = 2) -> dict[Path, Path
         # each workbook under its PDF's name (unique among the jobs), so that
         # LibreOffice names the outputs for us
         count = max(1, min(processes, os.cpu_count() or 1, len(jobs)))
+        # the largest workbooks first, each to the instance with the least to do
+        load = [0] * count
         staged = []
-        for n, (source, target) in enumerate(jobs):
+        by_size = sorted(jobs, key=lambda job: -job[0].stat().st_size)
+        for n, (source, target) in enumerate(by_size):
             folder = work / "in" / str(n)
             folder.mkdir(parents=True)
             copy = folder / f"{target.stem}{source.suffix}"
             shutil.copyfile(source, copy)
-            staged.append((source, target, copy, work / "out" / str(n % count)))
+            k = load.index(min(load))
+            load[k] += source.stat().st_size
+            staged.append((source, target, copy, work / "out" / str(k)))
 
         def run(k: int) -> None:
             out = work / "out" / str(k)
@@ -122,9 +127,10 @@ def to_pdf(jobs: list[tuple[Path, Path]], processes: int = 2) -> dict[Path, Path
             _convert(binary, [c for _, _, c, o in staged if o == out], out, profile)
             _keep_as_template(profile)
 
+        order = {source: n for n, (source, _) in enumerate(jobs)}
         with ThreadPoolExecutor(max_workers=count) as pool:
             list(pool.map(run, range(count)))
-        for source, target, copy, out in staged:
+        for source, target, copy, out in sorted(staged, key=lambda s: order[s[0]]):
             made = out / f"{copy.stem}.pdf"
             if made.is_file() and made.stat().st_size > 0:
                 target.parent.mkdir(parents=True, exist_ok=True)
