@@ -238,6 +238,7 @@ def main(ctx: click.Context) -> None:
       siyi init 工作目录 [--sample]   建立工作目录和任务总表
       siyi issue 工作目录             为每个牵头单位生成填报表（issued/）
       siyi run 工作目录               读取 returned/ 中的回收文件，生成汇总台账和校验报告（output/<期次>/）
+      siyi publish 工作目录           把本期的结果转成 PDF，生成公示和通报的公开版（output/<期次>/发布/）
       siyi period 工作目录 2022Q4     本期结束后换到下一期
     """
     # a wrong folder's advice repeats the command: "是否要运行 siyi status 2022郊区？"
@@ -589,7 +590,7 @@ def bulletin_cmd(folder: Path, period: str) -> None:
 @main.command(name="publish", context_settings=CONTEXT)
 @campaign_argument
 def publish_cmd(folder: Path) -> None:
-    """发布：把本期的领导汇总、督导检查专报、催报通知和通报转成 PDF（用 LibreOffice），并生成考评结果公示和通报的公开版（xlsx 和 PDF），写到 output/<期次>/发布/。"""
+    """发布：把本期的领导汇总、督导检查专报、催报通知和通报转成 PDF，并生成考评结果公示和通报的公开版（xlsx 和 PDF），写到 output/<期次>/发布/。"""
     from siyi_xlsx import api
 
     with _progress("读取任务总表"):
