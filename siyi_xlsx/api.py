@@ -405,11 +405,13 @@ def publish(folder: Path, on_note: Note = _quiet) -> PublishResult:
     with _store(folder, on_note):
         settings = cached_master(folder, folder / MASTER_FILE, load_campaign).settings
         progress.start("生成 PDF 和公开版")
-        return publish_outputs(
+        result = publish_outputs(
             output_dir(folder, settings.period),
             output_dir(folder, str(settings.year)),
             settings,
         )
+        # the leaders' page goes here: write_dashboard(folder, result.folder)
+        return result
 
 
 def docs() -> str:

@@ -13,6 +13,7 @@ these tests fail, unless SIYI_ALLOW_SKIP=1 is set.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -158,6 +159,7 @@ def _pdfs(published: dict) -> dict[str, tuple[Path, Path]]:
     return pairs
 
 
+@functools.cache
 def _pages(path: Path) -> list[str]:
     """The text of each page (pdftotext marks page ends with a form feed)."""
     text = subprocess.run(
@@ -166,6 +168,7 @@ def _pages(path: Path) -> list[str]:
     return text.split("\f")[:-1]
 
 
+@functools.cache
 def _flat(path: Path, *options: str) -> str:
     text = subprocess.run(
         ["pdftotext", *options, str(path), "-"], capture_output=True, text=True
@@ -197,6 +200,7 @@ def present(text: str, flat: str, window: int = 200) -> bool:
     return False
 
 
+@functools.cache
 def _printed_texts(path: Path) -> list[tuple[str, str, str]]:
     """(sheet, cell, text) of every text cell a person sees on paper: visible sheets,
     inside the print area when there is one."""
@@ -367,6 +371,14 @@ def test_forms_print_whole_on_one_page_and_long_tables_repeat_their_header(publi
     for name in ("通报_2022Q3", "督导检查专报", f"通报_{PERIOD}（公开版）"):
         text = "".join(_pages(pairs[name][1]))
         assert "〔2022〕" in text and "“四个体系”领导小组办公室" in text, name
+    # a unit without a usable file: one line on each of the three sheets, not five
+    source, path = pairs["督导检查专报"]
+    overview = openpyxl.load_workbook(source)["专报"].iter_rows(
+        min_row=4, values_only=True
+    )
+    unchecked = sum(1 for r in overview if r[2] == "未检查")
+    assert unchecked == 5
+    assert _flat(path).count("五项检查均无法进行") == 3 * unchecked
     reminder = "".join(_pages(pairs["催报通知"][1]))
     assert "2022年10月11日" in reminder and "BadZipFile" not in reminder
     assert "2026" not in reminder

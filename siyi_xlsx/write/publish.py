@@ -106,7 +106,6 @@ def publish_outputs(
         write_public_scores(scores, public, settings)
         result.public.append(public)
         jobs.append((public, public.with_suffix(".pdf")))
-    # the leaders' page (领导看板.html) is written here: write_dashboard(folder, target)
     if lo_available is None:
         lo_available = pdf.available()
     if not lo_available:

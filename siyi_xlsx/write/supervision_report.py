@@ -129,7 +129,7 @@ def _write_overview(book: Any, fmt: Formats, s: Any, units: list[Any]) -> None:
         fmt,
         frame_for(rows, columns),
         columns,
-        title=f"{s.year}年重点工作督导检查专报（{s.period}）",
+        title=f"{s.year}年重点工作督导检查专报（{s.period}，数据截至 {s.as_of.isoformat()}）",
         note=f"共 {len(units)} 个牵头单位"
         + (
             f"（其中 {unchecked} 个没有可采用的填报表，未作检查，亮红灯）"
