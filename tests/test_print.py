@@ -221,3 +221,28 @@ def test_publish_without_libreoffice_says_how_to_install_it_and_writes_the_rest(
     assert public.is_file() and "李四" not in _texts(public)
     assert not list((out / "发布").glob("*.pdf"))
     assert SMALL["units"][1]["phone"] not in _texts(public)
+
+
+def test_publish_names_each_document_libreoffice_could_not_render(small, monkeypatch):
+    out = small.folder / "output" / "2022Q3"
+    out.mkdir(parents=True)
+    _bulletin(out / "通报_2022Q3.xlsx")
+    year = small.folder / "output" / "2022"
+    year.mkdir()
+    _bulletin(year / "通报_2022.xlsx")
+    (year / "~$通报_2022.xlsx").write_bytes(b"")  # Excel's lock file: not a bulletin
+
+    def half(jobs, processes=2):  # noqa: ANN001, ANN202
+        # the period's bulletin renders, the year's (晒单) and the public ones do not
+        return {s: t if s.name == "通报_2022Q3.xlsx" else None for s, t in jobs}
+
+    monkeypatch.setattr(pub.pdf, "available", lambda: True)
+    monkeypatch.setattr(pub.pdf, "to_pdf", half)
+    result = CliRunner().invoke(main, ["publish", str(small.folder)])
+    assert result.exit_code == 1
+    assert "  通报_2022Q3.pdf" in result.output.splitlines()
+    assert "LibreOffice 没能把 通报_2022.xlsx 转成 PDF" in result.output
+    assert "LibreOffice 没能把 通报_2022Q3（公开版）.xlsx 转成 PDF" in result.output
+    assert "~$" not in result.output
+    written = sorted(p.name for p in (out / "发布").iterdir())
+    assert written == ["通报_2022Q3（公开版）.xlsx", "通报_2022（公开版）.xlsx"]
