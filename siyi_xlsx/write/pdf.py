@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from siyi_xlsx.read.convert import soffice
+from siyi_xlsx.write.xlsx import landing
 
 TIMEOUT_SECONDS = 300
 INSTALL_HINT = (
@@ -91,7 +92,7 @@ def _convert(binary: str, sources: list[Path], out_dir: Path, profile: Path) -> 
 def to_pdf(jobs: list[tuple[Path, Path]], processes: int = 2) -> dict[Path, Path | None]:
     """Render each ``(workbook, pdf)`` pair (the PDFs' names all different): {workbook:
     the PDF written, or None when LibreOffice could not render it}. PDFs land in place
-    only when complete.
+    only when complete (:class:`OutputBlockedError` when one cannot be written).
 
     The workbooks are shared among at most ``processes`` LibreOffice instances (each
     converts its share one after another). Raises :class:`FileNotFoundError` when
@@ -125,7 +126,8 @@ def to_pdf(jobs: list[tuple[Path, Path]], processes: int = 2) -> dict[Path, Path
             out.mkdir(parents=True)
             profile = _profile(work, f"profile-{k}")
             _convert(binary, [c for _, _, c, o in staged if o == out], out, profile)
-            _keep_as_template(profile)
+            if any(out.glob("*.pdf")):  # a profile LibreOffice worked with
+                _keep_as_template(profile)
 
         order = {source: n for n, (source, _) in enumerate(jobs)}
         with ThreadPoolExecutor(max_workers=count) as pool:
@@ -133,10 +135,9 @@ def to_pdf(jobs: list[tuple[Path, Path]], processes: int = 2) -> dict[Path, Path
         for source, target, copy, out in sorted(staged, key=lambda s: order[s[0]]):
             made = out / f"{copy.stem}.pdf"
             if made.is_file() and made.stat().st_size > 0:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(f".~siyi-{target.name}")
-                shutil.copyfile(made, tmp)
-                os.replace(tmp, target)
+                # a PDF open in a viewer, a full disk: said as for any result file
+                with landing(target) as tmp:
+                    shutil.copyfile(made, tmp)
                 results[source] = target
             else:
                 results[source] = None
