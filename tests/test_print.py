@@ -173,6 +173,9 @@ def test_a_public_bulletin_carries_the_public_fields_only(tmp_path):
     assert {"联系人", "联系电话", "存在问题", "诫勉谈话建议"}.isdisjoint(text.split("\n"))
     assert headers <= set(text.split("\n"))
     assert "表扬名单" in text and "（无）" in text  # no 表扬 sheet: an empty list
+    # README lists the public fields as declared
+    listed = "；".join(f"{k}：{'、'.join(v)}" for k, v in pub.PUBLIC_FIELDS.items())
+    assert listed in README
 
 
 def test_sheet_tables_take_each_table_under_its_heading_up_to_the_blank_row():
