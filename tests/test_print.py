@@ -7,6 +7,7 @@ test_publish.py."""
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -25,7 +26,8 @@ from siyi_xlsx.write.ledger import (
     notice_day,
     write_reminder,
 )
-from siyi_xlsx.write.summary import _headline_figures
+from siyi_xlsx.write.score_report import _chart as _score_chart
+from siyi_xlsx.write.summary import _bar, _headline_figures
 from siyi_xlsx.write.xlsx import Formats, atomic_workbook
 
 D = dt.date
@@ -249,3 +251,43 @@ def test_publish_names_each_document_libreoffice_could_not_render(small, monkeyp
     assert "~$" not in result.output
     written = sorted(p.name for p in (out / "发布").iterdir())
     assert written == ["通报_2022Q3（公开版）.xlsx", "通报_2022（公开版）.xlsx"]
+
+
+# ----------------------------------------------------------------- chart bars
+
+
+def _chart_xml(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
+        return [archive.read(n).decode("utf-8") for n in names]
+
+
+@pytest.mark.parametrize(("areas", "shown"), [(9, 9), (10, 9)])
+def test_a_front_page_chart_shows_at_most_nine_bars_and_says_so(tmp_path, areas, shown):
+    with atomic_workbook(tmp_path / "front.xlsx") as book:
+        data = book.add_worksheet("按重点领域")
+        for row in range(3, 3 + areas + 1):  # the areas, then the total row
+            data.write_string(row, 0, f"领域{row}")
+        _bar(
+            book,
+            book.add_worksheet("一页汇总"),
+            "按重点领域",
+            areas + 1,
+            "图",
+            (0, 0),
+            (470, 300),
+        )
+    xml = _chart_xml(tmp_path / "front.xlsx")[0]
+    assert f"$A$4:$A${3 + shown}<" in xml
+    assert ("共 10 个" in xml) == (areas > shown)
+    assert '<c:tickLblSkip val="1"/>' in xml and 'sz="800"' in xml
+
+
+@pytest.mark.parametrize(("ranked", "shown"), [(50, 50), (51, 50)])
+def test_the_score_chart_shows_at_most_fifty_bars_and_says_so(tmp_path, ranked, shown):
+    with atomic_workbook(tmp_path / "scores.xlsx") as book:
+        book.add_worksheet("总分排名")
+        _score_chart(book, ranked)
+    xml = _chart_xml(tmp_path / "scores.xlsx")[0]
+    assert f"$C$4:$C${3 + shown}<" in xml
+    assert ("共 51 个单位" in xml) == (ranked > shown)
