@@ -214,14 +214,20 @@ def test_publish_without_libreoffice_says_how_to_install_it_and_writes_the_rest(
     out = small.folder / "output" / "2022Q3"
     out.mkdir(parents=True)
     _bulletin(out / "通报_2022Q3.xlsx")
+    (out / "考评结果.xlsx").write_bytes(b"not a workbook")
+    (out / "发布").mkdir()
+    stale = out / "发布" / "通报_2022Q3（公开版）.pdf"  # an earlier run's
+    stale.write_bytes(b"%PDF-1.4")
     result = CliRunner().invoke(main, ["publish", str(small.folder)])
     assert result.exit_code == 1, result.output
+    assert not stale.exists()
+    assert "无法读取 考评结果.xlsx（不是有效的 xlsx 文件" in result.output
+    assert "BadZipFile" not in result.output
     lines = result.output.splitlines()
     assert lines[0] == "期次 2022Q3（数据截止 2022-09-30）"
     assert "apt-get install libreoffice-calc-nogui" in result.output
     assert "LibreOffice 安装程序" in result.output
     assert "没有找到 领导汇总.xlsx（先运行 siyi run）" in result.output
-    assert "没有找到 考评结果.xlsx（先运行 siyi score）" in result.output
     public = out / "发布" / "通报_2022Q3（公开版）.xlsx"
     assert public.is_file() and "李四" not in _texts(public)
     assert not list((out / "发布").glob("*.pdf"))

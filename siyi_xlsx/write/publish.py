@@ -14,6 +14,7 @@ period (and the year's 通报 and 考评结果, for the 晒单 and the 公示), 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 import openpyxl
 
+from siyi_xlsx.errors import SiyiError, explain
 from siyi_xlsx.write import pdf
 from siyi_xlsx.write.xlsx import (
     Formats,
@@ -68,9 +70,7 @@ class PublishResult:
         return not self.notes
 
 
-def publish_outputs(
-    output: Path, year_output: Path, settings: Any, lo_available: bool | None = None
-) -> PublishResult:
+def publish_outputs(output: Path, year_output: Path, settings: Any) -> PublishResult:
     """Write ``output/发布/`` from the result workbooks in ``output`` (the period's) and
     ``year_output`` (the year's 通报 and 考评结果)."""
     target = output / PUBLISH_DIR
@@ -93,9 +93,8 @@ def publish_outputs(
     for source in bulletins:
         jobs.append((source, target / f"{source.stem}.pdf"))
         public = target / f"{source.stem}{PUBLIC_MARK}.xlsx"
-        write_public_bulletin(source, public, settings)
-        result.public.append(public)
-        jobs.append((public, public.with_suffix(".pdf")))
+        if _public(result, write_public_bulletin, source, public, settings):
+            jobs.append((public, public.with_suffix(".pdf")))
     scores = next(
         (p for p in (output / SCORES, year_output / SCORES) if p.is_file()), None
     )
@@ -103,13 +102,11 @@ def publish_outputs(
         result.notes.append(f"没有找到 {SCORES}（先运行 siyi score），未生成公示。")
     else:
         public = target / f"考评结果公示_{settings.year}.xlsx"
-        write_public_scores(scores, public, settings)
-        result.public.append(public)
-        jobs.append((public, public.with_suffix(".pdf")))
-    if lo_available is None:
-        lo_available = pdf.available()
-    if not lo_available:
+        if _public(result, write_public_scores, scores, public, settings):
+            jobs.append((public, public.with_suffix(".pdf")))
+    if not pdf.available():
         result.notes.append(pdf.INSTALL_HINT)
+        _drop_stale(job[1] for job in jobs)
         return result
     rendered = pdf.to_pdf(jobs)
     for source, made in rendered.items():
@@ -117,12 +114,37 @@ def publish_outputs(
             result.notes.append(
                 f"LibreOffice 没能把 {source.name} 转成 PDF，请用 LibreOffice 打开它检查后重新运行。"
             )
+            _drop_stale([dict(jobs)[source]])
         elif source.parent == target:
             result.public.append(made)
         else:
             result.pdfs.append(made)
     result.public.sort(key=lambda p: (p.stem, p.suffix != ".xlsx"))
     return result
+
+
+def _public(
+    result: PublishResult, write: Any, source: Path, path: Path, settings: Any
+) -> bool:
+    """Write the public version ``path`` of ``source`` with ``write``; a source that
+    cannot be read is noted (its public version is left out), never a crash."""
+    try:
+        write(source, path, settings)
+    except SiyiError:
+        raise  # the public file cannot be written: as for any result file
+    except Exception as exc:  # noqa: BLE001 - openpyxl fails in many ways on a bad file
+        result.notes.append(f"无法读取 {source.name}（{explain(exc)}），未生成其公开版。")
+        return False
+    result.public.append(path)
+    return True
+
+
+def _drop_stale(paths: Any) -> None:
+    """Remove PDFs left by an earlier run that this run could not renew: a PDF older
+    than its workbook would be published by mistake."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def _bulletins(output: Path, year_output: Path) -> list[Path]:
