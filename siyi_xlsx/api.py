@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from siyi_xlsx.read.master import Campaign
     from siyi_xlsx.read.returned import Submission
     from siyi_xlsx.store.db import Store
+    from siyi_xlsx.write.publish import PublishResult
     from siyi_xlsx.write.unit_workbook import UnitWorkbook
 EVALUATION_FORMS_DIR = "考评表"
 PUBLIC_TEMPLATE = "群众测评导入模板.xlsx"
@@ -374,7 +375,8 @@ def dashboard(
     leaders (the same figures as 领导汇总.xlsx), into ``out_dir`` (by default
     output/<期次>/发布/)."""
     from siyi_xlsx.pipeline import current_analysis
-    from siyi_xlsx.write.dashboard import PUBLISH_DIR, write_dashboard
+    from siyi_xlsx.write.dashboard import write_dashboard
+    from siyi_xlsx.write.publish import PUBLISH_DIR
 
     with _store(folder, on_note) as store:
         result = current_analysis(folder, store)
@@ -414,6 +416,28 @@ def bulletin(folder: Path, period: str, on_note: Note = _quiet) -> BulletinResul
             chosen.period, verdicts.units_with("批评"), verdicts.units_with("表扬")
         )
     return verdicts
+
+
+def publish(folder: Path, on_note: Note = _quiet) -> PublishResult:
+    """`siyi publish`: the current period's documents as PDF files, and the public
+    versions of the 公示 and 通报, in output/<期次>/发布/ (see :mod:`siyi_xlsx.write.publish`)."""
+    from siyi_xlsx.pipeline import current_analysis
+    from siyi_xlsx.read.master import MASTER_FILE, load_campaign
+    from siyi_xlsx.store.db import cached_master
+    from siyi_xlsx.write.dashboard import write_dashboard
+    from siyi_xlsx.write.publish import publish_outputs
+
+    with _store(folder, on_note) as store:
+        settings = cached_master(folder, folder / MASTER_FILE, load_campaign).settings
+        progress.start("生成 PDF 和公开版")
+        result = publish_outputs(
+            output_dir(folder, settings.period),
+            output_dir(folder, str(settings.year)),
+            settings,
+        )
+        # the leaders' page, from the period's analysis (the figures of 领导汇总)
+        result.page = write_dashboard(result.folder, current_analysis(folder, store))
+        return result
 
 
 def docs() -> str:

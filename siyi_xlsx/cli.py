@@ -238,6 +238,7 @@ def main(ctx: click.Context) -> None:
       siyi init 工作目录 [--sample]   建立工作目录和任务总表
       siyi issue 工作目录             为每个牵头单位生成填报表（issued/）
       siyi run 工作目录               读取 returned/ 中的回收文件，生成汇总台账和校验报告（output/<期次>/）
+      siyi publish 工作目录           把本期的结果转成 PDF，生成公示和通报的公开版（output/<期次>/发布/）
       siyi period 工作目录 2022Q4     本期结束后换到下一期
     """
     # a wrong folder's advice repeats the command: "是否要运行 siyi status 2022郊区？"
@@ -596,6 +597,35 @@ def bulletin_cmd(folder: Path, period: str) -> None:
     if blame:
         click.echo("  批评：" + "、".join(blame))
     click.echo(f"结果文件：\n  {result.path}")
+
+
+@main.command(name="publish", context_settings=CONTEXT)
+@campaign_argument
+def publish_cmd(folder: Path) -> None:
+    """发布：把本期的领导汇总、督导检查专报、催报通知和通报转成 PDF，生成考评结果公示和通报的公开版（xlsx 和 PDF）和领导看板网页，写到 output/<期次>/发布/。"""
+    from siyi_xlsx import api
+
+    with _progress("读取任务总表"):
+        result = api.publish(folder, on_note=_note)
+    click.echo(f"期次 {result.period}（数据截止 {result.as_of.isoformat()}）")
+    click.echo(f"发布文件夹：{result.folder}")
+    if result.pdfs:
+        click.echo("PDF：")
+        for path in result.pdfs:
+            click.echo(f"  {path.name}")
+    if result.public:
+        click.echo(
+            "公开版（只含单位名称、排名、等次或亮灯、表扬和批评，可在门户网站公开）："
+        )
+        for path in result.public:
+            click.echo(f"  {path.name}")
+    if result.page:
+        click.echo(
+            f"领导看板（一个网页，离线可看，可转发到手机）：\n  {result.page.name}"
+        )
+    for note in result.notes:
+        click.echo(f"未生成：{note}")
+    sys.exit(0 if result.complete else 1)
 
 
 def _folder_and_period(first: str, second: str | None) -> tuple[Path, str]:

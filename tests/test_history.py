@@ -153,11 +153,12 @@ def test_front_page_headline_figures(small):
     ws = openpyxl.load_workbook(small.folder / "output" / "2022Q3" / "领导汇总.xlsx")[
         "一页汇总"
     ]
-    labels = [c.value for c in ws[3]][:11]
-    values = [c.value for c in ws[4]][:11]
+    labels = [c.value for c in ws[3]][:12]
+    values = [c.value for c in ws[4]][:12]
     figures = dict(zip(labels, values, strict=True))
     # U02 (T3) and U03 (T4) did not report: 未报送, not 严重滞后, and out of the rate
     assert (figures["重点任务"], figures["严重滞后"], figures["未报送"]) == (4, 0, 2)
+    assert figures["申请销号"] == 0  # a tile of its own (TILE_RULE)
     assert figures["正常推进率"] == "100%"
     assert ws["A5"].value == (
         "报送情况：已报送 1/3 个单位；未报送 2 个：长青乡、永安街道办事处。"

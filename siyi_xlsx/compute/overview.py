@@ -17,8 +17,13 @@ SEVERITY = {TaskStatus.SERIOUS: 0, TaskStatus.BEHIND: 1}
 # the tiles drawn in red when their figure is not zero
 ALARM_FIGURES = ("严重滞后", "逾期问题")
 RATE_LABEL = "正常推进率"
-# what the 已完成 tile counts, said wherever the tile is shown
-DONE_RULE = "“已完成”含已完成、申请销号和已销号的任务。"
+# what the tiles count, said wherever they are shown (README, 汇总台账's 说明, the page)
+TILE_RULE = (
+    "“已完成”= 全部节点已完成的任务 + 已销号（办公室已审核关闭）的任务；"
+    "单位申请销号、待办公室审核的任务单列为“申请销号”，不计入“已完成”。"
+    "重点任务数 = 已完成 + 申请销号 + 正常推进 + 未开始 + 滞后 + 严重滞后 + 未报送。"
+)
+DONE_RULE = TILE_RULE  # the page's name for it
 
 
 def open_problems(problems: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -56,17 +61,14 @@ def status_tally(tasks: pd.DataFrame) -> dict[str, int]:
 def headline_figures(
     tasks: pd.DataFrame, n_open: int, n_overdue: int, n_soon: int
 ) -> list[tuple[str, int]]:
-    """The tiles of 一页汇总, in order: (label, figure). 已完成 counts the tasks done,
-    applying for close-off (申请销号) and closed off (已销号): DONE_RULE."""
+    """The tiles of 一页汇总, in order: (label, figure). 已完成 counts the tasks done
+    and closed off (已销号); those applying for close-off (申请销号) await the office's
+    review and have their own tile: TILE_RULE."""
     counts = status_tally(tasks)
-    done = (
-        counts.get(TaskStatus.DONE, 0)
-        + counts.get(TaskStatus.CLOSING, 0)
-        + counts.get(TaskStatus.CLOSED, 0)
-    )
     return [
         ("重点任务", len(tasks)),
-        ("已完成", done),
+        ("已完成", counts.get(TaskStatus.DONE, 0) + counts.get(TaskStatus.CLOSED, 0)),
+        ("申请销号", counts.get(TaskStatus.CLOSING, 0)),
         ("正常推进", counts.get(TaskStatus.ON_PACE, 0)),
         ("未开始", counts.get(TaskStatus.NOT_STARTED, 0)),
         ("滞后", counts.get(TaskStatus.BEHIND, 0)),

@@ -14,7 +14,12 @@ from siyi_xlsx.compute.progress import RATE_RULE, master_rank
 from siyi_xlsx.period import period_end
 from siyi_xlsx.write import naming
 from siyi_xlsx.write.ledger import write_frame
-from siyi_xlsx.write.xlsx import Formats, as_of_workbook
+from siyi_xlsx.write.xlsx import (
+    Formats,
+    as_of_workbook,
+    document_number,
+    write_signature,
+)
 
 STANDINGS_COLUMNS: list[tuple[str, str, float, str]] = [
     ("rank", "排名", 6, "num"),
@@ -67,14 +72,17 @@ def write_bulletin(
     interim = _interim(period, chosen)
     with as_of_workbook(path, s.as_of) as book:
         fmt = Formats(book)
-        write_frame(
-            book.add_worksheet("通报"),
+        main = book.add_worksheet("通报")
+        end = write_frame(
+            main,
             fmt,
             table,
             STANDINGS_COLUMNS,
             title=f"{s.year}年重点工作{kind}（{period}，数据截至 {chosen.as_of}）{interim}",
             note=f"按正常推进率排名（相同时按完成率，再按任务总表的单位顺序）；正常推进率 = {RATE_RULE}未报送的单位亮灰灯。较上期：名次变化。表扬：无滞后和逾期问题且完成率≥{rules.praise_done_pct:g}%；批评：严重滞后≥{rules.criticise_serious} 项或逾期问题≥{rules.criticise_overdue} 个。",
         )
+        document_number(main, s.year)
+        write_signature(main, fmt, end, len(STANDINGS_COLUMNS) - 1)
         _write_verdicts(book, fmt, table, kind, rules)
         if len(period) == 4 and not chosen.tasks.empty:
             _write_showcase(book, fmt, s.year, chosen.tasks, master_rank(campaign))

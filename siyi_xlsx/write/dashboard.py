@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from siyi_xlsx.compute.analysis import Analysis
 
 DASHBOARD_FILE = "领导看板.html"
-PUBLISH_DIR = "发布"  # output/<期次>/发布/: what is handed on (siyi publish)
 FONT_STACK = (
     '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
     '"WenQuanYi Micro Hei", sans-serif'

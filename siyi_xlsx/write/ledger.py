@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from siyi_xlsx.compute import reminders
+from siyi_xlsx.compute.overview import TILE_RULE  # 汇总台账's 说明 quotes it
 from siyi_xlsx.compute.progress import (
     NOT_RETURNED,
     STATUS_ORDER,
@@ -22,7 +23,7 @@ from siyi_xlsx.compute.progress import (
     status_rules,
 )
 from siyi_xlsx.errors import Issue, Report, code_meaning
-from siyi_xlsx.read.master import Campaign
+from siyi_xlsx.read.master import Campaign, Settings
 from siyi_xlsx.write.fastbook import FastWorkbook
 from siyi_xlsx.write.xlsx import (
     Formats,
@@ -33,6 +34,7 @@ from siyi_xlsx.write.xlsx import (
     text_height,
     write_cell,
     write_key_values,
+    write_signature,
 )
 
 LEDGER_FILE = "汇总台账.xlsx"
@@ -136,7 +138,9 @@ def write_frame(
     ws.merge_range(first_row, 0, first_row, span, title, fmt.title)
     ws.set_row(first_row, 30)
     ws.merge_range(first_row + 1, 0, first_row + 1, span, note, fmt.note)
-    ws.set_row(first_row + 1, 30)
+    # tall enough for the whole note: a cut note loses its last sentences on paper
+    widths = sum(width for _, _, width, _ in columns[: span + 1])
+    ws.set_row(first_row + 1, max(18.0, text_height([(note, widths)], base=14, cap=120)))
     header = first_row + 2
     for col, (_, label, width, _) in enumerate(columns):
         ws.set_column(col, col, width)
@@ -159,7 +163,7 @@ def write_frame(
             write_cell(ws, row, col, value, cell_format)
             if isinstance(value, str):
                 heights.append((value, width))
-        ws.set_row(row, max(18.0, text_height(heights, cap=90)))
+        ws.set_row(row, max(18.0, text_height(heights, cap=240)))
         row += 1
     ws.autofilter(header, 0, max(row - 1, header), last_col)
     ws.freeze_panes(header + 1, freeze_cols)
@@ -309,12 +313,14 @@ def _write_explanation(
         ("年度 / 期次", f"{s.year} / {s.period}"),
         ("数据截止日期", s.as_of.isoformat()),
         *status_rules(s),
+        ("领导汇总“已完成”", TILE_RULE),
     ]
     row = write_key_values(ws, fmt, pairs, start_row=0)
     row += 1
     ws.write_string(row, 0, "输入文件", fmt.bold)
     row += 1
-    headers = ["文件", "识别单位", "处理结果", "大小(字节)", "SHA-256"]
+    # the file name in the wide column B: in column A it would wrap into a narrow tower
+    headers = ["识别单位", "文件", "处理结果", "大小(字节)", "SHA-256"]
     for col, text in enumerate(headers):
         ws.write_string(row, col, text, fmt.header)
     ws.set_column(2, 2, 14)
@@ -322,9 +328,10 @@ def _write_explanation(
     ws.set_column(4, 4, 66)
     for item in inputs:
         row += 1
-        for col, key in enumerate(("file", "unit", "result", "size", "sha256")):
+        for col, key in enumerate(("unit", "file", "result", "size", "sha256")):
             write_cell(ws, row, col, item.get(key), fmt.cell)
-    setup_print(ws, landscape=False)
+    # landscape: the SHA-256 column makes the file table wider than a portrait page
+    setup_print(ws, landscape=True)
 
 
 REPORT_COLUMNS: list[tuple[str, str, float, str]] = [
@@ -485,6 +492,28 @@ def _write_inputs(book: Any, fmt: Formats, inputs: list[dict[str, Any]]) -> None
 
 
 REMINDER_FILE = "催报通知"
+# the rule for the date a 催报通知 carries (README quotes it)
+REMINDER_DATE_RULE = (
+    "催报通知的落款日期是生成的当天；补报截止日期过后才生成的（如补印往期的通知），"
+    "落款日期改为报送截止日期的次日，并要求在补报截止日期前补报或重新报送，"
+    "不会要求单位在已过的日期前报送。"
+)
+
+
+def notice_day(s: Settings, today: dt.date) -> dt.date:
+    """The date a 催报通知 carries (REMINDER_DATE_RULE): ``today``, or — once 补报截止日期
+    has passed too — the day after 报送截止日期, when a reminder is normally sent."""
+    by = s.resubmit_by
+    if s.return_deadline is None or by is None or today <= by:
+        return max(today, s.as_of)
+    if s.return_deadline < by:
+        return s.return_deadline + dt.timedelta(days=1)
+    return s.return_deadline
+
+
+def chinese_date(day: dt.date) -> str:
+    """``2022年10月11日``, as an office dates its documents."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def write_reminder(
@@ -500,7 +529,7 @@ def write_reminder(
     to meet (rules: :mod:`siyi_xlsx.compute.reminders`). Each unit's milestones due soon
     are named; ``milestones`` (the milestone detail) leaves out those reported done."""
     s = campaign.settings
-    when = when or reminders.today()
+    when = when or notice_day(s, reminders.today())
     soon = reminders.upcoming_milestones(
         campaign, reminders.done_milestones(milestones), when
     )
@@ -527,7 +556,7 @@ def write_reminder(
         if s.warn_days > 0
         else ""
     )
-    signature = f"“四个体系”领导小组办公室    {when.isoformat()}"
+    signature = f"“四个体系”领导小组办公室    {chinese_date(when)}"
     xlsx = folder / f"{REMINDER_FILE}.xlsx"
     with as_of_workbook(xlsx, s.as_of) as book:
         fmt = Formats(book)
@@ -547,7 +576,7 @@ def write_reminder(
         end_row = write_frame(
             ws, fmt, frame, columns, title=title, note=intro + soon_note
         )
-        ws.write_string(end_row + 1, 3, signature, fmt.plain)
+        write_signature(ws, fmt, end_row, len(columns) - 1, date_text=chinese_date(when))
         ws.set_landscape()
         if s.warn_days > 0:
             due_columns = [

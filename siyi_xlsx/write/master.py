@@ -17,6 +17,8 @@ from siyi_xlsx.write.xlsx import (
     Formats,
     add_validation,
     atomic_workbook,
+    setup_print,
+    text_height,
     write_cell,
     write_key_values,
     write_table,
@@ -40,7 +42,9 @@ def write_master(
         for sheet_spec in spec["sheets"]:
             ws = book.add_worksheet(sheet_spec["name"])
             if sheet_spec["kind"] == "instructions":
-                ws.write_string(0, 0, "“四个体系”重点工作任务总表 使用说明", fmt.title)
+                ws.merge_range(
+                    0, 0, 0, 1, "“四个体系”重点工作任务总表 使用说明", fmt.title
+                )
                 ws.set_row(0, 30)
                 write_key_values(ws, fmt, spec["instructions"], start_row=2)
                 continue
@@ -164,6 +168,7 @@ def _write_settings(
 
     ws.merge_range(0, 0, 0, 2, schema.title, fmt.title)
     ws.merge_range(1, 0, 1, 2, schema.description, fmt.note)
+    ws.set_row(1, text_height([(schema.description, 100)], base=14, cap=90))
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 18)
     ws.set_column(2, 2, 60)
@@ -176,6 +181,8 @@ def _write_settings(
         value = values.get(column.name, defaults.get(column.name))
         write_cell(ws, row, 1, value, fmt.for_column(column, INPUT))
         ws.write_string(row, 2, column.hint, fmt.cell)
-        ws.set_row(row, 22)
+        ws.set_row(row, max(22.0, text_height([(column.hint, 60), (column.title, 22)])))
         add_validation(ws, row, row, 1, column, None)
     ws.freeze_panes(3, 0)
+    # a form: one A4 page wide, portrait, its header row repeated
+    setup_print(ws, repeat_rows=(2, 2), landscape=False)

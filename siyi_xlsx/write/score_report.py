@@ -163,25 +163,36 @@ def _summary(result: Any) -> str:
     return f"{interim}共 {len(result.units)} 个牵头单位：{grades}。排名并列时名次相同、下一名次顺延。分数均保留 2 位小数，每个分数如何算出见“得分明细”。"
 
 
+MAX_CHART_BARS = 50  # 得分图's bars: 50 × 22 px fill one portrait A4 page
+
+
 def _chart(book: Any, n: int) -> None:
     """得分图: the final scores of the ``n`` ranked units as bars (no sheet when none)."""
     if n == 0:
         return
+    # one printed page holds a readable bar for each of at most MAX_CHART_BARS units
+    shown = min(n, MAX_CHART_BARS)
     chart = book.add_chart({"type": "bar"})
     chart.add_series(
         {
             "name": "最终得分",
-            "categories": ["总分排名", 3, 2, 3 + n - 1, 2],
-            "values": ["总分排名", 3, 11, 3 + n - 1, 11],
+            "categories": ["总分排名", 3, 2, 3 + shown - 1, 2],
+            "values": ["总分排名", 3, 11, 3 + shown - 1, 11],
             "data_labels": {"value": True, "num_format": "0.00"},
             "fill": {"color": "#4472C4"},
         }
     )
-    chart.set_title({"name": "各单位最终得分"})
+    more = (
+        f"（总分排名前 {shown} 行，共 {n} 个单位，全部见“总分排名”表）"
+        if n > shown
+        else ""
+    )
+    chart.set_title({"name": f"各单位最终得分{more}", "name_font": {"size": 12}})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True})
+    # a small font: LibreOffice drops every other name when the names overlap
+    chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 8}})
     chart.set_x_axis({"min": 0})
-    chart.set_size({"width": 900, "height": max(400, 22 * n)})
+    chart.set_size({"width": 900, "height": max(400, 22 * shown)})
     ws = book.add_worksheet("得分图")
     ws.insert_chart(1, 1, chart)
     setup_print(ws, landscape=False)

@@ -8,13 +8,20 @@ from typing import Any
 
 import pandas as pd
 
+from siyi_xlsx.compute.overview import (
+    ALARM_FIGURES,
+    RATE_LABEL,
+    headline_figures,
+    on_track_rate,
+    urgent_tasks,
+)
+from siyi_xlsx.compute.overview import open_problems as unresolved
 from siyi_xlsx.compute.progress import RATE_RULE, STATUS_ORDER, status_counts
 from siyi_xlsx.statuses import ReturnStatus, TaskStatus
 from siyi_xlsx.write.ledger import status_count_columns, write_frame
 from siyi_xlsx.write.xlsx import Formats, as_of_workbook, text_height
 
 SUMMARY_FILE = "领导汇总.xlsx"
-SEVERITY = {"严重滞后": 0, "滞后": 1}
 CHART_COLORS = {
     "严重滞后": "#C00000",
     "滞后": "#FFC000",
@@ -25,6 +32,10 @@ CHART_COLORS = {
     "申请销号": "#5B9BD5",
     "已销号": "#2F5597",
 }
+# the front page's status charts name every bar: LibreOffice drops every other name
+# when they do not fit (at 300 px with the legend: 9 names at 8 pt fit, 10 do not), so
+# at most this many areas or leaders, the rest in their sheets
+MAX_FRONT_BARS = 9
 MAX_NAMES = 12  # units named in the front page's 报送情况 line, then “等”
 
 
@@ -233,12 +244,11 @@ def write_summary(path: Path, result: Any, tasks: pd.DataFrame) -> None:
     """Write 领导汇总.xlsx: the one-page front sheet, then the drill-down sheets its
     charts and figures come from."""
     s = result.campaign.settings
-    open_problems, overdue_problems = _open_problems(result)
-    counts = tasks["status"].value_counts().to_dict() if not tasks.empty else {}
+    open_problems, overdue_problems = unresolved(result.problems)
     with as_of_workbook(path, s.as_of) as book:
         fmt = Formats(book)
         front = book.add_worksheet("一页汇总")
-        urgent = _urgent(tasks)
+        urgent = urgent_tasks(tasks)
         # drill-down sheets first in the file's data, so the charts can point at them
         by_area = status_counts(tasks, "area")
         by_leader = status_counts(tasks, "front_leader", tuple(result.campaign.leaders))
@@ -252,7 +262,6 @@ def write_summary(path: Path, result: Any, tasks: pd.DataFrame) -> None:
             fmt,
             s,
             tasks,
-            counts,
             open_problems,
             overdue_problems,
             urgent,
@@ -282,20 +291,6 @@ def write_summary(path: Path, result: Any, tasks: pd.DataFrame) -> None:
         _drill_down_sheets(
             book, fmt, result, ranking, history, urgent, soon, open_problems
         )
-
-
-def _open_problems(result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The problems not yet rectified (已整改), and those of them past their deadline."""
-    problems = result.problems if result.problems is not None else pd.DataFrame()
-    open_problems = (
-        problems[problems["status"] != "已整改"] if not problems.empty else problems
-    )
-    overdue_problems = (
-        open_problems[open_problems["overdue"] == "逾期"]
-        if not open_problems.empty
-        else open_problems
-    )
-    return open_problems, overdue_problems
 
 
 def _drill_down_sheets(
@@ -387,16 +382,6 @@ def _supervision_sheets(book: Any, fmt: Formats, result: Any) -> None:
     )
 
 
-def _urgent(tasks: pd.DataFrame) -> pd.DataFrame:
-    """The late tasks, 严重滞后 first, then by the days overdue."""
-    if tasks.empty:
-        return tasks
-    late = tasks[tasks["status"].isin(SEVERITY)]
-    return late.assign(_s=late["status"].map(SEVERITY)).sort_values(
-        ["_s", "max_overdue_days", "task_id"], ascending=[True, False, True]
-    )
-
-
 def _table(
     book: Any, fmt: Formats, name: str, frame: pd.DataFrame, label: str, title: str
 ) -> None:
@@ -417,7 +402,6 @@ def _front(
     fmt: Formats,
     s: Any,
     tasks: pd.DataFrame,
-    counts: dict[str, int],
     open_problems: pd.DataFrame,
     overdue: pd.DataFrame,
     urgent: pd.DataFrame,
@@ -441,9 +425,7 @@ def _front(
         fmt.title,
     )
     ws.set_row(0, 30)
-    _headline_figures(
-        book, ws, fmt, tasks, counts, len(open_problems), len(overdue), n_soon
-    )
+    _headline_figures(book, ws, fmt, tasks, len(open_problems), len(overdue), n_soon)
     ws.merge_range(4, 0, 4, FRONT_LAST_COL, returns_text, fmt.plain)
     ws.set_row(4, text_height([(returns_text, 11.5 * (FRONT_LAST_COL + 1))], cap=60))
     # two charts side by side within columns A–L (12 × 11.5 characters ≈ 950 px)
@@ -470,26 +452,14 @@ def _headline_figures(
     ws: Any,
     fmt: Formats,
     tasks: pd.DataFrame,
-    counts: dict[str, int],
     n_open: int,
     n_overdue: int,
     n_soon: int,
 ) -> None:
     """Rows 3–4: the task and problem counts in large type (serious ones in red when not
     zero), the milestones due soon, and the on-track rate (over the reported tasks)."""
-    done = counts.get("已完成", 0) + counts.get("申请销号", 0) + counts.get("已销号", 0)
-    figures = [
-        ("重点任务", len(tasks)),
-        ("已完成", done),
-        ("正常推进", counts.get("正常推进", 0)),
-        ("未开始", counts.get("未开始", 0)),
-        ("滞后", counts.get("滞后", 0)),
-        ("严重滞后", counts.get("严重滞后", 0)),
-        ("未报送", counts.get("未报送", 0)),
-        ("临期节点", n_soon),
-        ("未整改问题", n_open),
-        ("逾期问题", n_overdue),
-    ]
+    # the same figures as 领导看板.html: compute/overview.py (TILE_RULE)
+    figures = headline_figures(tasks, n_open, n_overdue, n_soon)
     big_spec = {
         "font_name": "黑体",
         "font_size": 20,
@@ -503,14 +473,11 @@ def _headline_figures(
     for col, (label, value) in enumerate(figures):
         ws.write_string(2, col, label, fmt.header)
         ws.write_number(
-            3, col, value, red_big if label in ("严重滞后", "逾期问题") and value else big
+            3, col, value, red_big if label in ALARM_FIGURES and value else big
         )
     ws.set_row(3, 36)
-    ws.merge_range(2, 10, 2, FRONT_LAST_COL, "正常推进率", fmt.header)
-    reported = len(tasks) - counts.get("未报送", 0) - counts.get("已销号", 0)
-    late = counts.get("滞后", 0) + counts.get("严重滞后", 0)
-    rate = f"{round(100 * (reported - late) / reported, 1):g}%" if reported else "—"
-    ws.merge_range(3, 10, 3, FRONT_LAST_COL, rate, big)
+    ws.write_string(2, FRONT_LAST_COL, RATE_LABEL, fmt.header)
+    ws.write_string(3, FRONT_LAST_COL, on_track_rate(tasks), big)
 
 
 def _trend_chart(book: Any, ws: Any, n_periods: int) -> None:
@@ -544,15 +511,19 @@ def _ranking_chart(book: Any, ws: Any, n_units: int) -> None:
             "categories": ["单位排名", first, 1, last_row, 1],
             "values": ["单位排名", first, RATE_COLUMN, last_row, RATE_COLUMN],
             "fill": {"color": "#C00000"},
+            # a unit at 0 % has no bar: its figure still stands beside its name
+            "data_labels": {"value": True, "num_format": "0", "font": {"size": 8}},
         }
     )
     rank.set_title(
         {"name": f"正常推进率最低的 {shown} 个牵头单位", "name_font": {"size": 11}}
     )
     rank.set_legend({"none": True})
-    rank.set_y_axis({"reverse": True})
+    # a small font: LibreOffice drops every other name when the names overlap
+    rank.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 8}})
     rank.set_x_axis({"min": 0, "max": 100})
-    rank.set_size({"width": 470, "height": 260})
+    # 300 px: LibreOffice names all 12 bars at 8 pt (at 260 px it names every other)
+    rank.set_size({"width": 470, "height": 300})
     ws.insert_chart(21, 6, rank)
 
 
@@ -595,7 +566,8 @@ def _urgent_items(ws: Any, fmt: Formats, urgent: pd.DataFrame) -> None:
             fmt.fills["red" if item["status"] == "严重滞后" else "amber"],
         )
         ws.merge_range(r, 8, r, 11, item["reason"], fmt.cell)
-        ws.set_row(r, 30)
+        # as tall as the longest text needs: a cut reason loses its verdict
+        ws.set_row(r, text_height([(item["title"], 34.5), (item["reason"], 46)], cap=45))
     if urgent.empty:
         ws.merge_range(
             start + 2,
@@ -616,20 +588,24 @@ def _bar(
     at: tuple[int, int],
     size: tuple[int, int],
 ) -> None:
-    """A stacked bar chart of a status count sheet's rows (without the total row)."""
+    """A stacked bar chart of a status count sheet's rows (without the total row): at
+    most MAX_FRONT_BARS of them, named in the title when there are more."""
+    shown = min(max(n - 1, 1), MAX_FRONT_BARS)
+    if n - 1 > shown:
+        title += f"（前 {shown} 个，共 {n - 1} 个，全部见“{sheet}”表）"
     chart = book.add_chart({"type": "bar", "subtype": "stacked"})
     for offset, status in enumerate(STATUS_ORDER):
         chart.add_series(
             {
                 "name": [sheet, 2, 1 + offset],
-                "categories": [sheet, 3, 0, 2 + max(n - 1, 1), 0],
-                "values": [sheet, 3, 1 + offset, 2 + max(n - 1, 1), 1 + offset],
+                "categories": [sheet, 3, 0, 2 + shown, 0],
+                "values": [sheet, 3, 1 + offset, 2 + shown, 1 + offset],
                 "fill": {"color": CHART_COLORS[status]},
                 "gap": 60,
             }
         )
     chart.set_title({"name": title, "name_font": {"size": 11}})
     chart.set_legend({"position": "bottom"})
-    chart.set_y_axis({"reverse": True})
+    chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 8}})
     chart.set_size({"width": size[0], "height": size[1]})
     ws.insert_chart(at[0], at[1], chart)

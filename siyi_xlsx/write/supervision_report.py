@@ -13,7 +13,13 @@ from siyi_xlsx.compute.analysis import Analysis
 from siyi_xlsx.compute.five_checks import CHECKS, RETURN_CHECK
 from siyi_xlsx.read.master import period_range
 from siyi_xlsx.write.ledger import frame_for, write_frame
-from siyi_xlsx.write.xlsx import Formats, as_of_workbook, write_key_values
+from siyi_xlsx.write.xlsx import (
+    Formats,
+    as_of_workbook,
+    document_number,
+    write_key_values,
+    write_signature,
+)
 
 REPORT_FILE = "督导检查专报.xlsx"
 LIGHT_FILL = {"红": "red", "黄": "amber", "绿": "green"}
@@ -117,12 +123,13 @@ def _write_overview(book: Any, fmt: Formats, s: Any, units: list[Any]) -> None:
     )
     counts = pd.Series([u.worst for u in units]).value_counts().to_dict() if units else {}
     unchecked = sum(1 for u in units if u.missing)
-    write_frame(
-        book.add_worksheet("专报"),
+    ws = book.add_worksheet("专报")
+    end = write_frame(
+        ws,
         fmt,
         frame_for(rows, columns),
         columns,
-        title=f"{s.year}年重点工作督导检查专报（{s.period}）",
+        title=f"{s.year}年重点工作督导检查专报（{s.period}，数据截至 {s.as_of.isoformat()}）",
         note=f"共 {len(units)} 个牵头单位"
         + (
             f"（其中 {unchecked} 个没有可采用的填报表，未作检查，亮红灯）"
@@ -133,6 +140,8 @@ def _write_overview(book: Any, fmt: Formats, s: Any, units: list[Any]) -> None:
         freeze_cols=1,
         print_cols=len(columns),
     )
+    document_number(ws, s.year)
+    write_signature(ws, fmt, end, len(columns) - 1, print_cols=len(columns))
 
 
 def _visit_findings(visits: list[dict[str, Any]], period: str) -> list[dict[str, Any]]:

@@ -454,6 +454,44 @@ def setup_print(
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
+OFFICE = "“四个体系”领导小组办公室"
+BLANK_DATE = "年    月    日"  # the office dates a document when it signs it
+
+
+def document_number(ws: Worksheet, year: int) -> None:
+    """文号 placeholder in the page header (``〔2022〕 号``), for the office to number the
+    document when it issues it."""
+    ws.set_header(f'&R&"宋体"&11四个体系办〔{year}〕    号')
+
+
+def write_signature(
+    ws: Worksheet,
+    fmt: Formats,
+    row: int,
+    last_col: int,
+    *,
+    office: str = OFFICE,
+    date_text: str = BLANK_DATE,
+    print_cols: int | None = None,
+) -> int:
+    """落款 under a document's table: the office, then the date, right-aligned over
+    columns ``last_col - 2 .. last_col`` (the print area grows to hold them when
+    ``print_cols`` is given); returns the row after the date."""
+    first = max(last_col - 2, 0)
+    right = fmt.book.add_format(
+        {"font_name": "宋体", "font_size": 11, "align": "right", "valign": "vcenter"}
+    )
+    for offset, text in enumerate((office, date_text), start=1):
+        if first == last_col:
+            ws.write_string(row + offset, last_col, text, right)
+        else:
+            ws.merge_range(row + offset, first, row + offset, last_col, text, right)
+        ws.set_row(row + offset, 20)
+    if print_cols:
+        ws.print_area(0, 0, row + 2, print_cols - 1)
+    return row + 3
+
+
 def protect(ws: Worksheet, insert_rows: bool = False) -> None:
     """Lock prefilled cells; units may still resize, filter and select (and, in the lists
     they write themselves, insert rows)."""
@@ -478,7 +516,11 @@ def write_key_values(
     start_row: int = 0,
     widths: tuple[float, float] = (18, 90),
 ) -> int:
-    """Two-column label/value block (instructions, 说明 sheets); return the next free row."""
+    """Two-column label/value block (instructions, 说明 sheets); return the next free row.
+
+    The sheet prints on A4 portrait, fit to the page width: a label never prints on
+    one page and its text on the next."""
+    setup_print(ws, landscape=False)
     ws.set_column(0, 0, widths[0])
     ws.set_column(1, 1, widths[1])
     row = start_row
