@@ -32,8 +32,9 @@ demo: $(VENV)/.base
 	$(SIYI) score demo || [ $$? -eq 1 ]
 	$(SIYI) report demo
 	$(SIYI) bulletin demo --period 2022Q3
+	$(SIYI) publish demo || [ $$? -eq 1 ]
 	@echo ""
-	@echo "演示完成。结果在：$(CURDIR)/demo/output/2022Q3/（汇总台账.xlsx、领导汇总.xlsx、校验报告.xlsx、退回件/、催报通知.xlsx、考评结果.xlsx、督导检查专报.xlsx、通报_2022Q3.xlsx）；下发的填报表在 demo/issued/2022Q3/。"
+	@echo "演示完成。结果在：$(CURDIR)/demo/output/2022Q3/（汇总台账.xlsx、领导汇总.xlsx、校验报告.xlsx、退回件/、催报通知.xlsx、考评结果.xlsx、督导检查专报.xlsx、通报_2022Q3.xlsx，发布/ 里是 PDF、公开版和领导看板.html）；下发的填报表在 demo/issued/2022Q3/。"
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check siyi_xlsx tests samples benchmarks
