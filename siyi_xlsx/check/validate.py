@@ -49,7 +49,6 @@ def _copy(sub: Submission) -> Submission:
             dataclasses.replace(
                 r,
                 values=dict(r.values),
-                cells=dict(r.cells),
                 raw=dict(r.raw),
                 invalid=set(r.invalid),
             )
