@@ -289,6 +289,7 @@ def run(
         accepted_values(result.accepted()),
         inputs_key(folder, returned),
     )
+    del frozen  # stored: a province's pickled analysis is not kept while writing
     ledger_path, report_path = output / LEDGER_FILE, output / REPORT_FILE
     summary_path = output / SUMMARY_FILE
     writers = (

@@ -466,16 +466,17 @@ class Store:
                 (run_id, name, json.dumps(list(text.columns), ensure_ascii=False)),
             )
             marks = ",".join("?" * (len(keys) + 2))
+            # serialised as inserted: a province's rows are not all held as JSON
             self.db.executemany(
                 f"INSERT INTO {table} VALUES ({marks})",
-                [
+                (
                     (
                         run_id,
                         *(rec.get(k, "") for k in keys),
                         json.dumps(rec, ensure_ascii=False),
                     )
                     for rec in text.to_dict("records")
-                ],
+                ),
             )
         self.db.executemany(
             "INSERT INTO returns VALUES (?,?,?,?,?,?,?,?,?)",
