@@ -566,3 +566,11 @@ def _column_number(letters: str) -> int:
     for ch in letters:
         number = number * 26 + ord(ch) - 64
     return number
+
+
+def cell_position(address: str) -> tuple[int, int] | None:
+    """``"G4"`` as (row 4, column 7); None when it is not a cell address."""
+    found = _COORDINATE.match(address)
+    if found is None:
+        return None
+    return int(found.group(2)), _column_number(found.group(1))

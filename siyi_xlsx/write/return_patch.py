@@ -28,7 +28,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr, unescape
 
 from siyi_xlsx.errors import ERROR, Issue
-from siyi_xlsx.read.workbook import column_letter, read_workbook
+from siyi_xlsx.read.workbook import cell_position, column_letter, read_workbook
 from siyi_xlsx.write import return_marks as marks
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -565,18 +565,11 @@ def _styles_part(rels: str) -> str:
     raise Unhandled("styles")
 
 
-_REF = re.compile(r"([A-Z]{1,3})([0-9]+)$")
-
-
 def _position(address: str) -> tuple[int, int]:
-    found = _REF.match(address)
+    found = cell_position(address)
     if found is None:
         raise Unhandled(address)
-    letters, row = found.groups()
-    column = 0
-    for ch in letters:
-        column = column * 26 + ord(ch) - 64
-    return int(row), column
+    return found
 
 
 def _bounds(ref: str) -> tuple[int, int, int, int]:
